@@ -1,0 +1,39 @@
+// Number formatting for reports and pictures: exact where it fits a column, compact otherwise.
+// Inputs are exact bigints; the compact form is only ever a display of an exact total.
+
+import { log2Big } from '../optimizer/cost.js';
+
+/** Exact digits grouped by thousands, e.g. `36,000`. */
+export function groupDigits(x: bigint): string {
+  const s = (x < 0n ? -x : x).toString();
+  const groups: string[] = [];
+  for (let end = s.length; end > 0; end -= 3) groups.unshift(s.slice(Math.max(0, end - 3), end));
+  return (x < 0n ? '-' : '') + groups.join(',');
+}
+
+/**
+ * Short display of a count: exact below a million (`36000`), else 3 significant digits in
+ * scientific form (`1.23e9`), computed from the exact digits (no float rounding of huge values).
+ */
+export function compactCount(x: bigint): string {
+  if (x < 0n) return '-' + compactCount(-x);
+  if (x < 1_000_000n) return x.toString();
+  const s = x.toString();
+  let mant = Number(s.slice(0, 4)) / 1000;
+  let exp = s.length - 1;
+  mant = Math.round(mant * 100) / 100;
+  if (mant >= 10) {
+    mant /= 10;
+    exp += 1;
+  }
+  return `${mant.toFixed(2).replace(/\.?0+$/, '')}e${exp}`;
+}
+
+/** A ratio of two exact counts for display (`12.5x`); `∞` when the divisor is zero. */
+export function ratio(num: bigint, den: bigint): string {
+  if (den === 0n) return '∞';
+  const r = 2 ** (log2Big(num) - log2Big(den));
+  if (!Number.isFinite(r)) return num === 0n ? '0x' : '∞';
+  if (r >= 100) return `${compactCount(BigInt(Math.round(r)))}x`;
+  return `${r.toFixed(r >= 10 ? 1 : 2)}x`;
+}

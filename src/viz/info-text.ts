@@ -1,0 +1,80 @@
+// `tnc info` as aligned plain text: dims, then per statement term its tensors, indices, the
+// path step by step and the cost summary, then the factorized tensors.
+
+import type { FactorReport } from '../ir/factor-report.js';
+import { compactCount, groupDigits, ratio } from './format.js';
+import type { InfoReport, TermReport } from './info-report.js';
+import { formatTable } from './table.js';
+
+const ROLE_TEXT: Record<string, string> = {
+  bond: 'bond (2 tensors)',
+  hyperedge: 'hyperedge',
+  open: 'open (output)',
+  trace: 'trace (repeated in one tensor)',
+  summed: 'summed on one tensor',
+  unused: 'output only',
+};
+
+function roleText(row: { role: string; tensors: number }, open: boolean): string {
+  if (row.role === 'hyperedge') return `hyperedge (${row.tensors} tensors${open ? ' + output' : ''})`;
+  return ROLE_TEXT[row.role] ?? row.role;
+}
+
+/** Summary lines of a term's cost: total flops, largest intermediate, naive cost and speedup. */
+export function costSummary(term: TermReport): string[] {
+  const { cost } = term;
+  return [
+    `total flops           ${groupDigits(cost.flops)}${cost.flops >= 1_000_000n ? ` (${compactCount(cost.flops)})` : ''}`,
+    `largest intermediate  ${groupDigits(cost.size)} elements`,
+    `naive cost            ${groupDigits(term.naiveFlops)}${term.naiveFlops >= 1_000_000n ? ` (${compactCount(term.naiveFlops)})` : ''}, ${ratio(term.naiveFlops, cost.flops)} the planned cost`,
+  ];
+}
+
+function termText(term: TermReport): string[] {
+  const net = term.network;
+  const lines = [term.title];
+  lines.push(`  einsum: ${net.tensors.map((t) => `${t.name}[${t.indices.join(',')}]`).join(' ')} -> [${net.output.join(',')}]`);
+  lines.push('  tensors:');
+  lines.push(...formatTable([['name', 'indices', 'shape', 'elements'], ...term.tensors.map((t) => [t.name, `[${t.indices.join(',')}]`, t.shape, groupDigits(t.elements)])], ['l', 'l', 'l', 'r'], '    '));
+  lines.push('  indices:');
+  const out = new Set(net.output);
+  lines.push(...formatTable([['index', 'size', 'role'], ...term.indices.map((i) => [i.name, i.symbolic ? `${i.size} (symbolic hint)` : String(i.size), roleText(i, out.has(i.name))])], ['l', 'r', 'l'], '    '));
+  lines.push(`  path (optimizer ${term.optimizer}${term.exhaustive ? ', proven optimal' : ''}): ${JSON.stringify(term.path)}`);
+  const rows = term.steps.map((s) => [
+    String(s.step),
+    `(${s.pair.join(',')})`,
+    s.operands.join(' * '),
+    s.equation,
+    s.summed.length ? s.summed.join(',') : '-',
+    compactCount(s.flops),
+    compactCount(s.size),
+    `${s.scalingOrder}: ${s.scaling}`,
+  ]);
+  lines.push(...formatTable([['step', 'pair', 'operands', 'einsum', 'summed', 'flops', 'size', 'scaling'], ...rows], ['r', 'l', 'l', 'l', 'l', 'r', 'r', 'l'], '    '));
+  lines.push(...costSummary(term).map((l) => '  ' + l));
+  return lines;
+}
+
+function factorText(r: FactorReport): string[] {
+  const legs = r.legs.map((l) => `${l.name}=${l.size}${l.symbolic ? '~' : ''}`).join(', ');
+  const lines = [`${r.role} ${r.name} = ${r.family}(...), legs [${legs}]`];
+  lines.push(...formatTable([['factor', 'indices', 'shape', 'parameters'], ...r.factors.map((f) => [f.name, `[${f.indices.map((i) => i.name).join(',')}]`, f.shape.join('×') || 'scalar', groupDigits(f.elements)])], ['l', 'l', 'l', 'r'], '    '));
+  const compression = Number.isFinite(r.compression) ? `${r.compression >= 100 ? r.compression.toFixed(0) : r.compression.toFixed(2)}x` : 'n/a';
+  lines.push(`  parameters ${groupDigits(r.parameters)} vs dense ${groupDigits(r.denseElements)}: compression ${compression}${r.symbolic ? ' (at planning sizes)' : ''}`);
+  return lines;
+}
+
+/** Renders an info report as readable, aligned text. */
+export function formatInfoText(report: InfoReport, file: string): string {
+  const lines = [`tnc info ${file}`, ''];
+  const dims = report.dims.filter((d) => d.origin === undefined);
+  if (dims.length > 0) lines.push(`dims: ${dims.map((d) => `${d.name}${d.symbolic ? '~' : '='}${d.size}`).join(' ')}`, '');
+  for (const term of report.terms) lines.push(...termText(term), '');
+  if (report.factorized.length > 0) {
+    lines.push('factorized tensors:');
+    for (const r of report.factorized) lines.push(...factorText(r).map((l) => '  ' + l));
+    lines.push('');
+  }
+  if (report.terms.length === 0) lines.push('no statements');
+  return lines.join('\n').replace(/\n+$/, '\n');
+}

@@ -1,0 +1,116 @@
+// Places a diagram panel in the plane with dagre (a layered layout in plain JS, so SVG needs no
+// system dependency). Text is measured with a fixed monospace advance, which the SVG renderer
+// uses as its font, so boxes fit their labels without a browser. Coordinates are rounded to
+// 0.1 so the output is byte-stable.
+
+import dagre from '@dagrejs/dagre';
+import type { DiagramEdge, DiagramNode, DiagramPanel } from './diagram.js';
+
+/** Font size of labels (px) and the advance of one monospace character at that size. */
+export const FONT_SIZE = 12;
+export const CHAR_WIDTH = 7.2;
+export const LINE_HEIGHT = 15;
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface PlacedNode {
+  node: DiagramNode;
+  /** Centre. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface PlacedEdge {
+  edge: DiagramEdge;
+  points: Point[];
+  /** Where the label goes (centre), when the edge has one. */
+  labelAt?: Point;
+}
+
+export interface PlacedPanel {
+  panel: DiagramPanel;
+  nodes: PlacedNode[];
+  edges: PlacedEdge[];
+  width: number;
+  height: number;
+}
+
+/** Width in px of a label line. */
+export function textWidth(text: string): number {
+  return [...text].length * CHAR_WIDTH;
+}
+
+function nodeSize(node: DiagramNode): { width: number; height: number } {
+  switch (node.kind) {
+    case 'junction':
+      return { width: 12, height: 12 };
+    case 'open':
+    case 'summed':
+      return { width: 10, height: 10 };
+    default:
+      return {
+        width: Math.ceil(Math.max(...node.lines.map(textWidth)) + 16),
+        height: node.lines.length * LINE_HEIGHT + 10,
+      };
+  }
+}
+
+const round = (v: number): number => Math.round(v * 10) / 10;
+
+/** Lays out one panel. Trace loops are not given to dagre; they are drawn above their node. */
+export function layoutPanel(panel: DiagramPanel): PlacedPanel {
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: panel.direction, nodesep: 24, ranksep: 36, edgesep: 12, marginx: 16, marginy: 16 });
+  for (const node of panel.nodes) g.setNode(node.id, { ...nodeSize(node) });
+  for (const edge of panel.edges) {
+    if (edge.from === edge.to) continue;
+    const label = edge.label && edge.kind !== 'open' && edge.kind !== 'summed' ? edge.label : undefined;
+    g.setEdge(edge.from, edge.to, label ? { width: textWidth(label) + 6, height: LINE_HEIGHT, labelpos: 'c' } : { width: 0, height: 0 }, edge.id);
+  }
+  dagre.layout(g);
+  const graph = g.graph();
+  // Loops stick out above their node: leave room for them at the top.
+  const loopRoom = panel.edges.some((e) => e.from === e.to) ? 30 : 0;
+  const nodes: PlacedNode[] = panel.nodes.map((node) => {
+    const p = g.node(node.id);
+    return { node, x: round(p.x ?? 0), y: round((p.y ?? 0) + loopRoom), width: p.width, height: p.height };
+  });
+  const byId = new Map(nodes.map((p) => [p.node.id, p]));
+  const edges: PlacedEdge[] = panel.edges.map((edge) => {
+    if (edge.from === edge.to) {
+      const p = byId.get(edge.from)!;
+      const top = p.y - p.height / 2;
+      const points = [
+        { x: round(p.x - 10), y: round(top) },
+        { x: round(p.x - 16), y: round(top - 24) },
+        { x: round(p.x + 16), y: round(top - 24) },
+        { x: round(p.x + 10), y: round(top) },
+      ];
+      return { edge, points, labelAt: { x: round(p.x + 16 + textWidth(edge.label ?? '') / 2 + 4), y: round(top - 20) } };
+    }
+    const e = g.edge(edge.from, edge.to, edge.id);
+    const points = (e.points ?? []).map((q: { x: number; y: number }) => ({ x: round(q.x), y: round(q.y + loopRoom) }));
+    let labelAt: Point | undefined;
+    if (edge.label) {
+      if (e.x !== undefined && e.y !== undefined && edge.kind !== 'open' && edge.kind !== 'summed') {
+        labelAt = { x: round(e.x), y: round(e.y + loopRoom) };
+      } else {
+        // Open and summed legs: label beside their free end.
+        const end = byId.get(edge.to)!;
+        labelAt = { x: round(end.x), y: round(end.y - end.height / 2 - 6) };
+      }
+    }
+    return { edge, points, labelAt };
+  });
+  let width = graph.width ?? 0;
+  // Labels beside free ends and loop labels may reach past dagre's box.
+  for (const e of edges) {
+    if (e.labelAt && e.edge.label) width = Math.max(width, e.labelAt.x + textWidth(e.edge.label) / 2 + 8);
+  }
+  return { panel, nodes, edges, width: Math.ceil(width), height: Math.ceil((graph.height ?? 0) + loopRoom) };
+}
