@@ -1,0 +1,638 @@
+// Families: each expansion, evaluated with the reference einsum, equals the dense tensor built
+// here with explicit loops over the family's documented definition and factor layout; the
+// parameter count equals the closed form; factor names are stable; bad arguments give
+// diagnostics whose spans cover the offending text.
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { maxRelError, referenceEinsum } from './helpers/reference-einsum.js';
+import { expandText, toFactorized } from './helpers/family-call.js';
+import { describeOne } from '../src/ir/factor-report.js';
+import { families } from '../src/ir/families/index.js';
+import type { FamilyExpansion } from '../src/ir/families/types.js';
+
+// ---------- small dense helpers (independent of the expansion) ----------
+
+/** Deterministic pseudo-random numbers in [-1, 1). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return (s / 2 ** 32) * 2 - 1;
+  };
+}
+
+const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
+
+class Dense {
+  readonly data: Float64Array;
+  constructor(readonly shape: number[], fill?: () => number) {
+    this.data = new Float64Array(prod(shape));
+    if (fill) for (let k = 0; k < this.data.length; k++) this.data[k] = fill();
+  }
+  offset(idx: number[]): number {
+    let o = 0;
+    for (let a = 0; a < this.shape.length; a++) o = o * this.shape[a] + idx[a];
+    return o;
+  }
+  get(idx: number[]): number {
+    return this.data[this.offset(idx)];
+  }
+}
+
+/** Calls f for every multi-index of `shape`, last axis fastest. */
+function forEach(shape: number[], f: (idx: number[]) => void): void {
+  const total = prod(shape);
+  const idx = shape.map(() => 0);
+  for (let c = 0; c < total; c++) {
+    let rem = c;
+    for (let a = shape.length - 1; a >= 0; a--) {
+      idx[a] = rem % shape[a];
+      rem = Math.floor(rem / shape[a]);
+    }
+    f(idx);
+  }
+}
+
+/** Builds a dense tensor of `shape` whose entry at idx is f(idx). */
+function tabulate(shape: number[], f: (idx: number[]) => number): Dense {
+  const out = new Dense(shape);
+  forEach(shape, (idx) => (out.data[out.offset(idx)] = f(idx)));
+  return out;
+}
+
+function matmul(a: number[][], b: number[][]): number[][] {
+  return a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
+}
+
+/**
+ * Evaluates an expansion through the reference einsum with factor data given by suffix.
+ * Also checks that each factor's shape (from the expansion's dims) matches the documented shape.
+ */
+function evaluate(e: FamilyExpansion, sizes: Record<string, number>, data: Record<string, Dense>): Float64Array {
+  for (const f of e.factors) {
+    expect(data[f.suffix], `factor ${f.suffix}`).toBeDefined();
+    expect(f.dims.map((d) => sizes[d]), `shape of ${f.suffix}`).toEqual(data[f.suffix].shape);
+  }
+  expect(Object.keys(data).sort()).toEqual(e.factors.map((f) => f.suffix).sort());
+  return referenceEinsum(
+    e.factors.map((f) => f.dims),
+    e.legs,
+    e.factors.map((f) => data[f.suffix]),
+    sizes,
+  );
+}
+
+function paramCount(e: FamilyExpansion, sizes: Record<string, number>, family: string): bigint {
+  return describeOne(toFactorized('W', family, e, sizes), new Map()).parameters;
+}
+
+const names = (k: number, p: string) => Array.from({ length: k }, (_, n) => `${p}${n + 1}`);
+const dimsOf = (legs: string[], sizes: number[]) => Object.fromEntries(legs.map((l, n) => [l, sizes[n]]));
+const list = (xs: (string | number)[]) => `[${xs.join(', ')}]`;
+
+const sizeArb = fc.integer({ min: 1, max: 3 });
+
+// ---------- per family ----------
+
+describe('cp', () => {
+  it('equals sum_r w[r] prod_n A_n[i_n, r]', () => {
+    fc.assert(
+      fc.property(fc.array(sizeArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.nat(), (I, R, weights, seed) => {
+        const legs = names(I.length, 'i');
+        const { expansion, diagnostics, sizes } = expandText(`cp(${list(legs)}, ${R}${weights ? ', weights: true' : ''})`, dimsOf(legs, I));
+        expect(diagnostics).toEqual([]);
+        const r = rng(seed);
+        const data: Record<string, Dense> = {};
+        I.forEach((n, k) => (data[`A${k + 1}`] = new Dense([n, R], r)));
+        if (weights) data.w = new Dense([R], r);
+        const dense = tabulate(I, (idx) => {
+          let s = 0;
+          for (let z = 0; z < R; z++) s += (weights ? data.w.get([z]) : 1) * prod(idx.map((i, n) => data[`A${n + 1}`].get([i, z])));
+          return s;
+        });
+        expect(maxRelError(evaluate(expansion!, sizes, data), dense.data)).toBeLessThan(1e-12);
+        expect(paramCount(expansion!, sizes, 'cp')).toBe(BigInt(I.reduce((s, n) => s + n * R, 0) + (weights ? R : 0)));
+      }),
+    );
+  });
+});
+
+describe('tucker', () => {
+  it('equals sum_r core[r] prod_n U_n[i_n, r_n], one rank for all or one per leg', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(sizeArb, sizeArb), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        fc.nat(),
+        (pairs, perLeg, seed) => {
+          const I = pairs.map((p) => p[0]);
+          const R = perLeg ? pairs.map((p) => p[1]) : pairs.map(() => pairs[0][1]);
+          const legs = names(I.length, 'i');
+          const rankText = perLeg ? list(R) : String(R[0]);
+          const { expansion, diagnostics, sizes } = expandText(`tucker(legs: ${list(legs)}, ranks: ${rankText})`, dimsOf(legs, I));
+          expect(diagnostics).toEqual([]);
+          const r = rng(seed);
+          const data: Record<string, Dense> = { core: new Dense(R, r) };
+          I.forEach((n, k) => (data[`U${k + 1}`] = new Dense([n, R[k]], r)));
+          const dense = tabulate(I, (idx) => {
+            let s = 0;
+            forEach(R, (rr) => (s += data.core.get(rr) * prod(idx.map((i, n) => data[`U${n + 1}`].get([i, rr[n]])))));
+            return s;
+          });
+          expect(maxRelError(evaluate(expansion!, sizes, data), dense.data)).toBeLessThan(1e-12);
+          expect(paramCount(expansion!, sizes, 'tucker')).toBe(BigInt(prod(R) + I.reduce((s, n, k) => s + n * R[k], 0)));
+        },
+      ),
+    );
+  });
+});
+
+/**
+ * Dense tensor of a (matrix) train: `sites[k]` are the leg sizes at site k (1 for tt, 2 for ttm),
+ * `bonds` the bond sizes (N-1 open, N ring). Core k has layout [left?, ...site, right?].
+ * Legs of the result: all first site legs, then all second site legs (ttm: in then out).
+ */
+function trainDense(sites: number[][], bonds: number[], ring: boolean, data: Record<string, Dense>): Dense {
+  const N = sites.length;
+  const per = sites[0].length;
+  const shape = Array.from({ length: per }, (_, j) => sites.map((s) => s[j])).flat();
+  return tabulate(shape, (idx) => {
+    let acc: number[][] | undefined;
+    for (let k = 0; k < N; k++) {
+      const left = k > 0 ? bonds[k - 1] : ring ? bonds[N - 1] : undefined;
+      const right = k < N - 1 || ring ? bonds[k] : undefined;
+      const siteIdx = Array.from({ length: per }, (_, j) => idx[j * N + k]);
+      const m: number[][] = [];
+      for (let a = 0; a < (left ?? 1); a++) {
+        m.push([]);
+        for (let b = 0; b < (right ?? 1); b++) {
+          const at = [...(left !== undefined ? [a] : []), ...siteIdx, ...(right !== undefined ? [b] : [])];
+          m[a].push(data[`core${k + 1}`].get(at));
+        }
+      }
+      acc = acc ? matmul(acc, m) : m;
+    }
+    return acc!.reduce((s, row, a) => s + row[a], 0);
+  });
+}
+
+function trainData(sites: number[][], bonds: number[], ring: boolean, seed: number): Record<string, Dense> {
+  const r = rng(seed);
+  const N = sites.length;
+  const data: Record<string, Dense> = {};
+  sites.forEach((s, k) => {
+    const left = k > 0 ? [bonds[k - 1]] : ring ? [bonds[N - 1]] : [];
+    const right = k < N - 1 || ring ? [bonds[k]] : [];
+    data[`core${k + 1}`] = new Dense([...left, ...s, ...right], r);
+  });
+  return data;
+}
+
+function trainParams(sites: number[][], bonds: number[], ring: boolean): bigint {
+  const N = sites.length;
+  let total = 0;
+  sites.forEach((s, k) => {
+    const left = k > 0 ? bonds[k - 1] : ring ? bonds[N - 1] : 1;
+    const right = k < N - 1 || ring ? bonds[k] : 1;
+    total += left * prod(s) * right;
+  });
+  return BigInt(total);
+}
+
+describe('tt', () => {
+  it('open trains and rings equal the (traced) product of core slices', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(sizeArb, sizeArb), { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.nat(),
+        (pairs, ring, oneRank, seed) => {
+          const I = pairs.map((p) => p[0]);
+          const nb = ring ? I.length : I.length - 1;
+          const bonds = pairs.slice(0, nb).map((p) => (oneRank ? pairs[0][1] : p[1]));
+          const legs = names(I.length, 'i');
+          const rank = oneRank ? String(pairs[0][1]) : list(bonds);
+          const { expansion, diagnostics, sizes } = expandText(`tt(legs: ${list(legs)}, rank: ${rank}${ring ? ', ring: true' : ''})`, dimsOf(legs, I));
+          expect(diagnostics).toEqual([]);
+          const sites = I.map((n) => [n]);
+          const data = trainData(sites, bonds, ring, seed);
+          expect(maxRelError(evaluate(expansion!, sizes, data), trainDense(sites, bonds, ring, data).data)).toBeLessThan(1e-12);
+          expect(paramCount(expansion!, sizes, 'tt')).toBe(trainParams(sites, bonds, ring));
+        },
+      ),
+    );
+  });
+});
+
+describe('ttm', () => {
+  it('equals the product of core slices G_k[:, i_k, o_k, :], legs in then out', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(sizeArb, sizeArb, fc.integer({ min: 1, max: 2 })), { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        fc.nat(),
+        (triples, ring, seed) => {
+          const N = triples.length;
+          const nb = ring ? N : N - 1;
+          const bonds = triples.slice(0, nb).map((t) => t[2]);
+          const ins = names(N, 'i');
+          const outs = names(N, 'o');
+          const dims = { ...dimsOf(ins, triples.map((t) => t[0])), ...dimsOf(outs, triples.map((t) => t[1])) };
+          const { expansion, diagnostics, sizes } = expandText(`ttm(in: ${list(ins)}, out: ${list(outs)}, ranks: ${list(bonds)}, ring: ${ring})`, dims);
+          expect(diagnostics).toEqual([]);
+          expect(expansion!.legs).toEqual([...ins, ...outs]);
+          const sites = triples.map((t) => [t[0], t[1]]);
+          const data = trainData(sites, bonds, ring, seed);
+          expect(maxRelError(evaluate(expansion!, sizes, data), trainDense(sites, bonds, ring, data).data)).toBeLessThan(1e-12);
+          expect(paramCount(expansion!, sizes, 'ttm')).toBe(trainParams(sites, bonds, ring));
+        },
+      ),
+    );
+  });
+});
+
+describe('peps', () => {
+  it('equals the sum over all bond assignments of the product of site tensors [phys, up, left, right, down]', () => {
+    const gridArb = fc
+      .record({ rows: fc.integer({ min: 1, max: 3 }), cols: fc.integer({ min: 1, max: 3 }) })
+      .filter(({ rows, cols }) => rows * cols <= 6);
+    fc.assert(
+      fc.property(gridArb, fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 9, maxLength: 9 }), fc.integer({ min: 1, max: 2 }), fc.boolean(), fc.nat(), ({ rows, cols }, physPool, D, withPhys, seed) => {
+        const phys = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => physPool[r * cols + c]));
+        const legName = (r: number, c: number) => `p${r + 1}_${c + 1}`;
+        const dims: Record<string, number> = {};
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dims[legName(r, c)] = phys[r][c];
+        const gridText = withPhys
+          ? list(Array.from({ length: rows }, (_, r) => list(Array.from({ length: cols }, (_, c) => legName(r, c)))))
+          : list([rows, cols]);
+        const { expansion, diagnostics, sizes } = expandText(`peps(grid: ${gridText}, bond: ${D})`, dims);
+        expect(diagnostics).toEqual([]);
+        // Bond variables: horizontal h[r][c] (c < cols-1) and vertical v[r][c] (r < rows-1).
+        const hCount = rows * (cols - 1);
+        const vCount = (rows - 1) * cols;
+        const h = (b: number[], r: number, c: number) => b[r * (cols - 1) + c];
+        const v = (b: number[], r: number, c: number) => b[hCount + r * cols + c];
+        const r0 = rng(seed);
+        const data: Record<string, Dense> = {};
+        const siteShape = (r: number, c: number) => [
+          ...(withPhys ? [phys[r][c]] : []),
+          ...(r > 0 ? [D] : []),
+          ...(c > 0 ? [D] : []),
+          ...(c < cols - 1 ? [D] : []),
+          ...(r < rows - 1 ? [D] : []),
+        ];
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[`site${r + 1}_${c + 1}`] = new Dense(siteShape(r, c), r0);
+        const legShape = withPhys ? phys.flat() : [];
+        const bondShape = Array.from({ length: hCount + vCount }, () => D);
+        const dense = tabulate(legShape, (p) => {
+          let total = 0;
+          forEach(bondShape, (b) => {
+            let term = 1;
+            for (let r = 0; r < rows; r++) {
+              for (let c = 0; c < cols; c++) {
+                const at = [
+                  ...(withPhys ? [p[r * cols + c]] : []),
+                  ...(r > 0 ? [v(b, r - 1, c)] : []),
+                  ...(c > 0 ? [h(b, r, c - 1)] : []),
+                  ...(c < cols - 1 ? [h(b, r, c)] : []),
+                  ...(r < rows - 1 ? [v(b, r, c)] : []),
+                ];
+                term *= data[`site${r + 1}_${c + 1}`].get(at);
+              }
+            }
+            total += term;
+          });
+          return total;
+        });
+        expect(maxRelError(evaluate(expansion!, sizes, data), dense.data)).toBeLessThan(1e-12);
+        let closed = 0;
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) closed += prod(siteShape(r, c));
+        expect(paramCount(expansion!, sizes, 'peps')).toBe(BigInt(closed));
+      }),
+      { numRuns: Math.min(fc.readConfigureGlobal().numRuns ?? 100, 60) },
+    );
+  });
+});
+
+// ---------- hierarchical trees (ht and deep circuits) ----------
+
+type Shape = number | Shape[];
+
+/** Random tree shapes: a leaf (0) or a group of 2-3 subtrees; at most `maxLeaves` leaves. */
+const treeArb: fc.Arbitrary<Shape[]> = fc
+  .letrec<{ node: Shape }>((tie) => ({
+    node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.constant(0), fc.array(tie('node'), { minLength: 2, maxLength: 3 })),
+  }))
+  .node.filter((t): t is Shape[] => Array.isArray(t) && countLeaves(t) <= 5);
+
+function countLeaves(t: Shape): number {
+  return Array.isArray(t) ? t.reduce<number>((s, c) => s + countLeaves(c), 0) : 1;
+}
+
+/** Writes a shape as a tree text with legs named i1.. left to right. */
+function treeText(t: Shape, counter = { n: 0 }): string {
+  return Array.isArray(t) ? `(${t.map((c) => treeText(c, counter)).join(', ')})` : `i${++counter.n}`;
+}
+
+/**
+ * Dense value of a hierarchical Tucker network, computed bottom-up with explicit loops.
+ * Documented layout: leaves U1..UN left to right with [leg, r]; inner nodes B1..BK in
+ * pre-order with [r_children..., r_own] (root: [r_children..., ...rootExtra]); ranks by
+ * pre-order of non-root nodes. Returns the tensor over [leaves..., ...rootExtra].
+ */
+function htDense(root: Shape[], legSizes: number[], ranks: number[], rootExtra: number[], seed: number) {
+  const r0 = rng(seed);
+  const data: Record<string, Dense> = {};
+  // First pass: assign ranks (pre-order of non-root nodes) and names, creating data in name order.
+  let leafNo = 0;
+  let innerNo = 0;
+  let rankNo = 0;
+  interface Node { shape: Shape; rank?: number; leaf?: number; name: string; children: Node[] }
+  const build = (s: Shape, isRoot: boolean): Node => {
+    const rank = isRoot ? undefined : ranks[rankNo++];
+    if (!Array.isArray(s)) {
+      const leaf = leafNo++;
+      return { shape: s, rank, leaf, name: `U${leaf + 1}`, children: [] };
+    }
+    const name = `B${++innerNo}`;
+    // Children are numbered after their parent (pre-order).
+    const node: Node = { shape: s, rank, name, children: [] };
+    node.children = s.map((c) => build(c, false));
+    return node;
+  };
+  const tree = build(root, true);
+  const makeData = (n: Node): void => {
+    if (n.leaf !== undefined) data[n.name] = new Dense([legSizes[n.leaf], n.rank!], r0);
+    else data[n.name] = new Dense([...n.children.map((c) => c.rank!), ...(n.rank !== undefined ? [n.rank] : rootExtra)], r0);
+    n.children.forEach(makeData);
+  };
+  makeData(tree);
+  // Second pass: the value of a node as a tensor over [its leaves..., its own rank or rootExtra].
+  const value = (n: Node): { legs: number[]; t: Dense } => {
+    if (n.leaf !== undefined) return { legs: [legSizes[n.leaf]], t: data[n.name] };
+    const parts = n.children.map(value);
+    const legs = parts.flatMap((p) => p.legs);
+    const own = n.rank !== undefined ? [n.rank] : rootExtra;
+    const childRanks = n.children.map((c) => c.rank!);
+    const t = tabulate([...legs, ...own], (idx) => {
+      const ownIdx = idx.slice(legs.length);
+      let s = 0;
+      forEach(childRanks, (rc) => {
+        let term = data[n.name].get([...rc, ...ownIdx]);
+        let off = 0;
+        parts.forEach((p, j) => {
+          term *= p.t.get([...idx.slice(off, off + p.legs.length), rc[j]]);
+          off += p.legs.length;
+        });
+        s += term;
+      });
+      return s;
+    });
+    return { legs, t };
+  };
+  return { dense: value(tree).t, data };
+}
+
+function nonRootCount(t: Shape): number {
+  return Array.isArray(t) ? t.reduce<number>((s, c) => s + 1 + nonRootCount(c), 0) : 0;
+}
+
+describe('ht', () => {
+  it('equals the bottom-up contraction of leaf matrices and transfer tensors', () => {
+    fc.assert(
+      fc.property(treeArb, fc.array(sizeArb, { minLength: 5, maxLength: 5 }), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 12, maxLength: 12 }), fc.boolean(), fc.nat(), (tree, legPool, rankPool, oneRank, seed) => {
+        const N = countLeaves(tree);
+        const E = nonRootCount(tree);
+        const legSizes = legPool.slice(0, N);
+        const ranks = oneRank ? Array.from({ length: E }, () => rankPool[0]) : rankPool.slice(0, E);
+        const legs = names(N, 'i');
+        const { expansion, diagnostics, sizes } = expandText(`ht(${treeText(tree)}, ${oneRank ? ranks[0] : list(ranks)})`, dimsOf(legs, legSizes));
+        expect(diagnostics).toEqual([]);
+        expect(expansion!.legs).toEqual(legs);
+        const { dense, data } = htDense(tree, legSizes, ranks, [], seed);
+        expect(maxRelError(evaluate(expansion!, sizes, data), dense.data)).toBeLessThan(1e-12);
+        const closed = Object.values(data).reduce((s, d) => s + d.data.length, 0);
+        expect(paramCount(expansion!, sizes, 'ht')).toBe(BigInt(closed));
+      }),
+      { numRuns: Math.min(fc.readConfigureGlobal().numRuns ?? 100, 60) },
+    );
+  });
+
+  it('closed-form parameter count for a balanced binary tree over 8 legs', () => {
+    const legs = names(8, 'i');
+    const { expansion, sizes } = expandText('ht((((i1, i2), (i3, i4)), ((i5, i6), (i7, i8))), 3)', dimsOf(legs, Array(8).fill(4)));
+    // 8 leaves 4x3, 6 non-root inner nodes 3x3x3, root 3x3.
+    expect(paramCount(expansion!, sizes, 'ht')).toBe(BigInt(8 * 12 + 6 * 27 + 9));
+  });
+
+  it('`legs` reorders the represented tensor without changing the factors', () => {
+    const dims = { a: 2, b: 3, c: 2 };
+    const base = expandText('ht(((a, b), c), 2)', dims);
+    const re = expandText('ht(((a, b), c), 2, legs: [c, a, b])', dims);
+    expect(re.expansion!.factors).toEqual(base.expansion!.factors);
+    expect(re.expansion!.legs).toEqual(['c', 'a', 'b']);
+  });
+});
+
+describe('circuit', () => {
+  it('shallow: A[y, d..] = sum_z Y[y, z] prod_n U_n[d_n, z]; scores match a direct evaluation', () => {
+    fc.assert(
+      fc.property(fc.array(sizeArb, { minLength: 1, maxLength: 4 }), sizeArb, fc.integer({ min: 1, max: 3 }), fc.nat(), (M, Y, Z, seed) => {
+        const patches = names(M.length, 'm');
+        const dims = { ...dimsOf(patches, M), y: Y };
+        const { expansion, diagnostics, sizes } = expandText(`circuit(kind: shallow, patches: ${list(patches)}, classes: y, rank: ${Z})`, dims);
+        expect(diagnostics).toEqual([]);
+        expect(expansion!.legs).toEqual(['y', ...patches]);
+        const r = rng(seed);
+        const data: Record<string, Dense> = {};
+        M.forEach((m, n) => (data[`U${n + 1}`] = new Dense([m, Z], r)));
+        data.Y = new Dense([Y, Z], r);
+        const dense = tabulate([Y, ...M], ([y, ...d]) => {
+          let s = 0;
+          for (let z = 0; z < Z; z++) s += data.Y.get([y, z]) * prod(d.map((i, n) => data[`U${n + 1}`].get([i, z])));
+          return s;
+        });
+        expect(maxRelError(evaluate(expansion!, sizes, data), dense.data)).toBeLessThan(1e-12);
+        // The classifier: scores[b, y] = sum_d A[y, d] prod_n rep_n[b, d_n], batch kept.
+        const B = 2;
+        const reps = M.map((m) => new Dense([B, m], r));
+        const scoreNet = referenceEinsum(
+          [...expansion!.factors.map((f) => f.dims), ...patches.map((p) => ['b', p])],
+          ['b', 'y'],
+          [...expansion!.factors.map((f) => data[f.suffix]), ...reps],
+          { ...sizes, b: B },
+        );
+        const direct = tabulate([B, Y], ([b, y]) => {
+          let s = 0;
+          for (let z = 0; z < Z; z++) s += data.Y.get([y, z]) * prod(M.map((m, n) => {
+            let dot = 0;
+            for (let i = 0; i < m; i++) dot += data[`U${n + 1}`].get([i, z]) * reps[n].get([b, i]);
+            return dot;
+          }));
+          return s;
+        });
+        expect(maxRelError(scoreNet, direct.data)).toBeLessThan(1e-12);
+        expect(paramCount(expansion!, sizes, 'circuit')).toBe(BigInt(M.reduce((s, m) => s + m * Z, 0) + Y * Z));
+      }),
+    );
+  });
+
+  it('deep: a pooling tree of window `pool` with per-layer ranks and the class leg on the root', () => {
+    const cases = fc.oneof(
+      fc.record({ pool: fc.constant(2), layers: fc.integer({ min: 1, max: 2 }) }),
+      fc.record({ pool: fc.constant(3), layers: fc.constant(1) }),
+    );
+    fc.assert(
+      fc.property(cases, fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 4, maxLength: 4 }), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 2, maxLength: 2 }), sizeArb, fc.nat(), ({ pool, layers }, M, R, Y, seed) => {
+        const N = pool ** layers;
+        const patchSizes = M.slice(0, N);
+        const perLayer = R.slice(0, layers);
+        const patches = names(N, 'm');
+        const dims = { ...dimsOf(patches, patchSizes), y: Y };
+        const text = `circuit(kind: deep, patches: ${list(patches)}, classes: y, rank: ${list(perLayer)}${pool !== 2 ? `, pool: ${pool}` : ''})`;
+        const { expansion, diagnostics, sizes } = expandText(text, dims);
+        expect(diagnostics).toEqual([]);
+        // The same network as ht over the balanced pooling tree, with the root carrying y.
+        const group = (xs: Shape[]): Shape[] => (xs.length === 1 ? (xs[0] as Shape[]) : group(Array.from({ length: xs.length / pool }, (_, k) => xs.slice(k * pool, k * pool + pool))));
+        const tree = group(Array.from({ length: N }, () => 0));
+        // Rank of a non-root node = per-layer rank of its level (leaves are level 0), pre-order.
+        const ranks: number[] = [];
+        const walk = (s: Shape, level: number) => {
+          if (!Array.isArray(s)) return;
+          for (const c of s) {
+            ranks.push(perLayer[level - 1]);
+            walk(c, level - 1);
+          }
+        };
+        walk(tree, layers);
+        const { dense, data } = htDense(tree, patchSizes, ranks, [Y], seed);
+        // htDense gives [m..., y]; the circuit's legs are [y, m...].
+        const moved = tabulate([Y, ...patchSizes], ([y, ...d]) => dense.get([...d, y]));
+        expect(maxRelError(evaluate(expansion!, sizes, data), moved.data)).toBeLessThan(1e-12);
+      }),
+      { numRuns: Math.min(fc.readConfigureGlobal().numRuns ?? 100, 60) },
+    );
+  });
+});
+
+// ---------- names, registry, diagnostics ----------
+
+describe('factor names', () => {
+  const cases: [string, Record<string, number>, string[]][] = [
+    ['cp([i, j, k], 4, weights: true)', { i: 2, j: 3, k: 4 }, ['A1', 'A2', 'A3', 'w']],
+    ['tucker([i, j], [2, 3])', { i: 2, j: 3 }, ['core', 'U1', 'U2']],
+    ['tt([i, j, k], 2, ring: true)', { i: 2, j: 3, k: 4 }, ['core1', 'core2', 'core3']],
+    ['ttm(in: [i, j], out: [k, l], rank: 2)', { i: 2, j: 3, k: 4, l: 2 }, ['core1', 'core2']],
+    ['peps([[a, b], [c, d]], 2)', { a: 2, b: 2, c: 2, d: 2 }, ['site1_1', 'site1_2', 'site2_1', 'site2_2']],
+    ['ht(((a, b), (c, d)), 2)', { a: 2, b: 2, c: 2, d: 2 }, ['U1', 'U2', 'U3', 'U4', 'B1', 'B2', 'B3']],
+    ['circuit(deep, [a, b, c, d], y, 2)', { a: 2, b: 2, c: 2, d: 2, y: 3 }, ['U1', 'U2', 'U3', 'U4', 'B1', 'B2', 'B3']],
+    ['circuit(shallow, [a, b], y, 2)', { a: 2, b: 2, y: 3 }, ['U1', 'U2', 'Y']],
+  ];
+  it.each(cases)('%s has the documented factor suffixes, identical across runs', (text, dims, suffixes) => {
+    const a = expandText(text, dims);
+    const b = expandText(text, dims);
+    expect(a.diagnostics).toEqual([]);
+    expect(a.expansion!.factors.map((f) => f.suffix)).toEqual(suffixes);
+    expect(JSON.stringify(b.expansion)).toBe(JSON.stringify(a.expansion));
+    expect(a.fresh).toEqual(b.fresh);
+  });
+
+  it('bond names are derived from the tensor name', () => {
+    const { expansion } = expandText('tt([i, j, k], 2)', { i: 2, j: 2, k: 2 }, 'Psi');
+    expect(expansion!.factors.map((f) => f.dims)).toEqual([
+      ['i', 'Psi.b1'],
+      ['Psi.b1', 'j', 'Psi.b2'],
+      ['Psi.b2', 'k'],
+    ]);
+    const p = expandText('peps([[a, b], [c, d]], 2)', { a: 2, b: 2, c: 2, d: 2 }, 'P');
+    expect(p.expansion!.factors.map((f) => f.dims)).toEqual([
+      ['a', 'P.h1_1', 'P.v1_1'],
+      ['b', 'P.h1_1', 'P.v1_2'],
+      ['c', 'P.v1_1', 'P.h2_1'],
+      ['d', 'P.v1_2', 'P.h2_1'],
+    ]);
+  });
+
+  it('registry lists every family once with a signature', () => {
+    expect(families.map((f) => f.name)).toEqual(['cp', 'tucker', 'tt', 'ttm', 'peps', 'ht', 'circuit']);
+    for (const f of families) expect(f.signature.startsWith(`${f.name}(`)).toBe(true);
+  });
+
+  it('a rank may be given as a fixed dim; its size is used', () => {
+    const { expansion, sizes, diagnostics } = expandText('cp([i, j], r)', { i: 2, j: 3, r: 5 });
+    expect(diagnostics).toEqual([]);
+    expect(sizes[expansion!.factors[0].dims[1]]).toBe(5);
+  });
+});
+
+/** Expands and returns [code, spanned text] pairs. */
+function diags(text: string, dims: Record<string, number | 'sym'>): [string, string][] {
+  const { diagnostics, expansion } = expandText(text, dims);
+  if (diagnostics.length > 0) expect(expansion).toBeUndefined();
+  return diagnostics.map((d) => [d.code, text.slice(d.span.start, d.span.end)]);
+}
+
+describe('bad arguments', () => {
+  const d4 = { i: 2, j: 3, k: 4, l: 2, y: 3, b: 'sym' as const };
+  it.each<[string, [string, string][]]>([
+    ['cp([i, j], 0)', [['expand/bad-rank', '0']]],
+    ['cp([i, j], -2)', [['expand/bad-rank', '-2']]],
+    ['cp([i, j], 1.5)', [['expand/bad-rank', '1.5']]],
+    ['cp([i, j], b)', [['expand/bad-rank', 'b']]],
+    ['cp([i, j, i], 2)', [['expand/duplicate-leg', 'i']]],
+    ['cp([i, q], 2)', [['expand/unknown-dim', 'q']]],
+    ['cp([i, j], 2, wieghts: true)', [['expand/unknown-argument', 'wieghts: true']]],
+    ['cp([i, j])', [['expand/missing-argument', 'cp([i, j])']]],
+    ['cp([i, j], 2, rank: 3)', [['expand/duplicate-argument', 'rank: 3']]],
+    ['cp([i, j], 2, true, 4)', [['expand/too-many-arguments', '4']]],
+    ['cp(i, 2)', [['expand/bad-argument', 'i']]],
+    ['cp([], 2)', [['expand/bad-argument', '[]']]],
+    ['cp([i], 2, weights: maybe)', [['expand/bad-argument', 'maybe']]],
+    ['tucker([i, j, k], [2, 2])', [['expand/rank-count', '[2, 2]']]],
+    ['tucker([i, j], [2, 0])', [['expand/bad-rank', '0']]],
+    ['tt([i, j, k], [2, 2, 2])', [['expand/rank-count', '[2, 2, 2]']]],
+    ['tt([i, j, k], [2, 2], ring: true)', [['expand/rank-count', '[2, 2]']]],
+    ['ttm(in: [i, j], out: [k], rank: 2)', [['expand/length-mismatch', '[k]']]],
+    ['ttm(in: [i, j], out: [k, i], rank: 2)', [['expand/duplicate-leg', 'i']]],
+    ['peps([[i, j], [k]], 2)', [['expand/bad-grid', '[k]']]],
+    ['peps([[i, j], [k, l]], 0)', [['expand/bad-rank', '0']]],
+    ['peps([2, 3, 4], 2)', [['expand/bad-grid', '[2, 3, 4]']]],
+    ['peps([[i, j], k], 2)', [['expand/bad-argument', 'k']]],
+    ['ht(((i, j), (k, i)), 2)', [['expand/duplicate-leg', 'i']]],
+    ['ht(((i, j), (k)), 2)', [['expand/bad-tree', '(k)']]],
+    ['ht(((i, j), k), 2, legs: [i, j, k, l])', [['expand/tree-mismatch', '((i, j), k)']]],
+    ['ht(((i, j), l), 2, legs: [i, j, k])', [['expand/tree-mismatch', '((i, j), l)'], ['expand/tree-mismatch', 'l']]],
+    ['ht(i, 2)', [['expand/bad-tree', 'i']]],
+    ['ht(((i, j), k), [2, 2])', [['expand/rank-count', '[2, 2]']]],
+    ['circuit(deep, [i, j, k], y, 2)', [['expand/bad-pool', '[i, j, k]']]],
+    ['circuit(medium, [i, j], y, 2)', [['expand/bad-argument', 'medium']]],
+    ['circuit(shallow, [i, y], y, 2)', [['expand/duplicate-leg', 'y']]],
+    ['circuit(shallow, [i, j], y, 2, pool: 2)', [['expand/bad-argument', 'pool: 2']]],
+    ['circuit(deep, [i, j], y, 2, pool: 1)', [['expand/bad-argument', '1']]],
+  ])('%s', (text, expected) => {
+    expect(diags(text, d4)).toEqual(expected);
+  });
+
+  it('reports every bad argument of a call, not just the first', () => {
+    expect(diags('cp([i, i], 0)', d4)).toEqual([
+      ['expand/duplicate-leg', 'i'],
+      ['expand/bad-rank', '0'],
+    ]);
+    expect(diags('tt([i, q], 2, ring: 7)', d4)).toEqual([
+      ['expand/unknown-dim', 'q'],
+      ['expand/bad-argument', '7'],
+    ]);
+  });
+
+  it('suggests the nearest argument name', () => {
+    const { diagnostics } = expandText('tt([i, j], rnak: 2)', { i: 2, j: 2 });
+    expect(diagnostics.map((d) => d.code)).toContain('expand/unknown-argument');
+    expect(diagnostics[0].message).toContain("did you mean 'rank'");
+  });
+});
