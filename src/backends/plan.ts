@@ -94,3 +94,168 @@ export interface KernelPlan {
   /** Slot count for temps (see BufferDecl.slot). */
   slots: number;
 }
+
+/** Buffers a step reads and writes (ids): what lifetime analysis and validation use. */
+export function stepBuffers(step: Step): { reads: number[]; writes: number[] } {
+  switch (step.kind) {
+    case 'permute':
+      return { reads: [step.src], writes: [step.dst] };
+    case 'gemm':
+      return { reads: step.beta === 1 ? [step.a, step.b, step.c] : [step.a, step.b], writes: [step.c] };
+    case 'einsum': {
+      const reads = step.inputs.map((i) => i.buffer);
+      if (step.beta === 1) reads.push(step.out);
+      return { reads, writes: [step.out] };
+    }
+    case 'axpy':
+      return { reads: step.beta === 1 ? [step.src, step.dst] : [step.src], writes: [step.dst] };
+    case 'fill':
+      return { reads: [], writes: [step.dst] };
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * Checks a plan's internal consistency and returns every problem found (empty when valid):
+ * buffers exist, inputs are never written, every temp and the output is written before it is
+ * read, permutations are permutations whose result dims match, GEMM groups match the operands'
+ * dims, einsum labels match their buffers, temps sharing a slot never overlap in lifetime, and
+ * the output is written.
+ */
+export function validatePlan(plan: KernelPlan): string[] {
+  const problems: string[] = [];
+  const byId = new Map<number, BufferDecl>();
+  for (const b of plan.buffers) {
+    if (byId.has(b.id)) problems.push(`buffer %${b.id} is declared twice`);
+    byId.set(b.id, b);
+    if (b.role === 'temp' && (b.slot === undefined || b.slot < 0 || b.slot >= plan.slots)) {
+      problems.push(`temp %${b.id} has slot ${b.slot}, outside 0..${plan.slots - 1}`);
+    }
+  }
+  const dimNames = new Set(plan.dims.map((d) => d.name));
+  for (const b of plan.buffers) {
+    for (const d of b.dims) if (!dimNames.has(d)) problems.push(`buffer %${b.id} uses undeclared dim '${d}'`);
+  }
+  const out = byId.get(plan.output);
+  if (!out || out.role !== 'output') problems.push(`plan output %${plan.output} is not an output buffer`);
+  for (const i of plan.inputs) {
+    const b = byId.get(i.buffer);
+    if (!b || b.role !== 'input') problems.push(`input '${i.name}' refers to %${i.buffer}, which is not an input buffer`);
+  }
+  const written = new Set<number>(plan.inputs.map((i) => i.buffer));
+  // Slot occupancy: which temp currently holds each slot's contents.
+  const holder = new Map<number, number>();
+  const dims = (id: number): string[] => byId.get(id)?.dims ?? [];
+  plan.steps.forEach((step, s) => {
+    const where = `step ${s} (${step.kind})`;
+    const { reads, writes } = stepBuffers(step);
+    for (const id of [...reads, ...writes]) if (!byId.has(id)) problems.push(`${where}: buffer %${id} does not exist`);
+    for (const id of reads) {
+      if (!written.has(id)) problems.push(`${where}: reads %${id} before it is written`);
+      const b = byId.get(id);
+      if (b?.role === 'temp' && holder.get(b.slot!) !== id) {
+        problems.push(`${where}: reads %${id} but slot ${b.slot} was overwritten by %${holder.get(b.slot!)}`);
+      }
+    }
+    for (const id of writes) {
+      const b = byId.get(id);
+      if (b?.role === 'input') problems.push(`${where}: writes input %${id}`);
+      if (b?.role === 'temp') {
+        for (const r of reads) {
+          const rb = byId.get(r);
+          if (r !== id && rb?.role === 'temp' && rb.slot === b.slot) problems.push(`${where}: reads %${r} and writes %${id} in the same slot ${b.slot}`);
+        }
+      }
+    }
+    for (const id of writes) {
+      written.add(id);
+      const b = byId.get(id);
+      if (b?.role === 'temp') holder.set(b.slot!, id);
+    }
+    switch (step.kind) {
+      case 'permute': {
+        const n = dims(step.src).length;
+        const sorted = [...step.perm].sort((a, b) => a - b);
+        if (sorted.length !== n || sorted.some((x, i) => x !== i)) problems.push(`${where}: [${step.perm}] is not a permutation of ${n} axes`);
+        else if (!sameList(dims(step.dst), step.perm.map((p) => dims(step.src)[p]))) {
+          problems.push(`${where}: dst dims [${dims(step.dst)}] are not src dims [${dims(step.src)}] permuted by [${step.perm}]`);
+        }
+        break;
+      }
+      case 'gemm': {
+        const a = step.transA ? [...step.batch, ...step.k, ...step.m] : [...step.batch, ...step.m, ...step.k];
+        const b = step.transB ? [...step.batch, ...step.n, ...step.k] : [...step.batch, ...step.k, ...step.n];
+        const c = [...step.batch, ...step.m, ...step.n];
+        if (!sameList(dims(step.a), a)) problems.push(`${where}: a has dims [${dims(step.a)}], expected [${a}]`);
+        if (!sameList(dims(step.b), b)) problems.push(`${where}: b has dims [${dims(step.b)}], expected [${b}]`);
+        if (!sameList(dims(step.c), c)) problems.push(`${where}: c has dims [${dims(step.c)}], expected [${c}]`);
+        break;
+      }
+      case 'einsum': {
+        const check = (id: number, labels: number[], what: string): void => {
+          const d = dims(id);
+          if (d.length !== labels.length) problems.push(`${where}: ${what} %${id} has ${d.length} axes but ${labels.length} labels`);
+          labels.forEach((l, ax) => {
+            if (step.labelDims[l] === undefined) problems.push(`${where}: label ${l} has no dim`);
+            else if (d[ax] !== undefined && step.labelDims[l] !== d[ax]) problems.push(`${where}: ${what} %${id} axis ${ax} is '${d[ax]}' but label ${l} is '${step.labelDims[l]}'`);
+          });
+        };
+        step.inputs.forEach((i, k) => check(i.buffer, i.labels, `input ${k}`));
+        check(step.out, step.outLabels, 'out');
+        if (new Set(step.outLabels).size !== step.outLabels.length) problems.push(`${where}: output labels repeat`);
+        const inLabels = new Set(step.inputs.flatMap((i) => i.labels));
+        for (const l of step.outLabels) if (!inLabels.has(l)) problems.push(`${where}: output label ${l} is in no input`);
+        break;
+      }
+      case 'axpy':
+        if (!sameList(dims(step.src), dims(step.dst))) problems.push(`${where}: src dims [${dims(step.src)}] differ from dst dims [${dims(step.dst)}]`);
+        break;
+      case 'fill':
+        break;
+    }
+  });
+  if (!written.has(plan.output)) problems.push(`the output %${plan.output} is never written`);
+  return problems;
+}
+
+/** A readable listing of a plan: dims, buffers (with slots), then one line per step. */
+export function printPlan(plan: KernelPlan): string {
+  const lines: string[] = [];
+  const dim = (d: KernelPlan['dims'][number]): string => (d.symbolic ? `${d.name}=?${d.size !== undefined ? `~${d.size}` : ''}` : `${d.name}=${d.size}`);
+  lines.push(`plan ${plan.name}: dims ${plan.dims.map(dim).join(' ') || '(none)'}; ${plan.slots} slot(s)`);
+  for (const b of plan.buffers) {
+    const role = b.role === 'input' ? `input ${b.name}` : b.role === 'temp' ? `temp slot ${b.slot}` : 'output';
+    lines.push(`  %${b.id} [${b.dims.join(',')}] ${role}`);
+  }
+  const ab = (alpha: number, beta: number): string => `${alpha !== 1 ? ` alpha=${alpha}` : ''}${beta !== 0 ? ' +=' : ''}`;
+  plan.steps.forEach((s, i) => {
+    let text: string;
+    switch (s.kind) {
+      case 'permute':
+        text = `permute %${s.src} -> %${s.dst} perm [${s.perm.join(',')}]`;
+        break;
+      case 'gemm':
+        text =
+          `gemm %${s.a}${s.transA ? "'" : ''} x %${s.b}${s.transB ? "'" : ''} -> %${s.c}` +
+          ` batch[${s.batch}] m[${s.m}] n[${s.n}] k[${s.k}]${ab(s.alpha, s.beta)}`;
+        break;
+      case 'einsum': {
+        const name = (l: number): string => s.labelDims[l] ?? `?${l}`;
+        const ins = s.inputs.map((x) => `%${x.buffer}(${x.labels.map((l) => `${l}:${name(l)}`).join(',')})`).join(' * ');
+        text = `einsum ${ins} -> %${s.out}(${s.outLabels.map((l) => `${l}:${name(l)}`).join(',')})${ab(s.alpha, s.beta)}`;
+        break;
+      }
+      case 'axpy':
+        text = `axpy %${s.src} -> %${s.dst}${ab(s.alpha, s.beta)}`;
+        break;
+      case 'fill':
+        text = `fill %${s.dst} = ${s.value}`;
+        break;
+    }
+    lines.push(`  ${i}: ${text}`);
+  });
+  return lines.join('\n');
+}

@@ -1,0 +1,155 @@
+// CPU kernels over Float32Array / Float64Array: strided permute, GEMM (BLAS-like signature),
+// a generic einsum loop nest with precomputed strides, axpy and fill. Every kernel takes
+// (array, offset) pairs and scratch arrays from the caller, so none allocates. This file is
+// runtime code: it is also inlined into generated modules (see scripts/gen-runtime-text.ts),
+// so it imports nothing but other runtime files.
+
+/** The element arrays kernels work on. */
+export type FloatArray = Float32Array | Float64Array;
+
+/**
+ * Row-major C[m×n] = alpha · op(A) · op(B) + beta · C, with op(A) m×k and op(B) k×n.
+ * A is stored m×k with row stride `lda` (k×m when `transA`), B is stored k×n with row stride
+ * `ldb` (n×k when `transB`), C has row stride `ldc`. beta 0 overwrites C (it is not read).
+ */
+export function gemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: FloatArray,
+  aOff: number,
+  lda: number,
+  b: FloatArray,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  c: FloatArray,
+  cOff: number,
+  ldc: number,
+): void {
+  for (let i = 0; i < m; i++) {
+    const ci = cOff + i * ldc;
+    if (beta === 0) for (let j = 0; j < n; j++) c[ci + j] = 0;
+    else if (beta !== 1) for (let j = 0; j < n; j++) c[ci + j] *= beta;
+    for (let p = 0; p < k; p++) {
+      const aip = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
+      if (transB) {
+        for (let j = 0; j < n; j++) c[ci + j] += aip * b[bOff + j * ldb + p];
+      } else {
+        const bp = bOff + p * ldb;
+        for (let j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
+      }
+    }
+  }
+}
+
+/**
+ * Strided copy: walks `shape` (the destination's shape) in row-major order, writing dst
+ * contiguously and reading src at `strides` (the source stride of each destination axis).
+ * `counter` is scratch of length ≥ shape.length.
+ */
+export function permute(
+  src: FloatArray,
+  srcOff: number,
+  dst: FloatArray,
+  dstOff: number,
+  shape: ArrayLike<number>,
+  strides: ArrayLike<number>,
+  counter: Int32Array,
+): void {
+  const rank = shape.length;
+  if (rank === 0) {
+    dst[dstOff] = src[srcOff];
+    return;
+  }
+  for (let i = 0; i < rank; i++) {
+    counter[i] = 0;
+    if (shape[i] === 0) return;
+  }
+  const inner = shape[rank - 1];
+  const innerStride = strides[rank - 1];
+  let s = srcOff;
+  let d = dstOff;
+  for (;;) {
+    for (let j = 0, sj = s; j < inner; j++, sj += innerStride) dst[d++] = src[sj];
+    // Advance the outer axes like an odometer.
+    let ax = rank - 2;
+    for (; ax >= 0; ax--) {
+      counter[ax]++;
+      s += strides[ax];
+      if (counter[ax] < shape[ax]) break;
+      s -= strides[ax] * shape[ax];
+      counter[ax] = 0;
+    }
+    if (ax < 0) return;
+  }
+}
+
+/**
+ * Generic einsum loop nest. Loops 0..nOut-1 index the output (row-major, contiguous), loops
+ * nOut..sizes.length-1 are summed. `strides[t * nLoops + l]` is input t's stride for loop l
+ * (the sum of its axes' strides when a label repeats: diagonals and traces). Writes
+ * out = alpha · Σ Π inputs + beta · out. `counter` is scratch of length ≥ sizes.length and
+ * `offs` scratch of length ≥ inputs.length.
+ */
+export function einsumLoop(
+  inputs: readonly FloatArray[],
+  inOffs: ArrayLike<number>,
+  sizes: ArrayLike<number>,
+  nOut: number,
+  strides: ArrayLike<number>,
+  out: FloatArray,
+  outOff: number,
+  alpha: number,
+  beta: number,
+  counter: Int32Array,
+  offs: Float64Array,
+): void {
+  const nLoops = sizes.length;
+  const nIn = inputs.length;
+  let outCount = 1;
+  for (let l = 0; l < nOut; l++) outCount *= sizes[l];
+  let sumCount = 1;
+  for (let l = nOut; l < nLoops; l++) sumCount *= sizes[l];
+  for (let l = 0; l < nLoops; l++) counter[l] = 0;
+  for (let t = 0; t < nIn; t++) offs[t] = inOffs[t];
+  for (let o = 0; o < outCount; o++) {
+    let acc = 0;
+    for (let s = 0; s < sumCount; s++) {
+      let prod = 1;
+      for (let t = 0; t < nIn; t++) prod *= inputs[t][offs[t]];
+      acc += prod;
+      // Advance the summed loops; on wrap-around they return to their start offsets.
+      for (let l = nLoops - 1; l >= nOut; l--) {
+        counter[l]++;
+        for (let t = 0; t < nIn; t++) offs[t] += strides[t * nLoops + l];
+        if (counter[l] < sizes[l]) break;
+        for (let t = 0; t < nIn; t++) offs[t] -= strides[t * nLoops + l] * sizes[l];
+        counter[l] = 0;
+      }
+    }
+    const at = outOff + o;
+    out[at] = beta === 0 ? alpha * acc : alpha * acc + beta * out[at];
+    for (let l = nOut - 1; l >= 0; l--) {
+      counter[l]++;
+      for (let t = 0; t < nIn; t++) offs[t] += strides[t * nLoops + l];
+      if (counter[l] < sizes[l]) break;
+      for (let t = 0; t < nIn; t++) offs[t] -= strides[t * nLoops + l] * sizes[l];
+      counter[l] = 0;
+    }
+  }
+}
+
+/** dst[i] = alpha · src[i] + beta · dst[i] for i < n (beta 0: dst is not read). */
+export function axpy(n: number, alpha: number, src: FloatArray, srcOff: number, beta: number, dst: FloatArray, dstOff: number): void {
+  if (beta === 0) for (let i = 0; i < n; i++) dst[dstOff + i] = alpha * src[srcOff + i];
+  else for (let i = 0; i < n; i++) dst[dstOff + i] = alpha * src[srcOff + i] + beta * dst[dstOff + i];
+}
+
+/** dst[i] = value for i < n. */
+export function fill(n: number, value: number, dst: FloatArray, dstOff: number): void {
+  dst.fill(value, dstOff, dstOff + n);
+}

@@ -1,0 +1,322 @@
+// The CPU runtime: executes KernelPlans over Float32Array / Float64Array. Dims are bound per
+// call; everything that depends on them (buffer sizes, strides, GEMM shapes, the arena of temp
+// slots) is prepared when they change, so calls with unchanged dims allocate nothing but the
+// result (and not even that when the caller passes an output buffer). compile() and einsum()
+// run this module directly; generated modules inline its transpiled text (runtime-text.ts),
+// so both share one code path. Runtime code: it imports only other runtime files.
+
+import type { KernelPlan } from '../plan.js';
+import { axpy, einsumLoop, fill, gemm, permute, type FloatArray } from './kernels.js';
+
+/** Element type of a compiled function. */
+export type Dtype = 'f32' | 'f64';
+
+/** A compiled statement: named inputs, symbolic dim values, optional output buffer. */
+export type Runner = (inputs: Record<string, FloatArray>, dims?: Record<string, number>, out?: FloatArray) => FloatArray;
+
+type Op =
+  | { kind: 'permute'; src: number; dst: number; shape: number[]; strides: number[] }
+  | {
+      kind: 'gemm';
+      a: number;
+      b: number;
+      c: number;
+      batch: number;
+      m: number;
+      n: number;
+      k: number;
+      transA: boolean;
+      transB: boolean;
+      alpha: number;
+      beta: number;
+    }
+  | { kind: 'einsum'; inputs: number[]; arrays: FloatArray[]; offs: number[]; sizes: number[]; nOut: number; strides: number[]; out: number; alpha: number; beta: number }
+  | { kind: 'axpy'; src: number; dst: number; n: number; alpha: number; beta: number }
+  | { kind: 'fill'; dst: number; n: number; value: number };
+
+interface Executor {
+  plan: KernelPlan;
+  /** Dim values the prepared state was computed for. */
+  bound: Float64Array;
+  prepared: boolean;
+  /** Element count per buffer id. */
+  sizes: number[];
+  slots: FloatArray[];
+  /** Array bound to each buffer id during a call. */
+  bufs: FloatArray[];
+  ops: Op[];
+  counter: Int32Array;
+  offs: Float64Array;
+  /** Statements this one reads (`let` intermediates), with their persistent results. */
+  deps: Dep[];
+  /** Per plan input (same order): the statement computing it, if it is not a caller input. */
+  sources: (Dep | undefined)[];
+}
+
+interface Dep {
+  name: string;
+  exec: Executor;
+  /** Scratch for the dependency's dim values. */
+  values: Float64Array;
+  /** Buffer id of this input in the reading plan. */
+  buffer: number;
+  result: FloatArray | undefined;
+}
+
+function makeArray(dtype: Dtype, n: number): FloatArray {
+  return dtype === 'f32' ? new Float32Array(n) : new Float64Array(n);
+}
+
+function isDtype(dtype: Dtype, x: unknown): x is FloatArray {
+  return dtype === 'f32' ? x instanceof Float32Array : x instanceof Float64Array;
+}
+
+function arrayName(dtype: Dtype): string {
+  return dtype === 'f32' ? 'Float32Array' : 'Float64Array';
+}
+
+function shapeText(plan: KernelPlan, dims: string[], values: Float64Array): string {
+  return `[${dims.map((d) => `${d}=${values[plan.dims.findIndex((x) => x.name === d)]}`).join(', ')}]`;
+}
+
+/**
+ * Binds the plan's dims from the call's `dims` argument into `values`; throws a clear Error
+ * naming the dim when a symbolic one is missing or invalid, or a fixed one is contradicted.
+ */
+function bindDims(fn: string, plan: KernelPlan, dims: Record<string, number> | undefined, values: Float64Array): void {
+  if (dims !== undefined && (typeof dims !== 'object' || dims === null)) {
+    throw new TypeError(`${fn}: the second argument must be an object of dim values, e.g. { b: 64 }`);
+  }
+  for (let i = 0; i < plan.dims.length; i++) {
+    const d = plan.dims[i];
+    const given = dims === undefined ? undefined : dims[d.name];
+    if (d.symbolic) {
+      if (given === undefined) {
+        throw new Error(`${fn}: symbolic dim '${d.name}' needs a value at call time; pass it in the second argument, e.g. ${fn}(inputs, { ${JSON.stringify(d.name)}: 64 })`);
+      }
+      if (!Number.isSafeInteger(given) || given < 1) throw new RangeError(`${fn}: dim '${d.name}' must be a positive integer, got ${String(given)}`);
+      values[i] = given;
+    } else {
+      if (given !== undefined && given !== d.size) throw new RangeError(`${fn}: dim '${d.name}' is fixed at ${d.size} by the model, got ${String(given)}`);
+      values[i] = d.size!;
+    }
+  }
+}
+
+function elementCount(fn: string, dims: string[], dimIndex: Map<string, number>, values: Float64Array): number {
+  let n = 1;
+  for (const d of dims) n *= values[dimIndex.get(d)!];
+  if (!Number.isSafeInteger(n)) throw new RangeError(`${fn}: a tensor with dims [${dims.join(', ')}] has ${n} elements, more than can be addressed exactly`);
+  return n;
+}
+
+/** Recomputes sizes, strides and GEMM shapes for the bound dims; grows the slot arena. */
+function prepare(fn: string, exec: Executor, dtype: Dtype, values: Float64Array): void {
+  const plan = exec.plan;
+  const dimIndex = new Map<string, number>(plan.dims.map((d, i) => [d.name, i]));
+  const size = (d: string): number => values[dimIndex.get(d)!];
+  const prod = (ds: string[]): number => ds.reduce((p, d) => p * size(d), 1);
+  exec.sizes = plan.buffers.map((b) => elementCount(fn, b.dims, dimIndex, values));
+  const slotSizes: number[] = new Array<number>(plan.slots).fill(0);
+  for (const b of plan.buffers) if (b.role === 'temp') slotSizes[b.slot!] = Math.max(slotSizes[b.slot!], exec.sizes[b.id]);
+  for (let s = 0; s < plan.slots; s++) {
+    if (exec.slots[s] === undefined || exec.slots[s].length < slotSizes[s]) exec.slots[s] = makeArray(dtype, slotSizes[s]);
+  }
+  let maxRank = 1;
+  let maxInputs = 1;
+  exec.ops = plan.steps.map((step): Op => {
+    switch (step.kind) {
+      case 'permute': {
+        const srcDims = plan.buffers[step.src].dims;
+        const srcStrides: number[] = new Array<number>(srcDims.length);
+        let st = 1;
+        for (let a = srcDims.length - 1; a >= 0; a--) {
+          srcStrides[a] = st;
+          st *= size(srcDims[a]);
+        }
+        maxRank = Math.max(maxRank, srcDims.length);
+        return { kind: 'permute', src: step.src, dst: step.dst, shape: step.perm.map((p) => size(srcDims[p])), strides: step.perm.map((p) => srcStrides[p]) };
+      }
+      case 'gemm':
+        return {
+          kind: 'gemm',
+          a: step.a,
+          b: step.b,
+          c: step.c,
+          batch: prod(step.batch),
+          m: prod(step.m),
+          n: prod(step.n),
+          k: prod(step.k),
+          transA: step.transA,
+          transB: step.transB,
+          alpha: step.alpha,
+          beta: step.beta,
+        };
+      case 'einsum': {
+        // Loops: the output labels (row-major), then every other label once.
+        const loops = [...step.outLabels];
+        for (const inp of step.inputs) for (const l of inp.labels) if (!loops.includes(l)) loops.push(l);
+        const strides: number[] = new Array<number>(step.inputs.length * loops.length).fill(0);
+        step.inputs.forEach((inp, t) => {
+          let st = 1;
+          for (let a = inp.labels.length - 1; a >= 0; a--) {
+            strides[t * loops.length + loops.indexOf(inp.labels[a])] += st;
+            st *= size(step.labelDims[inp.labels[a]]);
+          }
+        });
+        maxRank = Math.max(maxRank, loops.length);
+        maxInputs = Math.max(maxInputs, step.inputs.length);
+        return {
+          kind: 'einsum',
+          inputs: step.inputs.map((i) => i.buffer),
+          arrays: new Array<FloatArray>(step.inputs.length),
+          offs: step.inputs.map(() => 0),
+          sizes: loops.map((l) => size(step.labelDims[l])),
+          nOut: step.outLabels.length,
+          strides,
+          out: step.out,
+          alpha: step.alpha,
+          beta: step.beta,
+        };
+      }
+      case 'axpy':
+        return { kind: 'axpy', src: step.src, dst: step.dst, n: exec.sizes[step.dst], alpha: step.alpha, beta: step.beta };
+      case 'fill':
+        return { kind: 'fill', dst: step.dst, n: exec.sizes[step.dst], value: step.value };
+    }
+  });
+  exec.counter = new Int32Array(maxRank);
+  exec.offs = new Float64Array(maxInputs);
+  exec.bound.set(values);
+  exec.prepared = true;
+}
+
+function execute(exec: Executor): void {
+  const bufs = exec.bufs;
+  for (const op of exec.ops) {
+    switch (op.kind) {
+      case 'permute':
+        permute(bufs[op.src], 0, bufs[op.dst], 0, op.shape, op.strides, exec.counter);
+        break;
+      case 'gemm': {
+        const { m, n, k } = op;
+        const lda = op.transA ? m : k;
+        const ldb = op.transB ? k : n;
+        for (let t = 0; t < op.batch; t++) {
+          gemm(op.transA, op.transB, m, n, k, op.alpha, bufs[op.a], t * m * k, lda, bufs[op.b], t * k * n, ldb, op.beta, bufs[op.c], t * m * n, n);
+        }
+        break;
+      }
+      case 'einsum':
+        for (let t = 0; t < op.inputs.length; t++) op.arrays[t] = bufs[op.inputs[t]];
+        einsumLoop(op.arrays, op.offs, op.sizes, op.nOut, op.strides, bufs[op.out], 0, op.alpha, op.beta, exec.counter, exec.offs);
+        break;
+      case 'axpy':
+        axpy(op.n, op.alpha, bufs[op.src], 0, op.beta, bufs[op.dst], 0);
+        break;
+      case 'fill':
+        fill(op.n, op.value, bufs[op.dst], 0);
+        break;
+    }
+  }
+}
+
+function makeExecutor(plan: KernelPlan, deps: Dep[]): Executor {
+  return {
+    sources: plan.inputs.map((i) => deps.find((d) => d.name === i.name)),
+    plan,
+    bound: new Float64Array(plan.dims.length),
+    prepared: false,
+    sizes: [],
+    slots: [],
+    bufs: new Array<FloatArray>(plan.buffers.length),
+    ops: [],
+    counter: new Int32Array(1),
+    offs: new Float64Array(1),
+    deps,
+  };
+}
+
+/** Runs one executor (and, first, the statements it reads) with inputs already type-checked. */
+function runExecutor(
+  fn: string,
+  exec: Executor,
+  dtype: Dtype,
+  inputs: Record<string, FloatArray>,
+  dims: Record<string, number> | undefined,
+  values: Float64Array,
+  out: FloatArray | undefined,
+): FloatArray {
+  const plan = exec.plan;
+  bindDims(fn, plan, dims, values);
+  let same = exec.prepared;
+  for (let i = 0; i < values.length; i++) if (values[i] !== exec.bound[i]) same = false;
+  if (!same) prepare(fn, exec, dtype, values);
+  for (const dep of exec.deps) {
+    const need = exec.sizes[dep.buffer];
+    if (dep.result === undefined || dep.result.length !== need) dep.result = makeArray(dtype, need);
+    runExecutor(fn, dep.exec, dtype, inputs, dims, dep.values, dep.result);
+  }
+  for (let i = 0; i < plan.inputs.length; i++) {
+    const inp = plan.inputs[i];
+    const dep = exec.sources[i];
+    const arr = dep !== undefined ? dep.result! : inputs[inp.name];
+    const need = exec.sizes[inp.buffer];
+    if (arr === undefined) {
+      const names = plan.inputs.filter((_, j) => exec.sources[j] === undefined).map((x) => x.name);
+      throw new TypeError(`${fn}: missing input '${inp.name}'; expected inputs: ${names.join(', ')}`);
+    }
+    if (!isDtype(dtype, arr)) throw new TypeError(`${fn}: input '${inp.name}' must be a ${arrayName(dtype)}`);
+    if (arr.length !== need) {
+      throw new RangeError(`${fn}: input '${inp.name}' has ${arr.length} elements but its shape ${shapeText(plan, plan.buffers[inp.buffer].dims, values)} needs ${need}`);
+    }
+    exec.bufs[inp.buffer] = arr;
+  }
+  for (const b of plan.buffers) if (b.role === 'temp') exec.bufs[b.id] = exec.slots[b.slot!];
+  const need = exec.sizes[plan.output];
+  let result: FloatArray;
+  if (out === undefined) result = makeArray(dtype, need);
+  else {
+    if (!isDtype(dtype, out)) throw new TypeError(`${fn}: the output buffer must be a ${arrayName(dtype)}`);
+    if (out.length !== need) throw new RangeError(`${fn}: the output buffer has ${out.length} elements but the output shape ${shapeText(plan, plan.buffers[plan.output].dims, values)} needs ${need}`);
+    result = out;
+  }
+  exec.bufs[plan.output] = result;
+  execute(exec);
+  return result;
+}
+
+/**
+ * Builds one runner per plan, keyed by plan name. A plan input named after another plan (an
+ * intermediate statement) is computed by that plan first, into a buffer kept between calls.
+ */
+export function createRunners(plans: readonly KernelPlan[], dtype: Dtype): Record<string, Runner> {
+  const byName = new Map<string, KernelPlan>(plans.map((p) => [p.name, p]));
+  const executorFor = (plan: KernelPlan, seen: string[]): Executor => {
+    if (seen.includes(plan.name)) throw new Error(`statement '${plan.name}' depends on itself`);
+    const deps: Dep[] = [];
+    for (const inp of plan.inputs) {
+      const dep = byName.get(inp.name);
+      if (dep !== undefined && dep !== plan) {
+        deps.push({ name: inp.name, exec: executorFor(dep, [...seen, plan.name]), values: new Float64Array(dep.dims.length), buffer: inp.buffer, result: undefined });
+      }
+    }
+    return makeExecutor(plan, deps);
+  };
+  const runners: Record<string, Runner> = {};
+  for (const plan of plans) {
+    const exec = executorFor(plan, []);
+    const values = new Float64Array(plan.dims.length);
+    const fn = plan.name;
+    runners[fn] = (inputs, dims, out) => {
+      if (typeof inputs !== 'object' || inputs === null) throw new TypeError(`${fn}: the first argument must be an object of input arrays keyed by name`);
+      return runExecutor(fn, exec, dtype, inputs, dims, values, out);
+    };
+  }
+  return runners;
+}
+
+/** A runner for a single plan. */
+export function createRunner(plan: KernelPlan, dtype: Dtype): Runner {
+  return createRunners([plan], dtype)[plan.name];
+}

@@ -1,0 +1,409 @@
+// lower: a statement's planned contraction trees → one KernelPlan of pairwise steps.
+// Each leaf first loses its repeated indices and the indices summed only inside it (an einsum
+// step); each tree node then becomes permute(s) + GEMM when it has a summed or an outer
+// structure, or a generic einsum loop (Hadamard-style products); the root is permuted into
+// the output order and terms are combined with axpy. Shapes are dim-name lists, so symbolic
+// dims resolve at call time. Temps get memory slots by lifetime.
+
+import { assert, InternalError } from '../diagnostics.js';
+import type { DimInfo, Program, Statement, TensorNetwork } from '../ir/network.js';
+import type { PlannedContraction } from '../optimizer/plan-contraction.js';
+import type { BufferDecl, KernelPlan, Step } from './plan.js';
+import { stepBuffers } from './plan.js';
+
+/** One summand to lower: its coefficient, network and planned contraction order. */
+export interface LowerTerm {
+  coefficient: number;
+  network: TensorNetwork;
+  planned: PlannedContraction;
+}
+
+/** What lowering needs to know about dims and input tensors beyond the networks. */
+export interface LowerContext {
+  /** Plan name (the statement name). */
+  name: string;
+  /** Output dims, in axis order. */
+  output: string[];
+  /** A dim's size, or symbolic (bound at call time; `hint` is the planning size). */
+  dim(name: string): { size?: number; symbolic: boolean };
+  /**
+   * Dims of a named input tensor in axis order (its declaration), or undefined to take them
+   * from the network's indices.
+   */
+  inputDims?(name: string): string[] | undefined;
+}
+
+/** An operand during lowering: a buffer and its (unique) index ids in axis order. */
+interface Operand {
+  buffer: number;
+  indices: number[];
+  /** Per index id: how many leaves under this operand carry it. */
+  counts: Map<number, number>;
+}
+
+/**
+ * Lowers one statement of a program. `plannedTerms[i]` is the planned contraction of
+ * `statement.terms[i].network`. Input buffers are named by factor (or earlier statement).
+ */
+export function lower(statement: Statement, plannedTerms: readonly PlannedContraction[], program: Program): KernelPlan {
+  assert(plannedTerms.length === statement.terms.length, `statement ${statement.name} has ${statement.terms.length} terms but ${plannedTerms.length} plans`);
+  const dims = new Map<string, DimInfo>(program.dims.map((d) => [d.name, d]));
+  const tensorDims = new Map<string, string[]>();
+  for (const f of program.factors) tensorDims.set(f.name, f.dims);
+  for (const s of program.statements) if (!tensorDims.has(s.name)) tensorDims.set(s.name, s.output);
+  return lowerTerms(
+    statement.terms.map((t, i) => ({ coefficient: t.coefficient, network: t.network, planned: plannedTerms[i] })),
+    {
+      name: statement.name,
+      output: statement.output,
+      dim(name) {
+        const d = dims.get(name);
+        if (!d) throw new InternalError(`dim '${name}' is used by statement ${statement.name} but not declared`);
+        return d.size.kind === 'fixed' ? { size: d.size.size, symbolic: false } : { symbolic: true };
+      },
+      inputDims: (name) => tensorDims.get(name),
+    },
+  );
+}
+
+/**
+ * Lowers one network (an einsum): the plan's dims are the network's indices with their sizes
+ * (indices in `net.symbolic` stay symbolic), inputs are named by tensor.
+ *
+ * Example: `ab,bc->ac` lowers to one GEMM with m=[a], n=[c], k=[b].
+ */
+export function lowerNetwork(net: TensorNetwork, planned: PlannedContraction, name = 'einsum'): KernelPlan {
+  const sym = new Set(net.symbolic ?? []);
+  const dimOf = (ix: string): string => net.indexDims?.[ix] ?? ix;
+  return lowerTerms([{ coefficient: 1, network: net, planned }], {
+    name,
+    output: net.output.map(dimOf),
+    dim(d) {
+      const ix = Object.keys(net.sizes).find((i) => dimOf(i) === d);
+      if (ix === undefined) throw new InternalError(`dim '${d}' has no index in the network`);
+      return sym.has(ix) ? { symbolic: true } : { size: net.sizes[ix], symbolic: false };
+    },
+  });
+}
+
+/** Lowers a list of terms into one plan writing `ctx.output`. */
+export function lowerTerms(terms: readonly LowerTerm[], ctx: LowerContext): KernelPlan {
+  const b = new PlanBuilder(ctx);
+  const output = b.buffer(ctx.output, 'output');
+  if (terms.length === 0) b.steps.push({ kind: 'fill', dst: output, value: 0 });
+  terms.forEach((term, t) => lowerTerm(b, term, output, t === 0));
+  return b.finish(output);
+}
+
+class PlanBuilder {
+  readonly buffers: BufferDecl[] = [];
+  readonly steps: Step[] = [];
+  readonly inputs: { name: string; buffer: number }[] = [];
+  private readonly inputByName = new Map<string, number>();
+  readonly dimNames: string[] = [];
+  private readonly dimSeen = new Set<string>();
+
+  constructor(readonly ctx: LowerContext) {}
+
+  useDim(d: string): void {
+    if (!this.dimSeen.has(d)) {
+      this.dimSeen.add(d);
+      this.dimNames.push(d);
+    }
+  }
+
+  buffer(dims: string[], role: BufferDecl['role'], name?: string): number {
+    for (const d of dims) this.useDim(d);
+    const id = this.buffers.length;
+    this.buffers.push(name === undefined ? { id, dims, role } : { id, dims, role, name });
+    return id;
+  }
+
+  input(name: string, dims: string[]): number {
+    const known = this.inputByName.get(name);
+    if (known !== undefined) {
+      const had = this.buffers[known].dims;
+      assert(had.length === dims.length && had.every((d, i) => d === dims[i]), `input '${name}' is used with dims [${dims}] and [${had}]`);
+      return known;
+    }
+    const id = this.buffer(dims, 'input', name);
+    this.inputByName.set(name, id);
+    this.inputs.push({ name, buffer: id });
+    return id;
+  }
+
+  /** Drops unused buffers, renumbers densely, assigns slots by lifetime. */
+  finish(output: number): KernelPlan {
+    const used = new Set<number>([output, ...this.inputs.map((i) => i.buffer)]);
+    for (const s of this.steps) {
+      const { reads, writes } = stepBuffers(s);
+      for (const id of [...reads, ...writes]) used.add(id);
+    }
+    const renumber = new Map<number, number>();
+    const buffers: BufferDecl[] = [];
+    for (const buf of this.buffers) {
+      if (!used.has(buf.id)) continue;
+      renumber.set(buf.id, buffers.length);
+      buffers.push({ ...buf, id: buffers.length });
+    }
+    const r = (id: number): number => renumber.get(id)!;
+    const steps = this.steps.map((s) => remapStep(s, r));
+    const slots = assignSlots(buffers, steps);
+    return {
+      name: this.ctx.name,
+      dims: this.dimNames.map((name) => {
+        const d = this.ctx.dim(name);
+        return d.symbolic ? { name, symbolic: true } : { name, size: d.size, symbolic: false };
+      }),
+      buffers,
+      inputs: this.inputs.map((i) => ({ name: i.name, buffer: r(i.buffer) })),
+      output: r(output),
+      steps,
+      slots,
+    };
+  }
+}
+
+function remapStep(s: Step, r: (id: number) => number): Step {
+  switch (s.kind) {
+    case 'permute':
+      return { ...s, src: r(s.src), dst: r(s.dst) };
+    case 'gemm':
+      return { ...s, a: r(s.a), b: r(s.b), c: r(s.c) };
+    case 'einsum':
+      return { ...s, inputs: s.inputs.map((i) => ({ buffer: r(i.buffer), labels: i.labels })), out: r(s.out) };
+    case 'axpy':
+      return { ...s, src: r(s.src), dst: r(s.dst) };
+    case 'fill':
+      return { ...s, dst: r(s.dst) };
+  }
+}
+
+/**
+ * Gives each temp a slot: a temp may take a slot whose previous holder was last read strictly
+ * before the temp is first written (a step never reads and writes the same slot). Lowest free
+ * slot first, so the result is deterministic. Mutates `buffers`; returns the slot count.
+ */
+function assignSlots(buffers: BufferDecl[], steps: Step[]): number {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  steps.forEach((s, i) => {
+    const { reads, writes } = stepBuffers(s);
+    for (const id of writes) if (!first.has(id)) first.set(id, i);
+    for (const id of [...reads, ...writes]) last.set(id, i);
+  });
+  const temps = buffers.filter((b) => b.role === 'temp').sort((x, y) => first.get(x.id)! - first.get(y.id)! || x.id - y.id);
+  const freeAfter: number[] = [];
+  for (const t of temps) {
+    const start = first.get(t.id)!;
+    let slot = freeAfter.findIndex((end) => end < start);
+    if (slot < 0) slot = freeAfter.length;
+    freeAfter[slot] = last.get(t.id)!;
+    t.slot = slot;
+  }
+  return freeAfter.length;
+}
+
+function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boolean): void {
+  const { network: net, planned, coefficient } = term;
+  const { problem, tree } = planned;
+  const names = problem.names;
+  const dimOf = (id: number): string => net.indexDims?.[names[id]] ?? names[id];
+  const labelDims = names.map((_, id) => dimOf(id));
+  for (const d of labelDims) b.useDim(d);
+  const outIds = problem.output;
+  assert(new Set(outIds).size === outIds.length, `statement ${b.ctx.name}: an output index repeats`);
+  assert(outIds.length === b.ctx.output.length, `statement ${b.ctx.name}: term output has ${outIds.length} indices, statement ${b.ctx.output.length}`);
+  outIds.forEach((id, i) => assert(dimOf(id) === b.ctx.output[i], `statement ${b.ctx.name}: output axis ${i} is '${dimOf(id)}', expected '${b.ctx.output[i]}'`));
+  const n = problem.inputs.length;
+  const total = new Map<number, number>();
+  for (const t of problem.inputs) for (const i of new Set(t)) total.set(i, (total.get(i) ?? 0) + 1);
+  const inOutput = new Set(outIds);
+  const kept = (i: number, counts: Map<number, number>): boolean => inOutput.has(i) || counts.get(i)! < total.get(i)!;
+  const size = (ids: number[]): number => ids.reduce((p, i) => p * problem.sizes[i], 1);
+  const temp = (ids: number[]): number => b.buffer(ids.map(dimOf), 'temp');
+
+  if (n === 0) {
+    // The empty product: the value 1 (the output has no indices).
+    if (first) b.steps.push({ kind: 'fill', dst: output, value: coefficient });
+    else {
+      const one = temp([]);
+      b.steps.push({ kind: 'fill', dst: one, value: 1 }, { kind: 'axpy', src: one, dst: output, alpha: coefficient, beta: 1 });
+    }
+    return;
+  }
+
+  // Leaves: drop repeated indices (diagonal) and indices summed only here (reduction).
+  const nodes: Operand[] = net.tensors.map((tensor, t) => {
+    const ids = problem.inputs[t];
+    const counts = new Map<number, number>();
+    for (const i of ids) counts.set(i, 1);
+    const declared = b.ctx.inputDims?.(tensor.name) ?? ids.map(dimOf);
+    assert(declared.length === ids.length, `tensor ${tensor.name} has ${declared.length} dims but ${ids.length} indices`);
+    ids.forEach((id, a) => assert(declared[a] === dimOf(id), `tensor ${tensor.name} axis ${a}: index dim '${dimOf(id)}' but declared '${declared[a]}'`));
+    const buf = b.input(tensor.name, declared);
+    const unique = [...new Set(ids)];
+    const keep = unique.filter((i) => kept(i, counts));
+    if (keep.length === ids.length) return { buffer: buf, indices: ids, counts };
+    const dst = temp(keep);
+    b.steps.push({ kind: 'einsum', inputs: [{ buffer: buf, labels: ids }], out: dst, outLabels: keep, labelDims, alpha: 1, beta: 0 });
+    return { buffer: dst, indices: keep, counts: new Map(keep.map((i) => [i, 1])) };
+  });
+
+  const isRoot = (k: number): boolean => k === tree.nodes.length - 1;
+  tree.nodes.forEach((nd, k) => {
+    const A = nodes[nd.left];
+    const B = nodes[nd.right];
+    const counts = new Map(A.counts);
+    for (const [i, c] of B.counts) counts.set(i, (counts.get(i) ?? 0) + c);
+    const inB = new Set(B.indices);
+    const inA = new Set(A.indices);
+    const shared = A.indices.filter((i) => inB.has(i));
+    const batch = shared.filter((i) => kept(i, counts));
+    const sumK = shared.filter((i) => !kept(i, counts));
+    const mOnly = A.indices.filter((i) => !inB.has(i));
+    const nOnly = B.indices.filter((i) => !inA.has(i));
+    const loneSummed = [...mOnly, ...nOnly].some((i) => !kept(i, counts));
+    const keptCounts = (ids: number[]): Map<number, number> => new Map(ids.map((i) => [i, counts.get(i)!]));
+    const gemmShaped = !loneSummed && (sumK.length > 0 || (mOnly.length > 0 && nOnly.length > 0));
+    if (!gemmShaped) {
+      const resultIds = [...A.indices.filter((i) => kept(i, counts)), ...nOnly.filter((i) => kept(i, counts))];
+      const dst = temp(resultIds);
+      b.steps.push({
+        kind: 'einsum',
+        inputs: [
+          { buffer: A.buffer, labels: A.indices },
+          { buffer: B.buffer, labels: B.indices },
+        ],
+        out: dst,
+        outLabels: resultIds,
+        labelDims,
+        alpha: 1,
+        beta: 0,
+      });
+      nodes.push({ buffer: dst, indices: resultIds, counts: keptCounts(resultIds) });
+      return;
+    }
+    const layout = chooseGemmLayout(A, B, batch, sumK, mOnly, nOnly, size, isRoot(k) ? outIds : undefined);
+    const [L, R, m, nn] = layout.swap ? [B, A, nOnly, mOnly] : [A, B, mOnly, nOnly];
+    let aBuf = L.buffer;
+    let bBuf = R.buffer;
+    if (!layout.aOk) {
+      const want = [...layout.batch, ...m, ...layout.k];
+      aBuf = temp(want);
+      b.steps.push({ kind: 'permute', src: L.buffer, dst: aBuf, perm: want.map((i) => L.indices.indexOf(i)) });
+    }
+    if (!layout.bOk) {
+      const want = [...layout.batch, ...layout.k, ...nn];
+      bBuf = temp(want);
+      b.steps.push({ kind: 'permute', src: R.buffer, dst: bBuf, perm: want.map((i) => R.indices.indexOf(i)) });
+    }
+    const resultIds = [...layout.batch, ...m, ...nn];
+    const dst = temp(resultIds);
+    b.steps.push({
+      kind: 'gemm',
+      a: aBuf,
+      b: bBuf,
+      c: dst,
+      batch: layout.batch.map(dimOf),
+      m: m.map(dimOf),
+      n: nn.map(dimOf),
+      k: layout.k.map(dimOf),
+      transA: layout.aOk ? layout.transA : false,
+      transB: layout.bOk ? layout.transB : false,
+      alpha: 1,
+      beta: 0,
+    });
+    nodes.push({ buffer: dst, indices: resultIds, counts: keptCounts(resultIds) });
+  });
+
+  // The root (or the single leaf) into the output, in order, scaled and accumulated.
+  const root = nodes[nodes.length - 1];
+  const ordered = root.indices.length === outIds.length && root.indices.every((i, a) => i === outIds[a]);
+  assert(root.indices.length === outIds.length, `statement ${b.ctx.name}: the root has indices [${root.indices}] but the output is [${outIds}]`);
+  const last = b.steps[b.steps.length - 1];
+  const lastWritesRoot = last !== undefined && ((last.kind === 'gemm' && last.c === root.buffer) || (last.kind === 'einsum' && last.out === root.buffer));
+  const rootIsTemp = b.buffers[root.buffer].role === 'temp';
+  if (ordered && rootIsTemp && lastWritesRoot) {
+    // Retarget the last step at the output: no copy.
+    if (last.kind === 'gemm') {
+      last.c = output;
+      last.alpha *= coefficient;
+      last.beta = first ? 0 : 1;
+    } else if (last.kind === 'einsum') {
+      last.out = output;
+      last.alpha *= coefficient;
+      last.beta = first ? 0 : 1;
+    }
+    return;
+  }
+  let src = root.buffer;
+  if (!ordered) {
+    const perm = outIds.map((i) => root.indices.indexOf(i));
+    if (first && coefficient === 1) {
+      b.steps.push({ kind: 'permute', src, dst: output, perm });
+      return;
+    }
+    const dst = temp(outIds);
+    b.steps.push({ kind: 'permute', src, dst, perm });
+    src = dst;
+  }
+  b.steps.push({ kind: 'axpy', src, dst: output, alpha: coefficient, beta: first ? 0 : 1 });
+}
+
+interface GemmLayout {
+  /** When true, the right operand plays GEMM's `a` (the result is [batch, n, m]). */
+  swap: boolean;
+  batch: number[];
+  k: number[];
+  aOk: boolean;
+  transA: boolean;
+  bOk: boolean;
+  transB: boolean;
+}
+
+function isConcat(have: number[], ...parts: number[][]): boolean {
+  let p = 0;
+  for (const part of parts) for (const i of part) if (have[p++] !== i) return false;
+  return p === have.length;
+}
+
+/**
+ * Picks the operand roles and the batch and k orders that minimise the elements permuted
+ * (planning sizes): each operand is used in place when it already reads as [batch, m, k] or
+ * [batch, k, m]. At the root, a result that would need a final permute counts too.
+ */
+function chooseGemmLayout(
+  A: Operand,
+  B: Operand,
+  batch: number[],
+  k: number[],
+  mOnly: number[],
+  nOnly: number[],
+  size: (ids: number[]) => number,
+  rootOutput: number[] | undefined,
+): GemmLayout {
+  const order = (ids: number[], like: number[]): number[] => like.filter((i) => ids.includes(i));
+  const batchOrders = [order(batch, A.indices), order(batch, B.indices)];
+  const kOrders = [order(k, A.indices), order(k, B.indices)];
+  let best: GemmLayout | undefined;
+  let bestCost = Infinity;
+  for (const swap of [false, true]) {
+    const [L, R, m, n] = swap ? [B, A, nOnly, mOnly] : [A, B, mOnly, nOnly];
+    for (const bo of batchOrders) {
+      for (const ko of kOrders) {
+        const aN = isConcat(L.indices, bo, m, ko);
+        const aT = !aN && isConcat(L.indices, bo, ko, m);
+        const bN = isConcat(R.indices, bo, ko, n);
+        const bT = !bN && isConcat(R.indices, bo, n, ko);
+        let cost = (aN || aT ? 0 : size(L.indices)) + (bN || bT ? 0 : size(R.indices));
+        if (rootOutput && !isConcat(rootOutput, bo, m, n)) cost += size(rootOutput);
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = { swap, batch: bo, k: ko, aOk: aN || aT, transA: aT, bOk: bN || bT, transB: bT };
+        }
+      }
+    }
+  }
+  return best!;
+}
