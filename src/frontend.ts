@@ -1,0 +1,30 @@
+// The language front end: .tn source → Program. Runs parse → check → expand and, like
+// Langium, stops after the first stage that reports errors, returning all of that stage's
+// diagnostics (warnings of earlier stages are kept).
+
+import { hasErrors, type Diagnostic, type SourceFile, type StageResult } from './diagnostics.js';
+import { check, type CheckOptions } from './ir/check.js';
+import { expand } from './ir/expand.js';
+import type { Program } from './ir/network.js';
+import { parse } from './parser/index.js';
+
+/** Options for `analyze`; `getFamily` replaces the family registry (tests). */
+export type AnalyzeOptions = CheckOptions;
+
+/**
+ * Parses, checks and expands one `.tn` file. The value is undefined when any stage reported
+ * an error; the diagnostics are then every error of the first failing stage.
+ */
+export function analyze(file: SourceFile, options: AnalyzeOptions = {}): StageResult<Program | undefined> {
+  const diagnostics: Diagnostic[] = [];
+  const parsed = parse(file.text, file.path);
+  diagnostics.push(...parsed.diagnostics);
+  if (hasErrors(parsed.diagnostics)) return { value: undefined, diagnostics };
+  const checked = check(parsed.value, options);
+  diagnostics.push(...checked.diagnostics);
+  if (hasErrors(checked.diagnostics)) return { value: undefined, diagnostics };
+  const expanded = expand(checked.value);
+  diagnostics.push(...expanded.diagnostics);
+  if (hasErrors(expanded.diagnostics)) return { value: undefined, diagnostics };
+  return { value: expanded.value, diagnostics };
+}

@@ -1,0 +1,76 @@
+// Integer arithmetic of the .tn language (braces, ranges, dim sizes, consts): evaluation
+// against consts and comprehension variables, with diagnostics for unknown names, division by
+// zero and results outside the safe integer range.
+
+import { error, nearest, type Diagnostic } from '../diagnostics.js';
+import type { Ast } from '../parser/index.js';
+
+/** Names visible to integer expressions: comprehension variables shadow consts. */
+export interface IntScope {
+  consts: ReadonlyMap<string, number>;
+  vars: ReadonlyMap<string, number>;
+}
+
+/** Evaluates `e`; reports into `out` and returns undefined on error. `/` floors, `%` is non-negative for positive divisors. */
+export function evalInt(e: Ast.IntExpr, scope: IntScope, out: Diagnostic[]): number | undefined {
+  switch (e.kind) {
+    case 'int':
+      if (!Number.isSafeInteger(e.value)) {
+        out.push(
+          Number.isInteger(e.value)
+            ? error('limit/unsafe-integer', `${e.value} is outside the exactly representable integer range (±2^53)`, e.span)
+            : error('check/not-integer', `expected an integer here, found ${e.value}`, e.span),
+        );
+        return undefined;
+      }
+      return e.value;
+    case 'ref': {
+      const v = scope.vars.get(e.name) ?? scope.consts.get(e.name);
+      if (v !== undefined) return v;
+      const known = [...scope.vars.keys(), ...scope.consts.keys()];
+      const near = nearest(e.name, known);
+      out.push(
+        error(
+          'check/unknown-const',
+          `unknown integer constant \`${e.name}\`${near ? `; did you mean \`${near}\`?` : known.length > 0 ? `; known: ${known.join(', ')}` : '; declare it with `const NAME = value`'}`,
+          e.span,
+        ),
+      );
+      return undefined;
+    }
+    case 'neg': {
+      const v = evalInt(e.operand, scope, out);
+      return v === undefined ? undefined : v === 0 ? 0 : -v;
+    }
+    case 'binary': {
+      const l = evalInt(e.left, scope, out);
+      const r = evalInt(e.right, scope, out);
+      if (l === undefined || r === undefined) return undefined;
+      let v: number;
+      switch (e.op) {
+        case '+':
+          v = l + r;
+          break;
+        case '-':
+          v = l - r;
+          break;
+        case '*':
+          v = l * r;
+          break;
+        case '/':
+        case '%':
+          if (r === 0) {
+            out.push(error('check/division-by-zero', `division by zero (the right side of '${e.op}' evaluates to 0)`, e.right.span));
+            return undefined;
+          }
+          v = e.op === '/' ? Math.floor(l / r) : l - r * Math.floor(l / r);
+          break;
+      }
+      if (!Number.isSafeInteger(v)) {
+        out.push(error('limit/unsafe-integer', `${l} ${e.op} ${r} leaves the exactly representable integer range (±2^53)`, e.span));
+        return undefined;
+      }
+      return v === 0 ? 0 : v;
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// The .tn parser stage: source text → Ast.Program with spans, plus every lexing and syntax
+// error in the file (chevrotain's error recovery keeps parsing after each one). The AST of a
+// file with syntax errors is partial; later stages must not run on it.
+
+import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
+import { error, type Diagnostic, type StageResult } from '../diagnostics.js';
+import type * as Ast from './ast.js';
+import { TnParser } from './grammar.js';
+import { tnLexer } from './lexer.js';
+import { toAst } from './to-ast.js';
+
+export type { Ast };
+export { printProgram, printExpr, printIntExpr } from './print.js';
+export { indexedName } from './ast.js';
+
+/** The reused parser instance; `input` assignment resets its state for every parse. */
+const parser = new TnParser();
+
+function tokenEnd(tok: IToken): number {
+  return (tok.endOffset ?? tok.startOffset + tok.image.length - 1) + 1;
+}
+
+function isReal(tok: IToken | undefined): tok is IToken {
+  return tok !== undefined && tok.tokenType !== EOF && !tok.isInsertedInRecovery && Number.isFinite(tok.startOffset);
+}
+
+/**
+ * Parses `.tn` source text. Returns the AST (partial when there are errors) and every
+ * lexing and syntax error, each with a half-open span; never throws on user input.
+ */
+export function parse(text: string, path: string): StageResult<Ast.Program> {
+  void path;
+  const diagnostics: Diagnostic[] = [];
+  const lexed = tnLexer.tokenize(text);
+  for (const e of lexed.errors) {
+    const span = { start: e.offset, end: Math.min(text.length, e.offset + Math.max(1, e.length)) };
+    const ch = text.slice(span.start, span.end);
+    diagnostics.push(error('syntax/unexpected-character', `unexpected character ${JSON.stringify(ch)}`, span));
+  }
+  const tokens = lexed.tokens;
+  parser.input = tokens;
+  const cst = parser.program();
+  const lastEnd = tokens.length > 0 ? tokenEnd(tokens[tokens.length - 1]) : 0;
+  const seen = new Set<string>();
+  for (const e of parser.errors as (IRecognitionException & { previousToken?: IToken })[]) {
+    let span;
+    let code = 'syntax/unexpected-token';
+    if (isReal(e.token)) {
+      span = { start: e.token.startOffset, end: Math.min(text.length, tokenEnd(e.token)) };
+    } else {
+      const anchor = isReal(e.previousToken) ? tokenEnd(e.previousToken) : lastEnd;
+      span = { start: anchor, end: anchor };
+      code = 'syntax/unexpected-end';
+    }
+    const key = `${span.start}:${span.end}:${e.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    diagnostics.push(error(code, e.message, span));
+  }
+  diagnostics.sort((a, b) => a.span.start - b.span.start);
+  const value = toAst(cst, text.length);
+  return { value, diagnostics };
+}

@@ -1,0 +1,105 @@
+// The .tn token vocabulary. Keywords come before Identifier and name it as `longer_alt`, so
+// `input1` is an identifier; every keyword also belongs to the `AnyName` category so that a
+// family argument may be named `in:` or `out:`. Whitespace (newlines included) and `#`
+// comments are skipped: every statement starts with a keyword, so lines need no terminator.
+
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+
+/** Category of every token that can spell a family argument name (identifiers and keywords). */
+export const AnyName = createToken({ name: 'AnyName', pattern: Lexer.NA });
+
+const IDENTIFIER_RE = /[\p{L}_][\p{L}\p{N}_]*/uy;
+
+/** Matches an identifier at `offset` (a sticky unicode regex; one shared instance, reset per call). */
+function matchIdentifier(text: string, offset: number): RegExpExecArray | null {
+  IDENTIFIER_RE.lastIndex = offset;
+  return IDENTIFIER_RE.exec(text);
+}
+
+/** Letters (any script) or `_`, then letters, digits or `_`. */
+export const Identifier = createToken({
+  name: 'Identifier',
+  // chevrotain rebuilds regex patterns without the `u` flag, so a custom matcher runs the
+  // unicode regex; the hint keeps the lexer's first-character fast path for ASCII names.
+  pattern: { exec: matchIdentifier },
+  line_breaks: false,
+  start_chars_hint: [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_'],
+  categories: [AnyName],
+});
+
+function keyword(word: string): TokenType {
+  return createToken({
+    name: word[0].toUpperCase() + word.slice(1),
+    pattern: new RegExp(word),
+    longer_alt: Identifier,
+    categories: [AnyName],
+  });
+}
+
+export const Dim = keyword('dim');
+export const Const = keyword('const');
+export const Input = keyword('input');
+export const Param = keyword('param');
+export const Out = keyword('out');
+export const Let = keyword('let');
+export const Prod = keyword('prod');
+export const In = keyword('in');
+
+/** Decimal numbers: `64`, `0.5`, `1e-3`. `1..N` lexes as `1`, `..`, `N`. */
+export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/ });
+
+export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./ });
+export const Equals = createToken({ name: 'Equals', pattern: /=/ });
+export const Tilde = createToken({ name: 'Tilde', pattern: /~/ });
+export const Comma = createToken({ name: 'Comma', pattern: /,/ });
+export const Colon = createToken({ name: 'Colon', pattern: /:/ });
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ });
+export const RBracket = createToken({ name: 'RBracket', pattern: /]/ });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/ });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/ });
+export const LBrace = createToken({ name: 'LBrace', pattern: /\{/ });
+export const RBrace = createToken({ name: 'RBrace', pattern: /}/ });
+export const Plus = createToken({ name: 'Plus', pattern: /\+/ });
+export const Minus = createToken({ name: 'Minus', pattern: /-/ });
+export const Star = createToken({ name: 'Star', pattern: /\*/ });
+export const Slash = createToken({ name: 'Slash', pattern: /\// });
+export const Percent = createToken({ name: 'Percent', pattern: /%/ });
+
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: Lexer.SKIPPED });
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
+
+/** Every token type, in lexing priority order. */
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  AnyName,
+  Dim,
+  Const,
+  Input,
+  Param,
+  Out,
+  Let,
+  Prod,
+  In,
+  Identifier,
+  NumberLiteral,
+  DotDot,
+  Equals,
+  Tilde,
+  Comma,
+  Colon,
+  LBracket,
+  RBracket,
+  LParen,
+  RParen,
+  LBrace,
+  RBrace,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+];
+
+/** The single lexer instance (stateless between calls). */
+export const tnLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
