@@ -1,0 +1,54 @@
+// `tnc check FILE.tn`: parse, check and expand a file; print every diagnostic of the first
+// failing stage to stderr (exit 1), or a one-line summary of what the file declares (exit 0).
+
+import { hasErrors, render, SourceFile } from '../diagnostics.js';
+import { analyze } from '../frontend.js';
+import { EXIT_OK, EXIT_USER, parseFlags, UsageError, type CliIO, type Command } from './io.js';
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The `check` command. */
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'report diagnostics for a .tn file (exit 1 on errors)',
+  help: [
+    'usage: tnc check FILE.tn',
+    '',
+    'Parses, checks and expands FILE.tn. Every error of the first failing stage is printed',
+    'to stderr as `file:line:col: error[code]: message` with the source line and a caret;',
+    'the exit code is then 1. Otherwise one summary line is printed and the exit code is 0.',
+    '',
+    'example:',
+    '  tnc check examples/matrix-chain.tn',
+    '  examples/matrix-chain.tn: ok (3 dims, 3 factors, 1 statement: 1 out)',
+  ].join('\n'),
+  run(args: string[], io: CliIO): number {
+    const { positionals } = parseFlags(args, {});
+    if (positionals.length !== 1) throw new UsageError(`expected exactly one FILE.tn, got ${positionals.length}`);
+    const path = positionals[0];
+    let text: string;
+    try {
+      text = io.readFile(path);
+    } catch (e) {
+      throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : String(e)}`);
+    }
+    const file = SourceFile.from(path, text);
+    const result = analyze(file);
+    if (result.diagnostics.length > 0) io.stderr(render(file, result.diagnostics));
+    if (hasErrors(result.diagnostics) || result.value === undefined) {
+      const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+      io.stderr(`${path}: ${plural(errors, 'error')}`);
+      return EXIT_USER;
+    }
+    const p = result.value;
+    const outs = p.statements.filter((s) => s.kind === 'out').length;
+    const lets = p.statements.length - outs;
+    const parts = [plural(p.dims.length, 'dim'), plural(p.factors.length, 'factor')];
+    if (p.factorized.length > 0) parts.push(plural(p.factorized.length, 'factorized tensor'));
+    const stmts = `${plural(p.statements.length, 'statement')}: ${outs} out${lets > 0 ? `, ${lets} let` : ''}`;
+    io.stdout(`${path}: ok (${parts.join(', ')}, ${stmts})`);
+    return EXIT_OK;
+  },
+};
