@@ -1,0 +1,116 @@
+// Packing and write-back shared by the GEMM drivers (plain TypeScript and wasm). All plain
+// loops over typed arrays, no Node APIs, so the emitter can inline them.
+
+/** Float arrays the kernels accept. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Row-major GEMM with the BLAS argument order: C = alpha·op(A)·op(B) + beta·C. */
+export type GemmFn = (
+  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  a: FloatArray, aOff: number, lda: number, b: FloatArray, bOff: number, ldb: number,
+  beta: number, c: FloatArray, cOff: number, ldc: number,
+) => void;
+
+/** x rounded up to a multiple of `to`. */
+export function roundUp(x: number, to: number): number {
+  return Math.ceil(x / to) * to;
+}
+
+/** C = beta·C over m×n (beta 0 writes zeros without reading C, as BLAS does). */
+export function scaleC(m: number, n: number, beta: number, c: FloatArray, cOff: number, ldc: number): void {
+  if (beta === 1) return;
+  for (let i = 0; i < m; i++) {
+    const row = cOff + i * ldc;
+    if (beta === 0) c.fill(0, row, row + n);
+    else for (let j = 0; j < n; j++) c[row + j] *= beta;
+  }
+}
+
+/**
+ * Packs rows [i0, i0+mb) × k-range [p0, p0+kb) of op(A) into MR-row panels (k-major inside a
+ * panel), zero-padding the last panel's missing rows.
+ */
+export function packA(trans: boolean, a: FloatArray, aOff: number, lda: number, i0: number, mb: number,
+  p0: number, kb: number, mr: number, dst: FloatArray, base: number): void {
+  // op(A)[i][p] is a[i*lda + p], or a[p*lda + i] when transposed.
+  const rs = trans ? 1 : lda;
+  const ks = trans ? lda : 1;
+  for (let ip = 0; ip < mb; ip += mr) {
+    const rows = Math.min(mr, mb - ip);
+    const panel = base + ip * kb;
+    const src0 = aOff + (i0 + ip) * rs + p0 * ks;
+    for (let r = 0; r < rows; r++) {
+      let s = src0 + r * rs;
+      let d = panel + r;
+      for (let p = 0; p < kb; p++) {
+        dst[d] = a[s];
+        s += ks;
+        d += mr;
+      }
+    }
+    for (let r = rows; r < mr; r++) {
+      let d = panel + r;
+      for (let p = 0; p < kb; p++) {
+        dst[d] = 0;
+        d += mr;
+      }
+    }
+  }
+}
+
+/**
+ * Packs k-range [p0, p0+kb) × columns [j0, j0+nb) of op(B) into NR-column panels (k-major
+ * inside a panel), zero-padding the last panel's missing columns.
+ */
+export function packB(trans: boolean, b: FloatArray, bOff: number, ldb: number, j0: number, nb: number,
+  p0: number, kb: number, nr: number, dst: FloatArray, base: number): void {
+  // op(B)[p][j] is b[p*ldb + j], or b[j*ldb + p] when transposed.
+  const ks = trans ? 1 : ldb;
+  const cs = trans ? ldb : 1;
+  for (let jp = 0; jp < nb; jp += nr) {
+    const cols = Math.min(nr, nb - jp);
+    const panel = base + jp * kb;
+    const src0 = bOff + p0 * ks + (j0 + jp) * cs;
+    if (cols === nr && cs === 1) {
+      for (let p = 0; p < kb; p++) {
+        const s = src0 + p * ks;
+        const d = panel + p * nr;
+        for (let j = 0; j < nr; j++) dst[d + j] = b[s + j];
+      }
+    } else {
+      for (let j = 0; j < nr; j++) {
+        let d = panel + j;
+        if (j < cols) {
+          let s = src0 + j * cs;
+          for (let p = 0; p < kb; p++) {
+            dst[d] = b[s];
+            s += ks;
+            d += nr;
+          }
+        } else {
+          for (let p = 0; p < kb; p++) {
+            dst[d] = 0;
+            d += nr;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** C_user[i][j] = alpha·tile[i][j] + beta·C_user[i][j] (C not read when beta is 0). */
+export function storeC(mb: number, nb: number, alpha: number, tile: FloatArray, tBase: number, ldt: number,
+  beta: number, c: FloatArray, cOff: number, ldc: number): void {
+  for (let i = 0; i < mb; i++) {
+    const t = tBase + i * ldt;
+    const r = cOff + i * ldc;
+    if (beta === 0) {
+      if (alpha === 1) for (let j = 0; j < nb; j++) c[r + j] = tile[t + j];
+      else for (let j = 0; j < nb; j++) c[r + j] = alpha * tile[t + j];
+    } else if (beta === 1 && alpha === 1) {
+      for (let j = 0; j < nb; j++) c[r + j] += tile[t + j];
+    } else {
+      for (let j = 0; j < nb; j++) c[r + j] = alpha * tile[t + j] + beta * c[r + j];
+    }
+  }
+}

@@ -1,0 +1,165 @@
+// Fast GEMM for the CPU runtime: a cache-blocked, register-tiled kernel in plain TypeScript,
+// the WebAssembly SIMD128 kernel (./wasm) where the runtime validates it, and `fastGemm`,
+// which picks between them (and a direct loop for tiny products) by size.
+// Inlinable into generated modules: no Node APIs, no top-level await.
+
+import { packA, packB, roundUp, scaleC, storeC, type FloatArray, type GemmFn } from './gemm-pack.js';
+import { createWasmGemm, type WasmGemm } from './wasm/gemm-wasm.js';
+
+export type { FloatArray, GemmFn };
+
+// Plain kernel blocking (elements). Operands are packed into Float64Array panels whatever the
+// input dtype, so the micro-kernel stays monomorphic; f32 results round once on store.
+const MR = 4;
+const NR = 4;
+const KC = 256;
+const MC = 64;
+const TILE = 512;
+
+/**
+ * Micro-kernel sweep over one k-block: C[mp×np] += A·B, with A in MR-row panels and B in
+ * NR-column panels (both kc deep). MC rows of A stay hot in L2 while each B panel is reused.
+ */
+function kernelPlain(mp: number, np: number, kc: number, pa: Float64Array, aBase: number,
+  pb: Float64Array, bBase: number, pc: Float64Array, cBase: number, ldc: number): void {
+  for (let ic = 0; ic < mp; ic += MC) {
+    const iEnd = Math.min(ic + MC, mp);
+    for (let jr = 0; jr < np; jr += NR) {
+      const bPanel = bBase + jr * kc;
+      for (let ir = ic; ir < iEnd; ir += MR) {
+        let ia = aBase + ir * kc;
+        let ib = bPanel;
+        const c0 = cBase + ir * ldc + jr;
+        const c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        let c00 = pc[c0], c01 = pc[c0 + 1], c02 = pc[c0 + 2], c03 = pc[c0 + 3];
+        let c10 = pc[c1], c11 = pc[c1 + 1], c12 = pc[c1 + 2], c13 = pc[c1 + 3];
+        let c20 = pc[c2], c21 = pc[c2 + 1], c22 = pc[c2 + 2], c23 = pc[c2 + 3];
+        let c30 = pc[c3], c31 = pc[c3 + 1], c32 = pc[c3 + 2], c33 = pc[c3 + 3];
+        for (let p = 0; p < kc; p++) {
+          const b0 = pb[ib], b1 = pb[ib + 1], b2 = pb[ib + 2], b3 = pb[ib + 3];
+          let a = pa[ia];
+          c00 += a * b0; c01 += a * b1; c02 += a * b2; c03 += a * b3;
+          a = pa[ia + 1];
+          c10 += a * b0; c11 += a * b1; c12 += a * b2; c13 += a * b3;
+          a = pa[ia + 2];
+          c20 += a * b0; c21 += a * b1; c22 += a * b2; c23 += a * b3;
+          a = pa[ia + 3];
+          c30 += a * b0; c31 += a * b1; c32 += a * b2; c33 += a * b3;
+          ia += MR;
+          ib += NR;
+        }
+        pc[c0] = c00; pc[c0 + 1] = c01; pc[c0 + 2] = c02; pc[c0 + 3] = c03;
+        pc[c1] = c10; pc[c1 + 1] = c11; pc[c1 + 2] = c12; pc[c1 + 3] = c13;
+        pc[c2] = c20; pc[c2 + 1] = c21; pc[c2 + 2] = c22; pc[c2 + 3] = c23;
+        pc[c3] = c30; pc[c3 + 1] = c31; pc[c3 + 2] = c32; pc[c3 + 3] = c33;
+      }
+    }
+  }
+}
+
+/** A plain-TypeScript GEMM with its own grow-only scratch (packed panels and a C tile). */
+export function createPlainGemm(): GemmFn {
+  let scratch = new Float64Array(0);
+  return (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha === 0) {
+      scaleC(m, n, beta, c, cOff, ldc);
+      return;
+    }
+    const tm = Math.min(roundUp(m, MR), TILE);
+    const tn = Math.min(roundUp(n, NR), TILE);
+    const kcMax = Math.min(k, KC);
+    const aBase = tm * tn;
+    const bBase = aBase + tm * kcMax;
+    const need = bBase + kcMax * tn;
+    if (scratch.length < need) scratch = new Float64Array(need);
+    const w = scratch;
+    for (let i0 = 0; i0 < m; i0 += tm) {
+      const mb = Math.min(tm, m - i0);
+      const mp = roundUp(mb, MR);
+      for (let j0 = 0; j0 < n; j0 += tn) {
+        const nb = Math.min(tn, n - j0);
+        const np = roundUp(nb, NR);
+        w.fill(0, 0, mp * np);
+        for (let p0 = 0; p0 < k; p0 += KC) {
+          const kb = Math.min(KC, k - p0);
+          packA(transA, a, aOff, lda, i0, mb, p0, kb, MR, w, aBase);
+          packB(transB, b, bOff, ldb, j0, nb, p0, kb, NR, w, bBase);
+          kernelPlain(mp, np, kb, w, aBase, w, bBase, w, 0, np);
+        }
+        storeC(mb, nb, alpha, w, 0, np, beta, c, cOff + i0 * ldc + j0, ldc);
+      }
+    }
+  };
+}
+
+/**
+ * Direct triple loop on the caller's arrays (no packing): the cheapest path for tiny
+ * products, where packing and tile set-up would dominate.
+ */
+export function gemmDirect(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  a: FloatArray, aOff: number, lda: number, b: FloatArray, bOff: number, ldb: number,
+  beta: number, c: FloatArray, cOff: number, ldc: number): void {
+  const ars = transA ? 1 : lda, aks = transA ? lda : 1;
+  const bks = transB ? 1 : ldb, bcs = transB ? ldb : 1;
+  for (let i = 0; i < m; i++) {
+    const cr = cOff + i * ldc;
+    const ar = aOff + i * ars;
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      let ia = ar;
+      let ib = bOff + j * bcs;
+      for (let p = 0; p < k; p++) {
+        s += a[ia] * b[ib];
+        ia += aks;
+        ib += bks;
+      }
+      c[cr + j] = beta === 0 ? alpha * s : alpha * s + beta * c[cr + j];
+    }
+  }
+}
+
+/** The kernels `fastGemm` dispatches to, created once per runtime instance. */
+interface Engines {
+  plain: GemmFn;
+  wasm: WasmGemm | null;
+}
+
+// Lazily created engines: scratch memory is reused across calls (grow-only), which is what
+// keeps the steady state allocation-free. Results never depend on this state.
+let engines: Engines | null = null;
+
+function getEngines(): Engines {
+  if (engines === null) engines = { plain: createPlainGemm(), wasm: createWasmGemm() };
+  return engines;
+}
+
+/** Below this many multiply-adds (m·n·k) the direct loop beats packing (measured, bench/cpu.ts). */
+export const DIRECT_MAX_WORK = 4096;
+/** From this many multiply-adds on, the wasm kernel beats the plain one (measured). */
+export const WASM_MIN_WORK = 32768;
+
+/** Which kernel `fastGemm` uses for a problem size (exposed for tests and the benchmark). */
+export function chooseGemm(m: number, n: number, k: number): 'direct' | 'plain' | 'wasm' {
+  const work = m * n * k;
+  if (work <= DIRECT_MAX_WORK || k <= 2) return 'direct';
+  if (work >= WASM_MIN_WORK && getEngines().wasm !== null) return 'wasm';
+  return 'plain';
+}
+
+/**
+ * Row-major C = alpha·op(A)·op(B) + beta·C for f32 or f64 (C's array type decides the
+ * precision of the wasm kernel). Uses WebAssembly SIMD where available and the problem is
+ * large enough, else the plain blocked kernel, else a direct loop. beta 0 never reads C.
+ */
+export const fastGemm: GemmFn = (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+  const which = chooseGemm(m, n, k);
+  if (which === 'direct') {
+    if (k <= 0 || alpha === 0) scaleC(m, n, beta, c, cOff, ldc);
+    else gemmDirect(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  } else if (which === 'wasm') {
+    getEngines().wasm!.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  } else {
+    getEngines().plain(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  }
+};

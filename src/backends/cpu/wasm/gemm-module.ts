@@ -1,0 +1,213 @@
+// Build-time generator of the SIMD128 GEMM module (run by scripts/gen-wasm-gemm.ts; the
+// runtime only ever sees the committed bytes in gemm-bytes.ts).
+//
+// Each exported function multiplies one k-block of packed operands into a padded C:
+//   gemm_<dtype>(mp, np, kc, pa, pb, pc, ldcBytes, mc, nc)
+// pa: mp/MR panels, each kc×MR (k-major); pb: np/NR panels, each kc×NR (k-major); both
+// zero-padded. C (row-major, row stride ldcBytes) is accumulated into: C += A·B.
+// The register tile is MR rows × NV vectors. V8 measured here runs tiles of at most eight
+// v128 accumulators at full speed, so both dtypes use 4 rows × 2 vectors.
+
+import { FunctionBuilder, ModuleBuilder, ValType } from './encoder.js';
+
+/** Shape of one generated micro-kernel. */
+export interface KernelShape {
+  dtype: 'f32' | 'f64';
+  /** Rows of the register tile. */
+  mr: number;
+  /** v128 vectors per row of the register tile (NR = nv × lanes). */
+  nv: number;
+  /** Unroll factor of the k loop. */
+  unroll: number;
+  /**
+   * Instruction order of one k step: 'b' loads the B vectors then broadcasts each A value
+   * once; 'a' broadcasts all A values then streams B vectors; 'inline' re-broadcasts A per use.
+   */
+  variant?: 'a' | 'b' | 'inline';
+}
+
+/** The kernels the runtime uses; the JS packer must use the same MR/NR. */
+export const KERNELS: readonly KernelShape[] = [
+  { dtype: 'f32', mr: 4, nv: 2, unroll: 1 },
+  { dtype: 'f64', mr: 4, nv: 2, unroll: 1 },
+];
+
+/** Bytes per element. */
+function elemSize(dtype: 'f32' | 'f64'): number {
+  return dtype === 'f32' ? 4 : 8;
+}
+
+/** Builds `gemm_<dtype>` for one kernel shape. */
+export function buildKernel(shape: KernelShape): FunctionBuilder {
+  const { dtype, mr, nv, unroll } = shape;
+  const variant = shape.variant ?? 'b';
+  const es = elemSize(dtype);
+  const lanes = 16 / es;
+  const nr = nv * lanes;
+  const I = ValType.i32;
+  const f = new FunctionBuilder([I, I, I, I, I, I, I, I, I]);
+  const [mp, np, kc, pa, pb, pc, ldc, mc, nc] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const jc = f.local(I), ic = f.local(I), jr = f.local(I), ir = f.local(I);
+  const jEnd = f.local(I), iEnd = f.local(I);
+  const a = f.local(I), b = f.local(I), c = f.local(I), cnt = f.local(I);
+  const panelA = f.local(I), panelB = f.local(I);
+  const av = f.local(ValType.v128);
+  const bv: number[] = [];
+  for (let v = 0; v < nv; v++) bv.push(f.local(ValType.v128));
+  const acc: number[][] = [];
+  for (let r = 0; r < mr; r++) {
+    acc.push([]);
+    for (let v = 0; v < nv; v++) acc[r].push(f.local(ValType.v128));
+  }
+  const splat = (off: number, pushAddress = false) => {
+    if (pushAddress) f.get(a);
+    return dtype === 'f32' ? f.load32Splat(off) : f.load64Splat(off);
+  };
+  const vmul = () => (dtype === 'f32' ? f.f32x4Mul() : f.f64x2Mul());
+  const vadd = () => (dtype === 'f32' ? f.f32x4Add() : f.f64x2Add());
+
+  // One k step at element offset u: load the B row, then broadcast each A value.
+  const avs: number[] = [];
+  if (variant === 'a') for (let r = 0; r < mr; r++) avs.push(f.local(ValType.v128));
+  const stepArith = (u: number) => {
+    if (variant === 'a') {
+      for (let r = 0; r < mr; r++) {
+        f.get(a);
+        splat((u * mr + r) * es).set(avs[r]);
+      }
+      for (let v = 0; v < nv; v++) {
+        f.get(b).v128Load((u * nr + v * lanes) * es).set(bv[0]);
+        for (let r = 0; r < mr; r++) {
+          f.get(acc[r][v]).get(avs[r]).get(bv[0]);
+          vmul();
+          vadd();
+          f.set(acc[r][v]);
+        }
+      }
+      return;
+    }
+    for (let v = 0; v < nv; v++) f.get(b).v128Load((u * nr + v * lanes) * es).set(bv[v]);
+    for (let r = 0; r < mr; r++) {
+      if (variant === 'b') {
+        f.get(a);
+        splat((u * mr + r) * es).set(av);
+      }
+      for (let v = 0; v < nv; v++) {
+        f.get(acc[r][v]);
+        if (variant === 'b') f.get(av);
+        else splat((u * mr + r) * es, true);
+        f.get(bv[v]);
+        vmul();
+        vadd();
+        f.set(acc[r][v]);
+      }
+    }
+  };
+
+  // Panel strides in bytes.
+  f.get(kc).i32(mr * es).mul().set(panelA);
+  f.get(kc).i32(nr * es).mul().set(panelB);
+
+  f.i32(0).set(jc);
+  f.loop(); // JC
+  {
+    // jEnd = min(jc + nc, np)
+    f.get(jc).get(nc).add().get(np).get(jc).get(nc).add().get(np).ltS().select().set(jEnd);
+    f.i32(0).set(ic);
+    f.loop(); // IC
+    {
+      f.get(ic).get(mc).add().get(mp).get(ic).get(mc).add().get(mp).ltS().select().set(iEnd);
+      f.get(jc).set(jr);
+      f.loop(); // JR
+      {
+        f.get(ic).set(ir);
+        f.loop(); // IR
+        {
+          // a = pa + (ir/mr)*panelA ; b = pb + (jr/nr)*panelB ; c = pc + ir*ldc + jr*es
+          f.get(pa).get(ir).get(kc).mul().i32(es).mul().add().set(a);
+          f.get(pb).get(jr).get(kc).mul().i32(es).mul().add().set(b);
+          f.get(pc).get(ir).get(ldc).mul().add().get(jr).i32(es).mul().add().set(c);
+          for (let r = 0; r < mr; r++) {
+            for (let v = 0; v < nv; v++) {
+              f.get(c);
+              if (r > 0) f.get(ldc).i32(r).mul().add();
+              f.v128Load(v * 16).set(acc[r][v]);
+            }
+          }
+          f.get(kc).set(cnt);
+          f.block(); // done
+          {
+            f.block(); // main done
+            {
+              f.get(cnt).i32(unroll).ltS().brIf(0);
+              f.loop();
+              {
+                for (let u = 0; u < unroll; u++) stepArith(u);
+                f.inc(a, unroll * mr * es).inc(b, unroll * nr * es).inc(cnt, -unroll);
+                f.get(cnt).i32(unroll).geS().brIf(0);
+              }
+              f.end();
+            }
+            f.end();
+            f.get(cnt).eqz().brIf(0);
+            f.loop();
+            {
+              stepArith(0);
+              f.inc(a, mr * es).inc(b, nr * es).inc(cnt, -1);
+              f.get(cnt).brIf(0);
+            }
+            f.end();
+          }
+          f.end();
+          for (let r = 0; r < mr; r++) {
+            for (let v = 0; v < nv; v++) {
+              f.get(c);
+              if (r > 0) f.get(ldc).i32(r).mul().add();
+              f.get(acc[r][v]).v128Store(v * 16);
+            }
+          }
+          f.inc(ir, mr).get(ir).get(iEnd).ltS().brIf(0);
+        }
+        f.end();
+        f.inc(jr, nr).get(jr).get(jEnd).ltS().brIf(0);
+      }
+      f.end();
+      f.get(ic).get(mc).add().tee(ic).get(mp).ltS().brIf(0);
+    }
+    f.end();
+    f.get(jc).get(nc).add().tee(jc).get(np).ltS().brIf(0);
+  }
+  f.end();
+  return f;
+}
+
+/** The exported name of a kernel. */
+export function kernelName(shape: KernelShape): string {
+  return `gemm_${shape.dtype}`;
+}
+
+/** Encodes the GEMM module with the given kernels (default: the runtime's). */
+export function buildGemmModule(kernels: readonly KernelShape[] = KERNELS): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder(1);
+  for (const k of kernels) mod.addFunction(kernelName(k), buildKernel(k));
+  return mod.encode();
+}
+
+/** Path of the committed generated module, relative to the repository root. */
+export const GEMM_BYTES_PATH = 'src/backends/cpu/wasm/gemm-bytes.ts';
+
+/** The text of gemm-bytes.ts for the given module bytes (an array literal, 16 per line). */
+export function renderGemmBytesModule(bytes: Uint8Array = buildGemmModule()): string {
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) lines.push(`  ${Array.from(bytes.subarray(i, i + 16)).join(', ')},`);
+  return [
+    '// GENERATED by scripts/gen-wasm-gemm.ts from src/backends/cpu/wasm/gemm-module.ts; do not edit.',
+    '// test/gemm.test.ts checks that these bytes are up to date.',
+    '',
+    `/** The SIMD128 GEMM module (${bytes.length} bytes): exports gemm_f32 and gemm_f64, imports env.memory. */`,
+    'export const GEMM_WASM_BYTES: Uint8Array<ArrayBuffer> = /* @__PURE__ */ Uint8Array.from([',
+    ...lines,
+    ']);',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,113 @@
+// Runtime driver for the SIMD128 GEMM kernels. Self-contained (no Node APIs, no top-level
+// await) so the emitter can inline it into generated modules.
+//
+// Operands live in JS typed arrays, the kernel reads wasm memory, so each call copies:
+// C is computed tile by tile (at most TILE_M × TILE_N) in a zeroed buffer in wasm memory;
+// for each k-block of KC, the matching slices of op(A) and op(B) are packed into MR-row and
+// NR-column panels (transposes and strides are folded into this copy), and one kernel call
+// accumulates the block. Finally C_user = alpha·tile + beta·C_user. Packing is O(n²) per tile
+// against O(n³) work, so this pays off for all but small GEMMs (the dispatcher in ../gemm.ts
+// sends those to the plain kernel).
+
+import { GEMM_WASM_BYTES } from './gemm-bytes.js';
+import { packA, packB, roundUp, scaleC, storeC, type FloatArray, type GemmFn } from '../gemm-pack.js';
+
+export type { FloatArray, GemmFn };
+
+/** Block sizes of the driver (elements). MR/NR must match the generated kernels. */
+interface Blocking {
+  mr: number;
+  nr: number;
+  kc: number;
+  mc: number;
+  nc: number;
+  tileM: number;
+  tileN: number;
+}
+
+const F32: Blocking = { mr: 4, nr: 8, kc: 256, mc: 128, nc: 1024, tileM: 1024, tileN: 1024 };
+const F64: Blocking = { mr: 4, nr: 4, kc: 256, mc: 64, nc: 1024, tileM: 1024, tileN: 1024 };
+
+const PAGE = 65536;
+
+type Kernel = (mp: number, np: number, kc: number, pa: number, pb: number, pc: number,
+  ldcBytes: number, mc: number, nc: number) => void;
+
+/** A wasm GEMM context: one instance and its memory (grown on demand, never shrunk). */
+export interface WasmGemm {
+  /** Same contract as the plain kernel; both dtypes (C's dtype picks the kernel). */
+  gemm: GemmFn;
+  /** The instance's memory (exposed for tests and diagnostics). */
+  memory: WebAssembly.Memory;
+}
+
+/** Whether this runtime compiles the SIMD GEMM module. */
+export function wasmSimdSupported(bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYTES): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Instantiates the kernels synchronously (the module is a few KB, under browsers' limit for
+ * synchronous compilation). Returns null where WebAssembly SIMD is unavailable.
+ */
+export function createWasmGemm(bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYTES): WasmGemm | null {
+  if (!wasmSimdSupported(bytes)) return null;
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const kf32 = instance.exports.gemm_f32 as Kernel;
+  const kf64 = instance.exports.gemm_f64 as Kernel;
+  let f32 = new Float32Array(memory.buffer);
+  let f64 = new Float64Array(memory.buffer);
+
+  const reserve = (bytesNeeded: number): void => {
+    const have = memory.buffer.byteLength;
+    if (bytesNeeded > have) memory.grow(Math.ceil((bytesNeeded - have) / PAGE));
+    if (f32.buffer !== memory.buffer) {
+      f32 = new Float32Array(memory.buffer);
+      f64 = new Float64Array(memory.buffer);
+    }
+  };
+
+  const gemm: GemmFn = (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha === 0) {
+      scaleC(m, n, beta, c, cOff, ldc);
+      return;
+    }
+    const isF32 = c instanceof Float32Array;
+    const bl = isF32 ? F32 : F64;
+    const es = isF32 ? 4 : 8;
+    const kernel = isF32 ? kf32 : kf64;
+    const tm = Math.min(roundUp(m, bl.mr), bl.tileM);
+    const tn = Math.min(roundUp(n, bl.nr), bl.tileN);
+    const kcMax = Math.min(k, bl.kc);
+    // Layout in elements: [C tile tm×tn][A block tm×kc][B block kc×tn].
+    const cBase = 0;
+    const aBase = cBase + tm * tn;
+    const bBase = aBase + tm * kcMax;
+    reserve((bBase + kcMax * tn) * es);
+    const view = isF32 ? f32 : f64;
+    for (let i0 = 0; i0 < m; i0 += tm) {
+      const mb = Math.min(tm, m - i0);
+      const mp = roundUp(mb, bl.mr);
+      for (let j0 = 0; j0 < n; j0 += tn) {
+        const nb = Math.min(tn, n - j0);
+        const np = roundUp(nb, bl.nr);
+        view.fill(0, cBase, cBase + mp * np);
+        for (let p0 = 0; p0 < k; p0 += bl.kc) {
+          const kb = Math.min(bl.kc, k - p0);
+          packA(transA, a, aOff, lda, i0, mb, p0, kb, bl.mr, view, aBase);
+          packB(transB, b, bOff, ldb, j0, nb, p0, kb, bl.nr, view, bBase);
+          kernel(mp, np, kb, aBase * es, bBase * es, cBase * es, np * es, bl.mc, bl.nc);
+        }
+        storeC(mb, nb, alpha, view, cBase, np, beta, c, cOff + i0 * ldc + j0, ldc);
+      }
+    }
+  };
+  return { gemm, memory };
+}
+
