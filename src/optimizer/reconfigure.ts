@@ -1,0 +1,274 @@
+// Subtree reconfiguration (cotengra's idea, our code): walk the tree's most expensive nodes,
+// cut out a subtree of up to k frontier tensors below each, and replace it with the optimal
+// sub-tree for those k tensors (exhaustive dynamic programming over subsets, 3^k). The
+// frontier tensors and the subtree root's indices form an ordinary ContractionProblem, so
+// hyperedges and kept indices are exact. The result is never worse than the input tree.
+
+import { treeSteps } from './cost.js';
+import { makeProblem, type ContractionProblem } from './problem.js';
+import { compareScores, scoreTree } from './random-greedy.js';
+import type { Objective, OptimizeOptions, Optimizer } from './registry.js';
+import type { ContractionTree, TreeNode } from './tree.js';
+
+/** Largest input count `optimalSubsetTree` accepts (3^k splits; 16 is about 21 million). */
+export const MAX_SUBSET_TENSORS = 16;
+
+/** Per-subtree score under an objective: [primary, secondary], floats, smaller is better. */
+interface SubScore {
+  primary: number;
+  secondary: number;
+}
+
+/** Combines two children's scores with one step (flops, result size) under an objective. */
+function combine(minimize: Objective, a: SubScore, b: SubScore, flops: number, size: number): SubScore {
+  switch (minimize) {
+    case 'size':
+      return { primary: Math.max(a.primary, b.primary, size), secondary: a.secondary + b.secondary + flops };
+    case 'combo':
+      return { primary: a.primary + b.primary + flops + 64 * size, secondary: a.secondary + b.secondary + flops };
+    default:
+      return { primary: a.primary + b.primary + flops, secondary: Math.max(a.secondary, b.secondary, size) };
+  }
+}
+
+const better = (x: SubScore, y: SubScore): boolean =>
+  x.primary < y.primary || (x.primary === y.primary && x.secondary < y.secondary);
+
+/**
+ * The optimal tree of a small problem (at most MAX_SUBSET_TENSORS inputs) by dynamic
+ * programming over all subsets and all their splits, outer products included. Costs are
+ * compared in float64; the tree is marked exhaustive when they are exact (< 2^53).
+ * `minimize: 'scaling'` is treated as flops at the planning sizes.
+ */
+export function optimalSubsetTree(problem: ContractionProblem, minimize: Objective = 'flops'): ContractionTree {
+  const k = problem.inputs.length;
+  if (k > MAX_SUBSET_TENSORS) throw new Error(`optimalSubsetTree: ${k} tensors is more than ${MAX_SUBSET_TENSORS}`);
+  if (k <= 1) return { leaves: k, nodes: [], exhaustive: true };
+  // Local numbering of the indices that occur.
+  const local = new Map<number, number>();
+  const ids: number[] = [];
+  const see = (i: number): number => {
+    let l = local.get(i);
+    if (l === undefined) {
+      l = ids.length;
+      local.set(i, l);
+      ids.push(i);
+    }
+    return l;
+  };
+  const leafLocal = problem.inputs.map((t) => [...new Set(t.map(see))]);
+  const isOut = new Set(problem.output.map(see));
+  const m = ids.length;
+  const W = Math.max(1, Math.ceil(m / 32));
+  const holdMask = new Array<number>(m).fill(0);
+  leafLocal.forEach((t, v) => t.forEach((l) => (holdMask[l] |= 1 << v)));
+  const size = ids.map((i) => problem.sizes[i]);
+  const full = 2 ** k;
+  const open = new Uint32Array(full * W);
+  const openSize = new Float64Array(full);
+  for (let S = 1; S < full; S++) {
+    let p = 1;
+    // A single leaf keeps all its indices: ones only it carries are summed at its first step.
+    const single = (S & (S - 1)) === 0;
+    for (let l = 0; l < m; l++) {
+      const h = holdMask[l];
+      if ((h & S) === 0) continue;
+      if (!single && !isOut.has(l) && (h & ~S) === 0) continue;
+      open[S * W + (l >> 5)] |= 1 << (l & 31);
+      p *= size[l];
+    }
+    openSize[S] = p;
+  }
+  const score: SubScore[] = new Array(full);
+  const choice = new Int32Array(full);
+  for (let v = 0; v < k; v++) score[1 << v] = { primary: 0, secondary: 0 };
+  for (let S = 1; S < full; S++) {
+    if ((S & (S - 1)) === 0) continue;
+    const low = S & -S;
+    let best: SubScore | undefined;
+    let bestA = 0;
+    for (let A = (S - 1) & S; A > 0; A = (A - 1) & S) {
+      if ((A & low) === 0) continue;
+      const B = S ^ A;
+      let flops = 1;
+      let summed = false;
+      for (let w = 0; w < W; w++) {
+        const u = open[A * W + w] | open[B * W + w];
+        if ((u & ~open[S * W + w]) !== 0) summed = true;
+        let bits = u;
+        while (bits !== 0) {
+          const t = bits & -bits;
+          flops *= size[w * 32 + 31 - Math.clz32(t)];
+          bits ^= t;
+        }
+      }
+      if (summed) flops *= 2;
+      const s = combine(minimize, score[A], score[B], flops, openSize[S]);
+      if (best === undefined || better(s, best)) {
+        best = s;
+        bestA = A;
+      }
+    }
+    score[S] = best!;
+    choice[S] = bestA;
+  }
+  const nodes: TreeNode[] = [];
+  const build = (S: number): number => {
+    if ((S & (S - 1)) === 0) return 31 - Math.clz32(S);
+    const a = build(choice[S]);
+    const b = build(S ^ choice[S]);
+    nodes.push({ left: a, right: b });
+    return k + nodes.length - 1;
+  };
+  build(full - 1);
+  const exact = score[full - 1].primary < 2 ** 53 && minimize === 'flops';
+  return { leaves: k, nodes, exhaustive: exact };
+}
+
+/** Settings of subtree reconfiguration. */
+export interface ReconfigureOptions {
+  /** Frontier size of each re-solved subtree (default 8; at most MAX_SUBSET_TENSORS). */
+  subtreeSize?: number;
+  minimize?: Objective;
+  /** Time budget in ms (default: unlimited, stops when a pass finds no improvement). */
+  maxTimeMs?: number;
+  /** Maximum number of passes over the tree (default 8). */
+  maxPasses?: number;
+}
+
+/**
+ * Improves a tree by repeatedly replacing subtrees of up to k frontier tensors (most
+ * expensive nodes first) with their optimal sub-trees. Returns a tree whose exact score
+ * under `minimize` is never worse than the input's.
+ */
+export function reconfigure(tree: ContractionTree, problem: ContractionProblem, options: ReconfigureOptions = {}): ContractionTree {
+  const n = tree.leaves;
+  if (n <= 2) return tree;
+  const k = Math.max(3, Math.min(options.subtreeSize ?? 8, MAX_SUBSET_TENSORS));
+  const minimize = options.minimize ?? 'flops';
+  const maxPasses = options.maxPasses ?? 8;
+  const deadline = options.maxTimeMs !== undefined ? performance.now() + options.maxTimeMs : Infinity;
+  const total = 2 * n - 1;
+  const L = new Int32Array(total).fill(-1);
+  const R = new Int32Array(total).fill(-1);
+  const openIdx: number[][] = new Array(total);
+  const flops = new Float64Array(total);
+  const nsize = new Float64Array(total);
+  const steps = treeSteps(problem, tree);
+  for (let v = 0; v < n; v++) openIdx[v] = [...new Set(problem.inputs[v])].sort((a, b) => a - b);
+  steps.forEach((s, j) => {
+    const v = n + j;
+    L[v] = tree.nodes[j].left;
+    R[v] = tree.nodes[j].right;
+    openIdx[v] = s.result;
+    flops[v] = Number(s.flops);
+    nsize[v] = Number(s.size);
+  });
+  const isInternal = (v: number): boolean => v >= n;
+  let improvedAny = false;
+  for (let pass = 0; pass < maxPasses; pass++) {
+    let improved = false;
+    const order = Array.from({ length: n - 1 }, (_, j) => n + j).sort((a, b) => flops[b] - flops[a] || a - b);
+    for (const v of order) {
+      if (performance.now() > deadline) break;
+      const frontier = [L[v], R[v]];
+      const internal = [v];
+      while (frontier.length < k) {
+        let pick = -1;
+        for (let f = 0; f < frontier.length; f++) {
+          const u = frontier[f];
+          if (isInternal(u) && (pick < 0 || flops[u] > flops[frontier[pick]])) pick = f;
+        }
+        if (pick < 0) break;
+        const u = frontier[pick];
+        frontier.splice(pick, 1, L[u], R[u]);
+        internal.push(u);
+      }
+      if (frontier.length < 3) continue;
+      let current: SubScore = { primary: 0, secondary: 0 };
+      // Children before parents is not needed for sums and maxima.
+      for (const u of internal) current = combine(minimize, current, { primary: 0, secondary: 0 }, flops[u], nsize[u]);
+      const sub = makeProblem(
+        frontier.map((f) => openIdx[f]),
+        openIdx[v],
+        problem.sizes,
+      );
+      const subTree = optimalSubsetTree(sub, minimize);
+      const subSteps = treeSteps(sub, subTree);
+      let candidate: SubScore = { primary: 0, secondary: 0 };
+      for (const s of subSteps) candidate = combine(minimize, candidate, { primary: 0, secondary: 0 }, Number(s.flops), Number(s.size));
+      const margin = 1e-12;
+      const gain =
+        candidate.primary < current.primary * (1 - margin) ||
+        (candidate.primary <= current.primary && candidate.secondary < current.secondary * (1 - margin));
+      if (!gain) continue;
+      // Rewire: the sub-tree's root keeps id v, its other nodes reuse the old internal ids.
+      const freeIds = internal.slice(1);
+      const assigned: number[] = subTree.nodes.map((_, j) => (j === subTree.nodes.length - 1 ? v : freeIds[j]));
+      const mapId = (sid: number): number => (sid < frontier.length ? frontier[sid] : assigned[sid - frontier.length]);
+      subTree.nodes.forEach((nd, j) => {
+        const id = assigned[j];
+        L[id] = mapId(nd.left);
+        R[id] = mapId(nd.right);
+        openIdx[id] = subSteps[j].result;
+        flops[id] = Number(subSteps[j].flops);
+        nsize[id] = Number(subSteps[j].size);
+      });
+      improved = true;
+    }
+    improvedAny ||= improved;
+    if (!improved || performance.now() > deadline) break;
+  }
+  if (!improvedAny) return tree;
+  const result = ssaFromChildren(n, L, R, total - 1);
+  return compareScores(scoreTree(problem, result, minimize), scoreTree(problem, tree, minimize)) <= 0 ? result : tree;
+}
+
+/** Renumbers a child-array tree rooted at `root` into SSA order (post-order, left first). */
+function ssaFromChildren(n: number, L: Int32Array, R: Int32Array, root: number): ContractionTree {
+  const newId = new Int32Array(L.length).fill(-1);
+  for (let v = 0; v < n; v++) newId[v] = v;
+  const nodes: TreeNode[] = [];
+  const stack: number[] = [root];
+  while (stack.length > 0) {
+    const v = stack[stack.length - 1];
+    const a = L[v];
+    const b = R[v];
+    if (newId[a] < 0) {
+      stack.push(a);
+      continue;
+    }
+    if (newId[b] < 0) {
+      stack.push(b);
+      continue;
+    }
+    stack.pop();
+    newId[v] = n + nodes.length;
+    nodes.push({ left: newId[a], right: newId[b] });
+  }
+  return { leaves: n, nodes };
+}
+
+/** Options of a `<base>+reconfigure` optimizer: the base's plus `subtreeSize`. */
+export interface ReconfiguredOptions extends OptimizeOptions {
+  subtreeSize?: number;
+}
+
+/**
+ * Wraps an optimizer so that its tree is then improved by subtree reconfiguration; the
+ * time budget is split half and half. Name: `<base>+reconfigure`.
+ */
+export function withReconfigure(base: Optimizer): Optimizer {
+  return {
+    name: `${base.name}+reconfigure`,
+    description: `${base.name}, then subtree reconfiguration (re-solves subtrees of up to --subtree-size tensors optimally)`,
+    optimize(problem, options) {
+      const o = options as ReconfiguredOptions;
+      const start = performance.now();
+      const half = o.maxTimeMs !== undefined ? o.maxTimeMs / 2 : undefined;
+      const tree = base.optimize(problem, { ...options, maxTimeMs: half });
+      const left = o.maxTimeMs !== undefined ? Math.max(0, o.maxTimeMs - (performance.now() - start)) : undefined;
+      return reconfigure(tree, problem, { subtreeSize: o.subtreeSize, minimize: o.minimize, maxTimeMs: left });
+    },
+  };
+}
