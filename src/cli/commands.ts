@@ -1,5 +1,7 @@
 // The command table. Each command lives in its own module.
 import type { Command } from './io.js';
 import { checkCommand } from './check.js';
+import { graphCommand } from './graph.js';
+import { infoCommand } from './info.js';
 
-export const commands: Command[] = [checkCommand];
+export const commands: Command[] = [checkCommand, infoCommand, graphCommand];

@@ -38,7 +38,7 @@ function termText(term: TermReport): string[] {
   lines.push(...formatTable([['name', 'indices', 'shape', 'elements'], ...term.tensors.map((t) => [t.name, `[${t.indices.join(',')}]`, t.shape, groupDigits(t.elements)])], ['l', 'l', 'l', 'r'], '    '));
   lines.push('  indices:');
   const out = new Set(net.output);
-  lines.push(...formatTable([['index', 'size', 'role'], ...term.indices.map((i) => [i.name, i.symbolic ? `${i.size} (symbolic hint)` : String(i.size), roleText(i, out.has(i.name))])], ['l', 'r', 'l'], '    '));
+  lines.push(...formatTable([['index', 'size', 'role'], ...term.indices.map((i) => [i.name, i.symbolic ? `~${i.size}` : String(i.size), roleText(i, out.has(i.name))])], ['l', 'r', 'l'], '    '));
   lines.push(`  path (optimizer ${term.optimizer}${term.exhaustive ? ', proven optimal' : ''}): ${JSON.stringify(term.path)}`);
   const rows = term.steps.map((s) => [
     String(s.step),
@@ -58,7 +58,7 @@ function termText(term: TermReport): string[] {
 function factorText(r: FactorReport): string[] {
   const legs = r.legs.map((l) => `${l.name}=${l.size}${l.symbolic ? '~' : ''}`).join(', ');
   const lines = [`${r.role} ${r.name} = ${r.family}(...), legs [${legs}]`];
-  lines.push(...formatTable([['factor', 'indices', 'shape', 'parameters'], ...r.factors.map((f) => [f.name, `[${f.indices.map((i) => i.name).join(',')}]`, f.shape.join('×') || 'scalar', groupDigits(f.elements)])], ['l', 'l', 'l', 'r'], '    '));
+  lines.push(...formatTable([['factor', 'indices', 'shape', 'parameters'], ...r.factors.map((f) => [f.name, `[${f.indices.map((i) => i.name).join(',')}]`, f.shape.join('×') || 'scalar', groupDigits(f.elements)])], ['l', 'l', 'l', 'r'], '  '));
   const compression = Number.isFinite(r.compression) ? `${r.compression >= 100 ? r.compression.toFixed(0) : r.compression.toFixed(2)}x` : 'n/a';
   lines.push(`  parameters ${groupDigits(r.parameters)} vs dense ${groupDigits(r.denseElements)}: compression ${compression}${r.symbolic ? ' (at planning sizes)' : ''}`);
   return lines;
@@ -68,7 +68,11 @@ function factorText(r: FactorReport): string[] {
 export function formatInfoText(report: InfoReport, file: string): string {
   const lines = [`tnc info ${file}`, ''];
   const dims = report.dims.filter((d) => d.origin === undefined);
-  if (dims.length > 0) lines.push(`dims: ${dims.map((d) => `${d.name}${d.symbolic ? '~' : '='}${d.size}`).join(' ')}`, '');
+  if (dims.length > 0) {
+    lines.push(`dims: ${dims.map((d) => `${d.name}${d.symbolic ? '~' : '='}${d.size}`).join(' ')}`);
+    if (dims.some((d) => d.symbolic)) lines.push('(~ marks a symbolic dim, bound at call time; costs use its planning hint)');
+    lines.push('');
+  }
   for (const term of report.terms) lines.push(...termText(term), '');
   if (report.factorized.length > 0) {
     lines.push('factorized tensors:');

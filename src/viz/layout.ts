@@ -112,5 +112,8 @@ export function layoutPanel(panel: DiagramPanel): PlacedPanel {
   for (const e of edges) {
     if (e.labelAt && e.edge.label) width = Math.max(width, e.labelAt.x + textWidth(e.edge.label) / 2 + 8);
   }
+  for (const n of nodes) {
+    if (n.node.kind === 'junction') width = Math.max(width, n.x + 8 + textWidth(n.node.lines[0] ?? '') + 8);
+  }
   return { panel, nodes, edges, width: Math.ceil(width), height: Math.ceil((graph.height ?? 0) + loopRoom) };
 }
