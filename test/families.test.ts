@@ -10,6 +10,9 @@ import { expandText, toFactorized } from './helpers/family-call.js';
 import { describeOne } from '../src/ir/factor-report.js';
 import { families } from '../src/ir/families/index.js';
 import type { FamilyExpansion } from '../src/ir/families/types.js';
+import { SourceFile } from '../src/diagnostics.js';
+import { analyze } from '../src/frontend.js';
+import type { Program, TensorNetwork } from '../src/ir/network.js';
 
 // ---------- small dense helpers (independent of the expansion) ----------
 
@@ -634,5 +637,89 @@ describe('bad arguments', () => {
     const { diagnostics } = expandText('tt([i, j], rnak: 2)', { i: 2, j: 2 });
     expect(diagnostics.map((d) => d.code)).toContain('expand/unknown-argument');
     expect(diagnostics[0].message).toContain("did you mean 'rank'");
+  });
+});
+
+// ---------- the same networks written in the .tn language, with and without families ----------
+
+
+function analyzeText(text: string): Program {
+  const r = analyze(SourceFile.from('test.tn', text));
+  expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return r.value!;
+}
+
+/**
+ * A canonical form of a one-term statement: tensors renamed by `rename` and sorted, internal
+ * indices renamed in order of first appearance, with their sizes. Equal forms mean the same
+ * network up to the names of internal indices.
+ */
+function canonical(net: TensorNetwork, rename: (name: string) => string): string {
+  const tensors = net.tensors.map((t) => ({ name: rename(t.name), indices: t.indices })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out = new Set(net.output);
+  const map = new Map<string, string>();
+  const ix = (i: string) => {
+    if (out.has(i)) return `${i}:${net.sizes[i]}`;
+    if (!map.has(i)) map.set(i, `_${map.size}:${net.sizes[i]}`);
+    return map.get(i)!;
+  };
+  return `${tensors.map((t) => `${t.name}[${t.indices.map(ix).join(',')}]`).join(' ')} -> [${net.output.join(',')}]`;
+}
+
+const seq = (n: number, f: (k: number) => string) => Array.from({ length: n }, (_, k) => f(k + 1)).join(', ');
+
+describe('families and hand-written networks agree', () => {
+  it('tt (open and ring) equals prod(...) over indexed cores', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 5 }), sizeArb, sizeArb, fc.boolean(), (N, I, R, ring) => {
+        const legs = seq(N, (n) => `i{${n}}`);
+        const head = `const N = ${N}\ndim i{n in 1..N} = ${I}\n`;
+        const fam = analyzeText(`${head}param W = tt([${legs}], rank: ${R}${ring ? ', ring: true' : ''})\nout T[${legs}] = W[${legs}]\n`);
+        const custom = ring
+          ? `${head}dim r{k in 1..N} = ${R}\nparam G{n in 1..N}[r{(n + N - 2) % N + 1}, i{n}, r{n}]\nout T[${legs}] = prod(n in 1..N) G{n}[r{(n + N - 2) % N + 1}, i{n}, r{n}]\n`
+          : `${head}dim r{k in 1..N-1} = ${R}\nparam G{1}[i{1}, r{1}]\nparam G{n in 2..N-1}[r{n-1}, i{n}, r{n}]\nparam G{N}[r{N-1}, i{N}]\n` +
+            `out T[${legs}] = G{1}[i{1}, r{1}] prod(n in 2..N-1) G{n}[r{n-1}, i{n}, r{n}] G{N}[r{N-1}, i{N}]\n`;
+        const hand = analyzeText(custom);
+        const a = fam.statements[0].terms[0].network;
+        const b = hand.statements[0].terms[0].network;
+        expect(canonical(a, (n) => n.replace(/^W_core(\d+)$/, 'G{$1}'))).toBe(canonical(b, (n) => n));
+        // And numerically, with the same data under both names.
+        const r = rng(N * 31 + I * 7 + R);
+        const data = new Map(hand.factors.map((f) => [f.name, new Dense(f.dims.map((d) => b.sizes[d]), r)]));
+        const operands = (net: TensorNetwork, rename: (n: string) => string) => net.tensors.map((t) => data.get(rename(t.name))!);
+        const va = referenceEinsum(a.tensors.map((t) => t.indices), a.output, operands(a, (n) => n.replace(/^W_core(\d+)$/, 'G{$1}')), a.sizes);
+        const vb = referenceEinsum(b.tensors.map((t) => t.indices), b.output, operands(b, (n) => n), b.sizes);
+        expect(maxRelError(va, vb)).toBeLessThan(1e-12);
+      }),
+      { numRuns: Math.min(fc.readConfigureGlobal().numRuns ?? 100, 30) },
+    );
+  });
+
+  it('cp equals prod(n in 1..N) A{n}[i{n}, r] with the rank index as a hyperedge', () => {
+    for (const N of [1, 3, 5]) {
+      const legs = seq(N, (n) => `i{${n}}`);
+      const head = `const N = ${N}\ndim i{n in 1..N} = 2\n`;
+      const fam = analyzeText(`${head}param X = cp([${legs}], rank: 3, weights: true)\nout T[${legs}] = X[${legs}]\n`);
+      const hand = analyzeText(`${head}dim r = 3\nparam A{n in 1..N}[i{n}, r], w[r]\nout T[${legs}] = w[r] prod(n in 1..N) A{n}[i{n}, r]\n`);
+      const rename = (n: string) => n.replace(/^X_A(\d+)$/, 'A{$1}').replace(/^X_w$/, 'w');
+      expect(canonical(fam.statements[0].terms[0].network, rename)).toBe(canonical(hand.statements[0].terms[0].network, (n) => n));
+    }
+  });
+
+  it('shallow circuit scores equal the hand-written classifier network', () => {
+    const N = 4;
+    const ms = seq(N, (n) => `m{${n}}`);
+    const head = `const N = ${N}\ndim m{n in 1..N} = 3\ndim y = 2\ndim b ~ 5\ninput rep{n in 1..N}[b, m{n}]\n`;
+    const fam = analyzeText(`${head}param A = circuit(kind: shallow, patches: [${ms}], classes: y, rank: 4)\nout s[b, y] = A[y, ${ms}] prod(n in 1..N) rep{n}[b, m{n}]\n`);
+    const hand = analyzeText(`${head}dim z = 4\nparam U{n in 1..N}[m{n}, z], Y[y, z]\nout s[b, y] = Y[y, z] prod(n in 1..N) (U{n}[m{n}, z] rep{n}[b, m{n}])\n`);
+    const rename = (n: string) => n.replace(/^A_U(\d+)$/, 'U{$1}').replace(/^A_Y$/, 'Y');
+    expect(canonical(fam.statements[0].terms[0].network, rename)).toBe(canonical(hand.statements[0].terms[0].network, (n) => n));
+  });
+
+  it('a family call in a .tn file reports its argument errors at the argument', () => {
+    const text = 'dim i = 2, j = 3\nparam W = tucker(legs: [i, j, i], ranks: 0)\n';
+    const r = analyze(SourceFile.from('bad.tn', text));
+    expect(r.value).toBeUndefined();
+    expect(r.diagnostics.map((d) => [d.code, text.slice(d.span.start, d.span.end)])).toEqual([['expand/duplicate-leg', 'i']]);
   });
 });
