@@ -24,6 +24,11 @@ function isReal(tok: IToken | undefined): tok is IToken {
   return tok !== undefined && tok.tokenType !== EOF && !tok.isInsertedInRecovery && Number.isFinite(tok.startOffset);
 }
 
+/** Is there a line break between the end of `prev` and the start of `tok`? */
+function startsNewLine(text: string, prev: IToken, tok: IToken): boolean {
+  return tok.startOffset > tokenEnd(prev) && /[\r\n]/.test(text.slice(tokenEnd(prev), tok.startOffset));
+}
+
 /**
  * Parses `.tn` source text. Returns the AST (partial when there are errors) and every
  * lexing and syntax error, each with a half-open span; never throws on user input.
@@ -45,7 +50,11 @@ export function parse(text: string, path: string): StageResult<Ast.Program> {
   for (const e of parser.errors as (IRecognitionException & { previousToken?: IToken })[]) {
     let span;
     let code = 'syntax/unexpected-token';
-    if (isReal(e.token)) {
+    if (isReal(e.token) && isReal(e.previousToken) && startsNewLine(text, e.previousToken, e.token)) {
+      // Something is missing at the end of a line: point there, not at the next line's start.
+      const anchor = tokenEnd(e.previousToken);
+      span = { start: anchor, end: anchor };
+    } else if (isReal(e.token)) {
       span = { start: e.token.startOffset, end: Math.min(text.length, tokenEnd(e.token)) };
     } else {
       const anchor = isReal(e.previousToken) ? tokenEnd(e.previousToken) : lastEnd;

@@ -20,10 +20,10 @@ function matchIdentifier(text: string, offset: number): RegExpExecArray | null {
 export const Identifier = createToken({
   name: 'Identifier',
   // chevrotain rebuilds regex patterns without the `u` flag, so a custom matcher runs the
-  // unicode regex; the hint keeps the lexer's first-character fast path for ASCII names.
+  // unicode regex. No `start_chars_hint`: names may start with any letter of any script, and
+  // the first-character fast path would skip those (files are small; the plain path is fast).
   pattern: { exec: matchIdentifier },
   line_breaks: false,
-  start_chars_hint: [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_'],
   categories: [AnyName],
 });
 
