@@ -1,0 +1,93 @@
+// buildModule: .tn source → generated module text, the pipeline behind `tnc build`:
+// analyze (parse, check, expand) → plan every term (optimizer) → lower to kernel plans →
+// emit for the target. `planProgram` stops before emitting; compile() runs its plans directly.
+
+import { hasErrors, SourceFile, type Diagnostic, type StageResult } from './diagnostics.js';
+import { analyze } from './frontend.js';
+import type { Program } from './ir/network.js';
+import { planContraction, type PathOptions, type PlannedContraction } from './optimizer/plan-contraction.js';
+import { lower } from './backends/lower.js';
+import type { KernelPlan } from './backends/plan.js';
+import { buildModuleSpec, type ModuleSpec } from './backends/module-spec.js';
+import { emitCpu, type EmittedModule } from './backends/cpu/emit.js';
+
+export type Target = 'cpu' | 'webgpu';
+export type Dtype = 'f32' | 'f64';
+
+/** Options of `tnc build`, buildModule and compile. */
+export interface BuildOptions {
+  target: Target;
+  dtype: Dtype;
+  /** Optimizer name (default 'auto'). */
+  optimizer?: string;
+  /** Largest intermediate allowed, in elements. */
+  memoryLimit?: number;
+  /** Time budget for path searches, per term. */
+  maxTimeMs?: number;
+}
+
+/** Everything between the source and the emitted text, for emitters, compile() and tools. */
+export interface PlannedProgram {
+  program: Program;
+  /** Per statement, per term: the planned contraction. */
+  planned: PlannedContraction[][];
+  /** Per statement (program order): the kernel plan. */
+  plans: KernelPlan[];
+  spec: ModuleSpec;
+}
+
+/** What a backend's emitter receives besides the program and plans. */
+export interface EmitContext {
+  dtype: Dtype;
+  spec: ModuleSpec;
+  source?: string;
+}
+
+/** An emitter: program + plans → module text. */
+export type ModuleEmitter = (program: Program, plans: readonly KernelPlan[], context: EmitContext) => EmittedModule;
+
+/** Emitters by target; a target without one is reported as `unsupported/target`. */
+export const EMITTERS: Readonly<Record<Target, ModuleEmitter | undefined>> = {
+  cpu: (program, plans, context) => emitCpu(program, plans, context),
+  webgpu: undefined,
+};
+
+/** Plans every statement of an analyzed program and lowers it. */
+export function planAnalyzed(program: Program, options: BuildOptions, source?: string): PlannedProgram {
+  const pathOptions: PathOptions = {};
+  if (options.optimizer !== undefined) pathOptions.optimizer = options.optimizer;
+  if (options.memoryLimit !== undefined) pathOptions.memoryLimit = options.memoryLimit;
+  if (options.maxTimeMs !== undefined) pathOptions.maxTimeMs = options.maxTimeMs;
+  const planned = program.statements.map((s) => s.terms.map((t) => planContraction(t.network, pathOptions)));
+  const plans = program.statements.map((s, i) => lower(s, planned[i], program));
+  const spec = buildModuleSpec(program, planned, { target: options.target, dtype: options.dtype, source });
+  return { program, planned, plans, spec };
+}
+
+/** analyze → plan → lower. The value is undefined when the source has errors. */
+export function planProgram(text: string, path: string, options: BuildOptions): StageResult<PlannedProgram | undefined> {
+  const analyzed = analyze(SourceFile.from(path, text));
+  if (analyzed.value === undefined || hasErrors(analyzed.diagnostics)) return { value: undefined, diagnostics: analyzed.diagnostics };
+  return { value: planAnalyzed(analyzed.value, options, path), diagnostics: analyzed.diagnostics };
+}
+
+/**
+ * Builds the module text for a `.tn` source. Diagnostics carry spans into `text`; the value
+ * is undefined when there are errors.
+ */
+export function buildModule(text: string, path: string, options: BuildOptions): StageResult<EmittedModule | undefined> {
+  const planned = planProgram(text, path, options);
+  if (planned.value === undefined) return { value: undefined, diagnostics: planned.diagnostics };
+  const emitter = EMITTERS[options.target];
+  if (emitter === undefined) {
+    const d: Diagnostic = {
+      code: 'unsupported/target',
+      severity: 'error',
+      message: `target '${options.target}' has no emitter in this build; valid targets: ${Object.keys(EMITTERS).filter((t) => EMITTERS[t as Target]).join(', ')}`,
+      span: { start: 0, end: 0 },
+    };
+    return { value: undefined, diagnostics: [...planned.diagnostics, d] };
+  }
+  const { program, plans, spec } = planned.value;
+  return { value: emitter(program, plans, { dtype: options.dtype, spec, source: path }), diagnostics: planned.diagnostics };
+}

@@ -1,0 +1,239 @@
+import { afterAll, describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { emitCpu } from '../src/backends/cpu/emit.js';
+import { lower } from '../src/backends/lower.js';
+import { buildModuleSpec } from '../src/backends/module-spec.js';
+import { NameTable } from '../src/backends/code-writer.js';
+import { RUNTIME_JS } from '../src/backends/cpu/runtime-text.js';
+import { createRunner } from '../src/backends/cpu/runtime.js';
+import { gemm } from '../src/backends/cpu/kernels.js';
+import type { Program } from '../src/ir/network.js';
+import { planContraction } from '../src/optimizer/plan-contraction.js';
+import { runtimeTextModule } from '../scripts/gen-runtime-text.js';
+import { arbEinsum, randomData, type RandomEinsum } from './helpers/arbitraries.js';
+import { maxRelError, referenceEinsum } from './helpers/reference-einsum.js';
+
+const root = resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'tnc-cpu-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+
+function programOf(e: RandomEinsum, symbolic: ReadonlySet<string> = new Set()): Program {
+  const sym = Object.keys(e.sizes).filter((ix) => symbolic.has(ix));
+  return {
+    dims: Object.keys(e.sizes).map((ix) => ({
+      name: ix,
+      size: symbolic.has(ix) ? { kind: 'symbolic' as const, hint: e.sizes[ix] } : { kind: 'fixed' as const, size: e.sizes[ix] },
+    })),
+    factors: e.inputs.map((ixs, i) => ({ name: `T${i}`, role: 'input' as const, dims: ixs })),
+    factorized: [],
+    statements: [
+      {
+        name: 'result',
+        kind: 'out',
+        output: e.output,
+        terms: [{ coefficient: 1, network: { tensors: e.inputs.map((indices, i) => ({ name: `T${i}`, indices })), output: e.output, sizes: e.sizes, symbolic: sym } }],
+      },
+    ],
+  };
+}
+
+function emitProgram(program: Program, dtype: 'f32' | 'f64') {
+  const planned = program.statements.map((s) => s.terms.map((t) => planContraction(t.network)));
+  const plans = program.statements.map((s, i) => lower(s, planned[i], program));
+  const spec = buildModuleSpec(program, planned, { target: 'cpu', dtype, source: 'test.tn' });
+  return emitCpu(program, plans, { dtype, spec, source: 'test.tn' });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function importModule(js: string, dts?: string): Promise<any> {
+  const base = join(dir, `m${counter++}`);
+  writeFileSync(`${base}.js`, js);
+  if (dts !== undefined) writeFileSync(`${base}.d.ts`, dts);
+  return import(pathToFileURL(`${base}.js`).href);
+}
+
+function dataFor(e: RandomEinsum, seed: number, ctor: Float64ArrayConstructor | Float32ArrayConstructor) {
+  return e.inputs.map((ixs, t) => {
+    const shape = ixs.map((ix) => e.sizes[ix]);
+    return { shape, data: randomData(shape.reduce((p, s) => p * s, 1), seed + t, ctor) };
+  });
+}
+
+describe('runtime text', () => {
+  test('the committed runtime-text.ts is up to date (run `npm run gen:runtime`)', () => {
+    expect(readFileSync(join(root, 'src/backends/cpu/runtime-text.ts'), 'utf8')).toBe(runtimeTextModule(root));
+  });
+
+  test('the inlined runtime contains no eval or Function constructor', () => {
+    expect(RUNTIME_JS).not.toMatch(/\beval\b|Function\(/);
+  });
+});
+
+describe('kernels', () => {
+  test('gemm honours transA/transB, alpha, beta and offsets', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.boolean(), fc.boolean(), fc.nat(), (m, n, k, tA, tB, seed) => {
+        const a = randomData(3 + m * k, seed) as Float64Array;
+        const b = randomData(2 + k * n, seed + 1) as Float64Array;
+        const c0 = randomData(1 + m * n, seed + 2) as Float64Array;
+        const c = Float64Array.from(c0);
+        gemm(tA, tB, m, n, k, 1.5, a, 3, tA ? m : k, b, 2, tB ? k : n, 1, c, 1, n);
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let s = 0;
+            for (let p = 0; p < k; p++) s += (tA ? a[3 + p * m + i] : a[3 + i * k + p]) * (tB ? b[2 + j * k + p] : b[2 + p * n + j]);
+            expect(c[1 + i * n + j]).toBeCloseTo(1.5 * s + c0[1 + i * n + j], 12);
+          }
+        expect(c[0]).toBe(c0[0]);
+      }),
+    );
+  });
+});
+
+describe('emitCpu', () => {
+  test('emitted modules, imported, match the reference (f64 tight, f32 loose)', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbEinsum({ maxOperands: 8, maxIndicesPerOperand: 6, maxSize: 5 }), fc.boolean(), fc.nat(), async (e, f32, seed) => {
+        const dtype = f32 ? 'f32' : 'f64';
+        const mod = await importModule(emitProgram(programOf(e), dtype).js);
+        const ops = dataFor(e, seed, f32 ? Float32Array : Float64Array);
+        const got = mod.result(Object.fromEntries(ops.map((o, i) => [`T${i}`, o.data])));
+        expect(got).toBeInstanceOf(f32 ? Float32Array : Float64Array);
+        const want = referenceEinsum(e.inputs, e.output, ops, e.sizes);
+        if (!f32) expect(maxRelError(got, want)).toBeLessThan(1e-10);
+        else {
+          const scale = referenceEinsum(e.inputs, e.output, ops.map((o) => ({ shape: o.shape, data: Float64Array.from(o.data, Math.abs) })), e.sizes);
+          for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-4 * (1 + scale[i]));
+        }
+        expect(mod.spec.outputs[0]).toMatchObject({ name: 'result', export: 'result', dims: e.output });
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  const e: RandomEinsum = { inputs: [['b', 'i'], ['i', 'o']], output: ['b', 'o'], sizes: { b: 4, i: 3, o: 2 } };
+
+  test('symbolic dims are bound at call time; the output buffer is written in place', async () => {
+    const { js } = emitProgram(programOf(e, new Set(['b'])), 'f64');
+    const mod = await importModule(js);
+    for (const b of [1, 7]) {
+      const x = randomData(b * 3, b) as Float64Array;
+      const W = randomData(6, 2) as Float64Array;
+      const out = new Float64Array(b * 2);
+      const got = mod.result({ T0: x, T1: W }, { b }, out);
+      expect(got).toBe(out);
+      const want = referenceEinsum(e.inputs, e.output, [
+        { shape: [b, 3], data: x },
+        { shape: [3, 2], data: W },
+      ]);
+      expect(maxRelError(out, want)).toBeLessThan(1e-12);
+    }
+    expect(mod.spec.dims.find((d: { name: string }) => d.name === 'b')).toEqual({ name: 'b', symbolic: true, hint: 4 });
+    expect(mod.spec.inputs[0]).toMatchObject({ name: 'T0', shape: ['b', 3] });
+    expect(mod.spec.statements[0].terms[0]).toMatchObject({ path: [[0, 1]], flops: 4 * 3 * 2 * 2 });
+  });
+
+  test('bad calls give clear errors naming the input or dim', async () => {
+    const mod = await importModule(emitProgram(programOf(e, new Set(['b'])), 'f32').js);
+    const x = new Float32Array(6);
+    const W = new Float32Array(6);
+    expect(() => mod.result({ T0: x, T1: W })).toThrow(/symbolic dim 'b' needs a value/);
+    expect(() => mod.result({ T0: x, T1: W }, { b: 3 })).toThrow("result: input 'T0' has 6 elements but its shape [b=3, i=3] needs 9");
+    expect(() => mod.result({ T0: x }, { b: 2 })).toThrow(/missing input 'T1'; expected inputs: T0, T1/);
+    expect(() => mod.result({ T0: new Float64Array(6), T1: W }, { b: 2 })).toThrow(/input 'T0' must be a Float32Array/);
+    expect(() => mod.result({ T0: x, T1: W }, { b: 2.5 })).toThrow(/dim 'b' must be a positive integer/);
+    expect(() => mod.result({ T0: x, T1: W }, { b: 2 }, new Float32Array(3))).toThrow(/output buffer has 3 elements .* needs 4/);
+    expect(() => mod.result({ T0: x, T1: W }, { b: 2, i: 4 })).toThrow(/dim 'i' is fixed at 3/);
+  });
+
+  test('hostile user names are sanitized and never reach the code unquoted', async () => {
+    const program = programOf(e);
+    const evil = 'x"]; globalThis.pwned = 1; //*/';
+    program.factors[0].name = evil;
+    program.statements[0].terms[0].network.tensors[0].name = evil;
+    program.statements[0].name = 'delete';
+    program.statements.push({ ...program.statements[0], name: 'spec' });
+    const { js, dts } = emitProgram(program, 'f64');
+    expect(js).not.toMatch(/\beval\b|Function\(/);
+    const mod = await importModule(js);
+    expect((globalThis as Record<string, unknown>).pwned).toBeUndefined();
+    expect(mod.spec.outputs.map((o: { export: string }) => o.export)).toEqual(['delete_2', 'spec_2']);
+    const got = mod.delete_2({ [evil]: new Float64Array(12).fill(1), T1: new Float64Array(6).fill(1) });
+    expect(Array.from(got)).toEqual(new Array(8).fill(3));
+    expect(dts).toContain('export declare function spec_2(');
+    // In doc comments the name cannot close the comment; in types it is a JSON string key.
+    expect(dts).toContain('pwned = 1; //*\\/` (input)');
+    expect(dts).toContain(`readonly ${JSON.stringify(evil)}: Float64Array`);
+  });
+
+  test('emission is deterministic', () => {
+    const p = programOf({ inputs: [['a', 'b'], ['b', 'c'], ['c', 'a']], output: [], sizes: { a: 2, b: 3, c: 4 } });
+    expect(emitProgram(p, 'f32')).toEqual(emitProgram(p, 'f32'));
+  });
+
+  test('the .d.ts typechecks a usage file and rejects a wrong dtype', () => {
+    const { js, dts } = emitProgram(programOf(e, new Set(['b'])), 'f32');
+    const d = mkdtempSync(join(tmpdir(), 'tnc-dts-'));
+    try {
+      writeFileSync(join(d, 'model.js'), js);
+      writeFileSync(join(d, 'model.d.ts'), dts);
+      writeFileSync(
+        join(d, 'use.ts'),
+        [
+          "import { result, spec } from './model.js';",
+          'const y: Float32Array = result({ T0: new Float32Array(6), T1: new Float32Array(6) }, { b: 2 });',
+          'const z: Float32Array = result({ T0: new Float32Array(6), T1: new Float32Array(6) }, { b: 2 }, y);',
+          'const n: string = spec.outputs[0].export;',
+          'export { z, n };',
+        ].join('\n'),
+      );
+      writeFileSync(join(d, 'bad.ts'), "import { result } from './model.js';\nexport const y = result({ T0: new Float64Array(6), T1: new Float32Array(6) }, { b: 2 });\n");
+      const tsc = join(root, 'node_modules/typescript/bin/tsc');
+      const args = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'];
+      execFileSync(process.execPath, [tsc, ...args, join(d, 'use.ts')], { cwd: d, stdio: 'pipe' });
+      let failed = false;
+      try {
+        execFileSync(process.execPath, [tsc, ...args, join(d, 'bad.ts')], { cwd: d, stdio: 'pipe' });
+      } catch (err) {
+        failed = true;
+        expect(String((err as { stdout: Buffer }).stdout)).toContain('Float64Array');
+      }
+      expect(failed).toBe(true);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('runtime', () => {
+  test('unchanged dims reuse the arena: repeated calls with an output buffer allocate no slots', () => {
+    const program = programOf({ inputs: [['a', 'b'], ['b', 'c'], ['c', 'd']], output: ['d', 'a'], sizes: { a: 3, b: 4, c: 5, d: 2 } });
+    const planned = planContraction(program.statements[0].terms[0].network);
+    const plan = lower(program.statements[0], [planned], program);
+    const run = createRunner(plan, 'f64');
+    const inputs = { T0: randomData(12, 1) as Float64Array, T1: randomData(20, 2) as Float64Array, T2: randomData(10, 3) as Float64Array };
+    const out = new Float64Array(6);
+    run(inputs, undefined, out);
+    const first = Float64Array.from(out);
+    for (let i = 0; i < 50; i++) run(inputs, undefined, out);
+    expect(Array.from(out)).toEqual(Array.from(first));
+  });
+});
+
+describe('NameTable', () => {
+  test('claims unique safe identifiers', () => {
+    const t = new NameTable(['spec']);
+    expect(t.claim('tt-layer')).toBe('tt_layer');
+    expect(t.claim('tt_layer')).toBe('tt_layer_2');
+    expect(t.claim('spec')).toBe('spec_2');
+    expect(t.claim('1x')).toBe('_1x');
+    expect(t.claim('class')).toBe('class_2');
+    expect(t.claim('é')).toBe('_');
+  });
+});
