@@ -58,7 +58,8 @@ export interface CheckOptions {
 export function check(program: Ast.Program, options: CheckOptions = {}): { value: CheckedProgram; diagnostics: Diagnostic[] } {
   const c = new Checker(options);
   c.run(program);
-  return { value: c.result, diagnostics: dedupe(c.diagnostics) };
+  // Source order reads best; the sort is stable, so ties keep the order they were found in.
+  return { value: c.result, diagnostics: dedupe(c.diagnostics).sort((a, b) => a.span.start - b.span.start) };
 }
 
 /** Drops repeats of the same finding (one token inside a comprehension is visited many times). */
