@@ -1,0 +1,73 @@
+// Ambient declarations for importing `.tn` models through the tnc bundler plugin (`tnc/plugin`).
+// Reference it once, e.g. in `src/vite-env.d.ts`:
+//
+//     /// <reference types="tnc/tn" />
+//
+// It types every `.tn` import loosely (any export name is a contraction function). For exact
+// names and shapes per model, let the plugin write `model.tn.d.ts` beside the source
+// (`tncVite({ dts: true })`) or run `tnc build --types-only model.tn`: TypeScript then prefers
+// that file over this declaration.
+
+declare namespace TncModel {
+  /** A row-major typed array holding one tensor. */
+  type Tensor = Float32Array | Float64Array;
+
+  /** Describes a compiled model: dims, inputs, outputs, contraction paths and costs. */
+  interface Spec {
+    tnc: string;
+    target: 'cpu' | 'webgpu';
+    dtype: 'f32' | 'f64';
+    source?: string;
+    dims: { name: string; size?: number; symbolic: boolean; hint?: number }[];
+    inputs: { name: string; role: 'input' | 'param'; dims: string[]; shape: (number | string)[]; of?: string; family?: string }[];
+    outputs: { name: string; export: string; dims: string[]; shape: (number | string)[]; inputs: string[]; symbolicDims: string[] }[];
+    statements: {
+      name: string;
+      kind: 'out' | 'let';
+      terms: { coefficient: number; network: string; path: number[][]; flops: number | string; size: number | string; optimizer: string; sliced?: string[] }[];
+      flops: number | string;
+    }[];
+    factorized: unknown[];
+  }
+
+  /**
+   * One `out` statement: named inputs (row-major, axes in declared order), values for
+   * symbolic dims, an optional output buffer; returns the output (a promise on WebGPU).
+   */
+  type Contraction = (inputs: { readonly [name: string]: Tensor }, dims?: { readonly [dim: string]: number }, out?: Tensor) => any;
+
+  /** The default export: every export of the model as one object. */
+  type Module = { readonly spec: Spec } & { readonly [exportName: string]: Contraction };
+}
+
+declare module '*.tn' {
+  /** What this model computes: dims, inputs, outputs, contraction paths and costs. */
+  export const spec: TncModel.Spec;
+  /** Every export of the model (its `out` functions and `spec`). */
+  const model: TncModel.Module;
+  export default model;
+}
+
+declare module '*.tn?target=cpu' {
+  export const spec: TncModel.Spec;
+  const model: TncModel.Module;
+  export default model;
+}
+
+declare module '*.tn?target=webgpu' {
+  export const spec: TncModel.Spec;
+  const model: TncModel.Module;
+  export default model;
+}
+
+declare module '*.tn?dtype=f32' {
+  export const spec: TncModel.Spec;
+  const model: TncModel.Module;
+  export default model;
+}
+
+declare module '*.tn?dtype=f64' {
+  export const spec: TncModel.Spec;
+  const model: TncModel.Module;
+  export default model;
+}
