@@ -1,0 +1,702 @@
+/// <reference types="@webgpu/types" />
+// The WebGPU host runtime: runs prepared KernelPlans on a GPUDevice. Generated modules inline
+// its transpiled text (runtime-text.ts, made by scripts/gen-webgpu-runtime.ts), so this file is
+// self-contained: no imports, only type references, and no identifiers that could collide with
+// a generated module's own (everything here starts with `gpu`, `Gpu` or `tncGpu`).
+//
+// Per GPUDevice, each kernel is compiled once (a WeakMap keyed by device; entries vanish with
+// the device). Per model and dims binding, buffers, offset tables and dispatch sizes are
+// prepared once and reused (a small LRU, see GPU_BINDINGS_KEPT); a call then writes inputs,
+// records every step of the statement (and of the `let` statements it reads) into one command
+// encoder and submits it under error scopes, so device errors come back as exceptions.
+
+/** A plan step as the runtime consumes it (see emit.ts `prepareSteps`). */
+export type GpuStep =
+  | { k: 'fill'; dst: number; value: number }
+  | { k: 'axpy'; src: number; dst: number; alpha: number; beta: number }
+  | { k: 'permute'; src: number; dst: number; perm: number[] }
+  | { k: 'einsum'; ins: { b: number; labels: number[] }[]; out: number; outLabels: number[]; labelDims: string[]; alpha: number; beta: number }
+  | {
+      k: 'gemm';
+      /** Operand views: logical axis i of the operand is physical axis perm[i] of buffer b. */
+      a: GpuView;
+      b: GpuView;
+      c: GpuView;
+      batch: string[];
+      m: string[];
+      n: string[];
+      kd: string[];
+      transA: boolean;
+      transB: boolean;
+      alpha: number;
+      beta: number;
+    };
+
+/** An operand of a GEMM: a buffer read through an axis permutation (null: identity). */
+export interface GpuView {
+  b: number;
+  perm: number[] | null;
+}
+
+/** A statement prepared for the GPU. Buffer roles and slots are the KernelPlan's. */
+export interface GpuPlan {
+  name: string;
+  dims: { name: string; size?: number; symbolic: boolean }[];
+  buffers: { dims: string[]; role: 'input' | 'output' | 'temp'; name?: string; slot?: number }[];
+  inputs: { name: string; buffer: number }[];
+  output: number;
+  steps: GpuStep[];
+}
+
+/** A GEMM tile (mirrors wgsl.ts GemmTile). */
+export interface GpuTile {
+  name: string;
+  wgX: number;
+  wgY: number;
+  tm: number;
+  tn: number;
+  tk: number;
+}
+
+/** Everything a generated module hands the runtime. */
+export interface GpuModuleData {
+  /** WGSL by kernel name (`<kind>_<precision>`). */
+  kernels: Record<string, string>;
+  plans: GpuPlan[];
+  tiles: GpuTile[];
+  /** Invocations per workgroup of the elementwise kernels. */
+  wg: number;
+  einsumHeader: number;
+  gemmHeader: number;
+  maxEinsumInputs: number;
+  /** Precisions the module carries kernels for. */
+  precisions: ('f32' | 'f16')[];
+}
+
+/** Options of `create`. */
+export interface GpuCreateOptions {
+  /** 'f16' needs the device feature `shader-f16` and a module built with --dtype f16; 'auto' (default) uses f16 when both hold. */
+  precision?: 'auto' | 'f32' | 'f16';
+}
+
+/** Options of one call. */
+export interface GpuCallOptions {
+  /** Write the result here (a STORAGE buffer at least as large as the result). */
+  output?: GPUBuffer;
+  /** Read the result back and resolve to a Float32Array instead of a GPUBuffer. */
+  read?: boolean;
+}
+
+/** Inputs of one call: per input name, a typed array (row-major) or a GPUBuffer holding it. */
+export type GpuInputs = Record<string, Float32Array | Float64Array | GPUBuffer>;
+
+/** A compiled model bound to one device. */
+export interface GpuModel {
+  readonly precision: 'f32' | 'f16';
+  readonly device: GPUDevice;
+  /** Runs a statement by plan name. */
+  run(name: string, inputs: GpuInputs, dims?: Record<string, number>, options?: GpuCallOptions): Promise<GPUBuffer | Float32Array>;
+  /** Frees the buffers this model keeps between calls (not the compiled pipelines, which belong to the device). */
+  destroy(): void;
+}
+
+/** The error every runtime failure is reported with. */
+export class GpuTncError extends Error {
+  constructor(message: string) {
+    super(`tnc webgpu: ${message}`);
+    this.name = 'TncWebGpuError';
+  }
+}
+
+const GPU_STORAGE = 0x80;
+const GPU_COPY_SRC = 0x04;
+const GPU_COPY_DST = 0x08;
+const GPU_MAP_READ = 0x01;
+const GPU_MAP_MODE_READ = 0x01;
+/** Dims bindings (sets of symbolic dim values) kept per statement; older ones are freed. */
+const GPU_BINDINGS_KEPT = 4;
+
+/** Compiled pipelines per device, by kernel name. A cache keyed by the device: entries go with it. */
+const gpuPipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+
+function gpuFail(message: string): never {
+  throw new GpuTncError(message);
+}
+
+function gpuPipeline(device: GPUDevice, data: GpuModuleData, name: string): Promise<GPUComputePipeline> {
+  let cache = gpuPipelineCache.get(device);
+  if (cache === undefined) {
+    cache = new Map();
+    gpuPipelineCache.set(device, cache);
+  }
+  let p = cache.get(name);
+  if (p === undefined) {
+    const code = data.kernels[name];
+    if (code === undefined) gpuFail(`internal: the module has no kernel '${name}'`);
+    p = gpuCompile(device, name, code);
+    cache.set(name, p);
+  }
+  return p;
+}
+
+async function gpuCompile(device: GPUDevice, name: string, code: string): Promise<GPUComputePipeline> {
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ code, label: `tnc ${name}` });
+  let pipeline: GPUComputePipeline | undefined;
+  let thrown: unknown;
+  try {
+    pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: `tnc ${name}` });
+  } catch (e) {
+    thrown = e;
+  }
+  const err = await device.popErrorScope();
+  if (err !== null || pipeline === undefined) {
+    gpuFail(`kernel ${name} failed to compile on this device: ${err !== null ? err.message : String((thrown as Error)?.message ?? thrown)}`);
+  }
+  return pipeline;
+}
+
+function gpuProd(xs: readonly number[]): number {
+  let p = 1;
+  for (const x of xs) p *= x;
+  return p;
+}
+
+function gpuBits(x: number): number {
+  return new Uint32Array(new Float32Array([x]).buffer)[0];
+}
+
+/** Row-major strides of a shape. */
+function gpuStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Offsets of every coordinate of a row-major index space with the given per-axis strides. */
+function gpuTable(sizes: readonly number[], strides: readonly number[]): number[] {
+  let t = [0];
+  for (let a = 0; a < sizes.length; a++) {
+    const next = new Array<number>(t.length * sizes[a]);
+    let w = 0;
+    for (const base of t) for (let c = 0; c < sizes[a]; c++) next[w++] = base + c * strides[a];
+    t = next;
+  }
+  return t;
+}
+
+/** f32 → IEEE half bits, round to nearest even (for f16 models). */
+function gpuToHalf(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000;
+  const exp = (u >>> 23) & 0xff;
+  let mant = u & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rem > half || (rem === half && (h & 1) === 1)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1) === 1)) h++;
+  e = h >>> 10;
+  return sign | h;
+}
+
+/** IEEE half bits → number. */
+function gpuFromHalf(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant !== 0 ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+interface GpuOp {
+  kernel: string | null;
+  /** Buffer ids bound in binding order (the meta segment comes last); for a clear, [dst]. */
+  bind: number[];
+  metaOffset: number;
+  metaBytes: number;
+  groups: [number, number];
+}
+
+interface GpuBinding {
+  key: string;
+  counts: number[];
+  bytes: number[];
+  /** Temp buffers by id (undefined for inputs and the output). */
+  temps: (GPUBuffer | undefined)[];
+  owned: GPUBuffer[];
+  ops: GpuOp[];
+  meta: GPUBuffer | null;
+  staging: Map<number, GPUBuffer>;
+  /** The output buffer reused when the caller reads the result back or the statement is a dependency. */
+  out: GPUBuffer | null;
+  readback: GPUBuffer | null;
+}
+
+interface GpuStatement {
+  plan: GpuPlan;
+  /** Per plan input: the statement computing it (a `let`), or undefined for caller data. */
+  sources: (GpuStatement | undefined)[];
+  bindings: GpuBinding[];
+}
+
+function gpuSegmentAlign(device: GPUDevice): number {
+  return Math.max(4, device.limits.minStorageBufferOffsetAlignment);
+}
+
+function gpuDescribe(plan: GpuPlan, id: number): string {
+  const b = plan.buffers[id];
+  const what = b.role === 'input' ? `input '${b.name}'` : b.role === 'output' ? 'the output' : 'an intermediate';
+  return `${what} [${b.dims.join(', ')}]`;
+}
+
+/** Values of a plan's dims: fixed sizes, or the caller's values for symbolic dims. */
+function gpuResolveDims(fn: string, plan: GpuPlan, dims: Record<string, number> | undefined): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const d of plan.dims) {
+    if (!d.symbolic) {
+      sizes.set(d.name, d.size!);
+      continue;
+    }
+    const v = dims?.[d.name];
+    if (v === undefined) gpuFail(`${fn}: symbolic dim '${d.name}' needs a value: pass it in the dims argument, e.g. { ${JSON.stringify(d.name)}: 8 }`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) gpuFail(`${fn}: dim '${d.name}' must be a non-negative integer, got ${String(v)}`);
+    sizes.set(d.name, v);
+  }
+  return sizes;
+}
+
+function gpuDispatchGroups(device: GPUDevice, groups: number): [number, number] {
+  const max = device.limits.maxComputeWorkgroupsPerDimension;
+  if (groups <= max) return [groups, 1];
+  const y = Math.ceil(groups / max);
+  if (y > max) gpuFail(`a step needs ${groups} workgroups, more than this device can dispatch (${max}²)`);
+  return [Math.ceil(groups / y), y];
+}
+
+/** Picks a GEMM tile for an m × n product under the device's limits (see wgsl.ts chooseGemmTile). */
+function gpuChooseTile(device: GPUDevice, tiles: GpuTile[], m: number, n: number): GpuTile {
+  const l = device.limits;
+  const fits = (t: GpuTile): boolean =>
+    t.wgX * t.wgY <= l.maxComputeInvocationsPerWorkgroup &&
+    t.wgX <= l.maxComputeWorkgroupSizeX &&
+    t.wgY <= l.maxComputeWorkgroupSizeY &&
+    4 * t.tk * (t.wgY * t.tm + t.wgX * t.tn) <= l.maxComputeWorkgroupStorageSize;
+  const byName = (name: string): GpuTile => tiles.find((t) => t.name === name)!;
+  const wanted = n <= 2 && m >= 64 ? 'gcol' : m <= 2 && n >= 64 ? 'grow' : m >= 64 && n >= 64 ? 'g64' : 'g32';
+  const first = byName(wanted);
+  return fits(first) ? first : byName('g32');
+}
+
+/** Prepares a statement for one dims binding: sizes, buffers, kernel parameters, dispatch sizes. */
+function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16', fn: string, plan: GpuPlan, sizes: Map<string, number>, key: string): GpuBinding {
+  const elem = precision === 'f16' ? 2 : 4;
+  const maxBinding = device.limits.maxStorageBufferBindingSize;
+  const size = (d: string): number => sizes.get(d)!;
+  const shapes = plan.buffers.map((b) => b.dims.map(size));
+  const counts = shapes.map((s, id) => {
+    const n = gpuProd(s);
+    if (!Number.isSafeInteger(n)) gpuFail(`${fn}: ${gpuDescribe(plan, id)} has more elements than can be counted exactly`);
+    return n;
+  });
+  const bytes = counts.map((n, id) => {
+    const b = Math.max(4, Math.ceil((n * elem) / 4) * 4);
+    if (b > maxBinding) {
+      gpuFail(`${fn}: ${gpuDescribe(plan, id)} needs ${b} bytes, above this device's maxStorageBufferBindingSize (${maxBinding}); request a device with the adapter's limits (requiredLimits) or use smaller dims`);
+    }
+    return b;
+  });
+  const strides = shapes.map(gpuStrides);
+  const owned: GPUBuffer[] = [];
+  const make = (n: number, usage: number, label: string): GPUBuffer => {
+    const buf = device.createBuffer({ size: n, usage, label });
+    owned.push(buf);
+    return buf;
+  };
+  const usage = GPU_STORAGE | GPU_COPY_SRC | GPU_COPY_DST;
+  const slotBytes: number[] = [];
+  plan.buffers.forEach((b, id) => {
+    if (b.role === 'temp' && b.slot !== undefined) slotBytes[b.slot] = Math.max(slotBytes[b.slot] ?? 4, bytes[id]);
+  });
+  const slotBufs = slotBytes.map((n, s) => (n === undefined ? undefined : make(n, usage, `tnc ${fn} slot ${s}`)));
+  const temps = plan.buffers.map((b, id) => (b.role !== 'temp' ? undefined : b.slot !== undefined ? slotBufs[b.slot] : make(bytes[id], usage, `tnc ${fn} temp ${id}`)));
+
+  const align = gpuSegmentAlign(device);
+  const segments: Uint32Array[] = [];
+  const ops: GpuOp[] = [];
+  let metaLen = 0;
+  const kname = (kind: string): string => `${kind}_${precision}`;
+  const push = (kernel: string, bind: number[], meta: number[], groups: number): void => {
+    if (groups === 0) return;
+    const seg = Uint32Array.from(meta);
+    const offset = metaLen;
+    segments.push(seg);
+    metaLen += Math.ceil((seg.byteLength) / align) * align;
+    ops.push({ kernel: kname(kernel), bind, metaOffset: offset, metaBytes: seg.byteLength, groups: gpuDispatchGroups(device, groups) });
+  };
+  const W = data.wg;
+  for (const st of plan.steps) {
+    switch (st.k) {
+      case 'fill':
+        if (st.value === 0) ops.push({ kernel: null, bind: [st.dst], metaOffset: 0, metaBytes: 0, groups: [0, 0] });
+        else push('fill', [st.dst], [counts[st.dst], gpuBits(st.value)], Math.ceil(counts[st.dst] / W));
+        break;
+      case 'axpy':
+        push('axpy', [st.src, st.dst], [counts[st.dst], gpuBits(st.alpha), st.beta], Math.ceil(counts[st.dst] / W));
+        break;
+      case 'permute': {
+        const src = strides[st.src];
+        const rank = st.perm.length;
+        push('permute', [st.src, st.dst], [counts[st.dst], rank, ...shapes[st.dst], ...st.perm.map((p) => src[p])], Math.ceil(counts[st.dst] / W));
+        break;
+      }
+      case 'einsum': {
+        const nIn = st.ins.length;
+        if (nIn > data.maxEinsumInputs) gpuFail(`internal: an einsum step has ${nIn} inputs (at most ${data.maxEinsumInputs})`);
+        if (nIn + 2 > device.limits.maxStorageBuffersPerShaderStage) {
+          gpuFail(`${fn}: a step binds ${nIn + 2} storage buffers but this device allows ${device.limits.maxStorageBuffersPerShaderStage} per shader stage`);
+        }
+        const outSet = new Set(st.outLabels);
+        const red: number[] = [];
+        for (const inp of st.ins) for (const l of inp.labels) if (!outSet.has(l) && !red.includes(l)) red.push(l);
+        const osz = st.outLabels.map((l) => size(st.labelDims[l]));
+        const rsz = red.map((l) => size(st.labelDims[l]));
+        const nOut = gpuProd(osz);
+        const nRed = gpuProd(rsz);
+        const meta = [nOut, nRed, osz.length, rsz.length, gpuBits(st.alpha), st.beta, 0, 0];
+        while (meta.length < data.einsumHeader) meta.push(0);
+        meta.push(...osz, ...rsz);
+        for (const inp of st.ins) {
+          const per = new Map<number, number>();
+          inp.labels.forEach((l, ax) => per.set(l, (per.get(l) ?? 0) + strides[inp.b][ax]));
+          for (const l of st.outLabels) meta.push(per.get(l) ?? 0);
+          for (const l of red) meta.push(per.get(l) ?? 0);
+        }
+        const group = nRed >= 64 && nOut <= 1024;
+        push(`einsum${nIn}_${group ? 'group' : 'thread'}`, [...st.ins.map((i) => i.b), st.out], meta, group ? nOut : Math.ceil(nOut / W));
+        break;
+      }
+      case 'gemm': {
+        const g = (names: string[]): number[] => names.map(size);
+        const bS = g(st.batch);
+        const mS = g(st.m);
+        const nS = g(st.n);
+        const kS = g(st.kd);
+        const [Bt, M, N, K] = [gpuProd(bS), gpuProd(mS), gpuProd(nS), gpuProd(kS)];
+        const tables = (v: GpuView, groups: number[][]): number[][] => {
+          const phys = strides[v.b];
+          let li = 0;
+          return groups.map((grp) =>
+            gpuTable(
+              grp,
+              grp.map(() => {
+                const p = v.perm === null ? li : v.perm[li];
+                li++;
+                return phys[p];
+              }),
+            ),
+          );
+        };
+        const [aB, a1, a2] = tables(st.a, st.transA ? [bS, kS, mS] : [bS, mS, kS]);
+        const [bB, b1, b2] = tables(st.b, st.transB ? [bS, nS, kS] : [bS, kS, nS]);
+        const [cB, cM, cN] = tables(st.c, [bS, mS, nS]);
+        const list = [aB, st.transA ? a2 : a1, st.transA ? a1 : a2, bB, st.transB ? b2 : b1, st.transB ? b1 : b2, cB, cM, cN];
+        const tile = gpuChooseTile(device, data.tiles, M, N);
+        const TM = tile.wgY * tile.tm;
+        const TN = tile.wgX * tile.tn;
+        const tilesN = Math.ceil(N / TN);
+        const tilesM = Math.ceil(M / TM);
+        const meta = [M, N, K, Bt, gpuBits(st.alpha), st.beta, tilesN, tilesM];
+        let at = data.gemmHeader;
+        for (const t of list) {
+          meta.push(at);
+          at += t.length;
+        }
+        while (meta.length < data.gemmHeader) meta.push(0);
+        for (const t of list) for (const x of t) meta.push(x);
+        push(`gemm_${tile.name}`, [st.a.b, st.b.b, st.c.b], meta, tilesN * tilesM * Bt);
+        break;
+      }
+    }
+  }
+  let meta: GPUBuffer | null = null;
+  if (metaLen > 0) {
+    meta = make(metaLen, GPU_STORAGE | GPU_COPY_DST, `tnc ${fn} params`);
+    const all = new Uint8Array(metaLen);
+    let w = 0;
+    for (const s of segments) {
+      all.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), w);
+      w += Math.ceil(s.byteLength / align) * align;
+    }
+    device.queue.writeBuffer(meta, 0, all);
+  }
+  return { key, counts, bytes, temps, owned, ops, meta, staging: new Map(), out: null, readback: null };
+}
+
+function gpuIsBuffer(x: unknown): x is GPUBuffer {
+  return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && typeof (x as GPUBuffer).size === 'number' && typeof (x as GPUBuffer).usage === 'number';
+}
+
+/** Creates a model bound to `device`: compiles (or reuses) the kernels its statements need. */
+export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, options: GpuCreateOptions = {}): Promise<GpuModel> {
+  if (typeof device !== 'object' || device === null || typeof device.createComputePipelineAsync !== 'function') {
+    gpuFail('create(device) needs a GPUDevice (from adapter.requestDevice())');
+  }
+  const want = options.precision ?? 'auto';
+  const hasF16 = device.features.has('shader-f16') && data.precisions.includes('f16');
+  if (want === 'f16' && !hasF16) {
+    gpuFail(data.precisions.includes('f16') ? "precision 'f16' needs a device created with the 'shader-f16' feature" : "precision 'f16' needs a module built with --dtype f16");
+  }
+  const precision: 'f32' | 'f16' = want === 'f16' || (want === 'auto' && hasF16) ? 'f16' : 'f32';
+  let lost: string | null = null;
+  void device.lost.then((info) => {
+    lost = `the device was lost (${info.reason}): ${info.message}`;
+  });
+
+  const byName = new Map<string, GpuPlan>(data.plans.map((p) => [p.name, p]));
+  const statements = new Map<string, GpuStatement>();
+  const statementFor = (plan: GpuPlan, seen: string[]): GpuStatement => {
+    const known = statements.get(plan.name);
+    if (known) return known;
+    if (seen.includes(plan.name)) gpuFail(`statement '${plan.name}' depends on itself`);
+    const sources = plan.inputs.map((i) => {
+      const dep = byName.get(i.name);
+      return dep !== undefined && dep !== plan ? statementFor(dep, [...seen, plan.name]) : undefined;
+    });
+    const s: GpuStatement = { plan, sources, bindings: [] };
+    statements.set(plan.name, s);
+    return s;
+  };
+  for (const p of data.plans) statementFor(p, []);
+
+  // Compile up front what the planning sizes need, so the first call does not pay for it.
+  const kinds = new Set<string>();
+  for (const p of data.plans) {
+    for (const st of p.steps) {
+      if (st.k === 'fill' && st.value !== 0) kinds.add('fill');
+      else if (st.k === 'axpy' || st.k === 'permute') kinds.add(st.k);
+      else if (st.k === 'einsum') kinds.add(`einsum${st.ins.length}_thread`);
+      else if (st.k === 'gemm') {
+        const hint = (names: string[]): number => gpuProd(names.map((n) => p.dims.find((d) => d.name === n)?.size ?? 16));
+        kinds.add(`gemm_${gpuChooseTile(device, data.tiles, hint(st.m), hint(st.n)).name}`);
+      }
+    }
+  }
+  await Promise.all([...kinds].sort().map((k) => gpuPipeline(device, data, `${k}_${precision}`)));
+
+  const elem = precision === 'f16' ? 2 : 4;
+  const bindingFor = (fn: string, s: GpuStatement, dims: Record<string, number> | undefined): GpuBinding => {
+    const sizes = gpuResolveDims(fn, s.plan, dims);
+    const key = s.plan.dims.filter((d) => d.symbolic).map((d) => sizes.get(d.name)).join(',');
+    const i = s.bindings.findIndex((b) => b.key === key);
+    if (i >= 0) {
+      const b = s.bindings[i];
+      s.bindings.splice(i, 1);
+      s.bindings.push(b);
+      return b;
+    }
+    const b = gpuBind(device, data, precision, fn, s.plan, sizes, key);
+    s.bindings.push(b);
+    if (s.bindings.length > GPU_BINDINGS_KEPT) gpuFreeBinding(s.bindings.shift()!);
+    return b;
+  };
+
+  const upload = (fn: string, b: GpuBinding, id: number, what: string, data32: Float32Array | Float64Array): GPUBuffer => {
+    if (data32.length !== b.counts[id]) gpuFail(`${fn}: ${what} has ${data32.length} elements but its shape needs ${b.counts[id]}`);
+    let buf = b.staging.get(id);
+    if (buf === undefined) {
+      buf = device.createBuffer({ size: b.bytes[id], usage: GPU_STORAGE | GPU_COPY_DST | GPU_COPY_SRC, label: `tnc ${fn} ${what}` });
+      b.owned.push(buf);
+      b.staging.set(id, buf);
+    }
+    if (elem === 2) {
+      const h = new Uint16Array(b.bytes[id] / 2);
+      for (let i = 0; i < data32.length; i++) h[i] = gpuToHalf(data32[i]);
+      device.queue.writeBuffer(buf, 0, h);
+    } else {
+      const f = data32 instanceof Float32Array ? data32 : Float32Array.from(data32);
+      device.queue.writeBuffer(buf, 0, f.buffer, f.byteOffset, f.byteLength);
+    }
+    return buf;
+  };
+
+  const checkBuffer = (fn: string, what: string, buf: GPUBuffer, need: number): void => {
+    if ((buf.usage & GPU_STORAGE) === 0) gpuFail(`${fn}: ${what} is a GPUBuffer without STORAGE usage`);
+    if (buf.size < need) gpuFail(`${fn}: ${what} is a GPUBuffer of ${buf.size} bytes but needs ${need}`);
+  };
+
+  /** Records a statement (after the statements it reads) into `enc`; returns its output buffer. */
+  const record = async (fn: string, s: GpuStatement, enc: GPUCommandEncoder, inputs: GpuInputs, dims: Record<string, number> | undefined, output: GPUBuffer | undefined, keepOut: boolean): Promise<{ out: GPUBuffer; binding: GpuBinding }> => {
+    const plan = s.plan;
+    const b = bindingFor(fn, s, dims);
+    const bufs: GPUBuffer[] = b.temps.slice() as GPUBuffer[];
+    for (let i = 0; i < plan.inputs.length; i++) {
+      const inp = plan.inputs[i];
+      const src = s.sources[i];
+      if (src !== undefined) {
+        bufs[inp.buffer] = (await record(fn, src, enc, inputs, dims, undefined, true)).out;
+        continue;
+      }
+      const v = inputs[inp.name];
+      const what = `input '${inp.name}'`;
+      if (v === undefined) gpuFail(`${fn}: missing ${what} (expected inputs: ${plan.inputs.filter((_, j) => s.sources[j] === undefined).map((x) => x.name).join(', ')})`);
+      if (gpuIsBuffer(v)) {
+        checkBuffer(fn, what, v, b.counts[inp.buffer] * elem);
+        bufs[inp.buffer] = v;
+      } else if (v instanceof Float32Array || v instanceof Float64Array) {
+        bufs[inp.buffer] = upload(fn, b, inp.buffer, what, v);
+      } else {
+        gpuFail(`${fn}: ${what} must be a Float32Array, Float64Array or GPUBuffer`);
+      }
+    }
+    let out: GPUBuffer;
+    if (output !== undefined) {
+      checkBuffer(fn, 'the output buffer', output, b.counts[plan.output] * elem);
+      for (const inp of plan.inputs) if (bufs[inp.buffer] === output) gpuFail(`${fn}: the output buffer is also passed as input '${inp.name}'`);
+      out = output;
+    } else if (keepOut) {
+      if (b.out === null) {
+        b.out = device.createBuffer({ size: b.bytes[plan.output], usage: GPU_STORAGE | GPU_COPY_SRC | GPU_COPY_DST, label: `tnc ${plan.name} result` });
+        b.owned.push(b.out);
+      }
+      out = b.out;
+    } else {
+      out = device.createBuffer({ size: b.bytes[plan.output], usage: GPU_STORAGE | GPU_COPY_SRC | GPU_COPY_DST, label: `tnc ${plan.name} result` });
+    }
+    bufs[plan.output] = out;
+    const pipelines = await Promise.all(b.ops.map((op) => (op.kernel === null ? null : gpuPipeline(device, data, op.kernel))));
+    let pass: GPUComputePassEncoder | null = null;
+    b.ops.forEach((op, i) => {
+      const pipe = pipelines[i];
+      if (pipe === null) {
+        if (pass !== null) {
+          pass.end();
+          pass = null;
+        }
+        enc.clearBuffer(bufs[op.bind[0]], 0, b.bytes[op.bind[0]]);
+        return;
+      }
+      if (pass === null) pass = enc.beginComputePass({ label: `tnc ${plan.name}` });
+      const entries: GPUBindGroupEntry[] = op.bind.map((id, binding) => ({ binding, resource: { buffer: bufs[id], offset: 0, size: b.bytes[id] } }));
+      entries.push({ binding: op.bind.length, resource: { buffer: b.meta!, offset: op.metaOffset, size: op.metaBytes } });
+      pass.setPipeline(pipe);
+      pass.setBindGroup(0, device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries }));
+      pass.dispatchWorkgroups(op.groups[0], op.groups[1]);
+    });
+    if (pass !== null) (pass as GPUComputePassEncoder).end();
+    return { out, binding: b };
+  };
+
+  // Calls are serialised per model: they share staging, result and readback buffers, and a
+  // later call's input uploads must not overtake an earlier call's recorded work.
+  let queue: Promise<void> = Promise.resolve();
+  const run = async (name: string, inputs: GpuInputs, dims?: Record<string, number>, options: GpuCallOptions = {}): Promise<GPUBuffer | Float32Array> => {
+    const s = statements.get(name);
+    if (s === undefined) gpuFail(`no statement named '${name}'`);
+    if (typeof inputs !== 'object' || inputs === null) gpuFail(`${name}: the first argument must be an object of inputs keyed by name`);
+    const prev = queue;
+    let release!: () => void;
+    queue = new Promise<void>((r) => (release = r));
+    await prev;
+    try {
+      if (lost !== null) gpuFail(`${name}: ${lost}`);
+      device.pushErrorScope('internal');
+      device.pushErrorScope('out-of-memory');
+      device.pushErrorScope('validation');
+      let result: GPUBuffer | Float32Array;
+      let thrown: unknown = null;
+      let readback: GPUBuffer | null = null;
+      let count = 0;
+      let created: GPUBuffer | null = null;
+      try {
+        const enc = device.createCommandEncoder({ label: `tnc ${name}` });
+        const read = options.read === true;
+        const { out, binding } = await record(name, s, enc, inputs, dims, options.output, read);
+        if (options.output === undefined && !read) created = out;
+        count = binding.counts[s.plan.output];
+        if (read) {
+          if (binding.readback === null) {
+            binding.readback = device.createBuffer({ size: binding.bytes[s.plan.output], usage: GPU_MAP_READ | GPU_COPY_DST, label: `tnc ${name} readback` });
+            binding.owned.push(binding.readback);
+          }
+          readback = binding.readback;
+          enc.copyBufferToBuffer(out, 0, readback, 0, binding.bytes[s.plan.output]);
+        }
+        device.queue.submit([enc.finish()]);
+        result = out;
+      } catch (e) {
+        thrown = e;
+        result = null as never;
+      }
+      const errors = [await device.popErrorScope(), await device.popErrorScope(), await device.popErrorScope()];
+      const kinds = ['validation error', 'out of memory', 'internal error'];
+      const firstError = errors.findIndex((e) => e !== null);
+      if (firstError >= 0) {
+        created?.destroy();
+        gpuFail(`${name}: ${kinds[firstError]}: ${errors[firstError]!.message}${lost !== null ? ` (${lost})` : ''}`);
+      }
+      if (thrown !== null) {
+        created?.destroy();
+        throw thrown;
+      }
+      if (readback !== null) {
+        try {
+          await readback.mapAsync(GPU_MAP_MODE_READ);
+        } catch (e) {
+          gpuFail(`${name}: reading the result back failed: ${(e as Error).message}${lost !== null ? ` (${lost})` : ''}`);
+        }
+        const mapped = readback.getMappedRange();
+        let res: Float32Array;
+        if (elem === 2) {
+          const h = new Uint16Array(mapped, 0, count);
+          res = new Float32Array(count);
+          for (let i = 0; i < count; i++) res[i] = gpuFromHalf(h[i]);
+        } else {
+          res = new Float32Array(mapped, 0, count).slice();
+        }
+        readback.unmap();
+        return res;
+      }
+      return result;
+    } finally {
+      release();
+    }
+  };
+
+  return {
+    precision,
+    device,
+    run,
+    destroy() {
+      for (const s of statements.values()) {
+        for (const b of s.bindings) gpuFreeBinding(b);
+        s.bindings = [];
+      }
+    },
+  };
+}
+
+function gpuFreeBinding(b: GpuBinding): void {
+  for (const buf of b.owned) buf.destroy();
+  b.owned = [];
+}
+
+/** f32 ↔ f16 conversions, exported for tests. */
+export const gpuHalf = { toHalf: gpuToHalf, fromHalf: gpuFromHalf };

@@ -1,0 +1,380 @@
+// WGSL kernel templates for the KernelPlan steps. Every kernel is shape-generic: sizes, strides
+// and offset tables live in one read-only u32 `meta` storage buffer written by the host per
+// call, so one pipeline per kernel serves every step, dims binding and device call. Tensor
+// coordinates are flat u32 indices decomposed against size/stride arrays (never vecN: plans
+// have intermediates of any rank). Storage may be f32 or f16; arithmetic is always f32.
+//
+// Dispatches are 2-D (x ≤ 65535, y = the rest) and kernels linearise the workgroup id, so
+// element counts are bounded by buffer limits, not by `maxComputeWorkgroupsPerDimension`.
+
+/** Storage element type of the generated kernels. */
+export type Precision = 'f32' | 'f16';
+
+/** Invocations per workgroup of the elementwise, permute and einsum kernels (fits every device). */
+export const ELEMENTWISE_WORKGROUP = 64;
+
+/** Largest input count the einsum kernel is generated for (one binding per input). */
+export const MAX_EINSUM_INPUTS = 3;
+
+/**
+ * A GEMM tile: `wgX × wgY` invocations, each computing `tm × tn` outputs, stepping `tk` along k.
+ * The workgroup covers `wgY·tm` rows of C and `wgX·tn` columns.
+ */
+export interface GemmTile {
+  name: string;
+  wgX: number;
+  wgY: number;
+  tm: number;
+  tn: number;
+  tk: number;
+}
+
+/**
+ * The GEMM tile menu, best first. The host picks the first tile whose workgroup fits the
+ * device's limits and whose shape suits the step (see `chooseGemmTile`). `g32` fits any
+ * WebGPU device, compatibility mode included (64 invocations, 4 KiB of workgroup memory).
+ */
+export const GEMM_TILES: readonly GemmTile[] = [
+  { name: 'g64', wgX: 16, wgY: 16, tm: 4, tn: 4, tk: 16 },
+  { name: 'g32', wgX: 8, wgY: 8, tm: 4, tn: 4, tk: 16 },
+  { name: 'gcol', wgX: 1, wgY: 64, tm: 4, tn: 1, tk: 8 },
+  { name: 'grow', wgX: 64, wgY: 1, tm: 1, tn: 4, tk: 8 },
+];
+
+/** Workgroup memory a tile needs, in bytes (A and B panels, f32). */
+export function gemmTileBytes(t: GemmTile): number {
+  return 4 * t.tk * (t.wgY * t.tm + t.wgX * t.tn);
+}
+
+/** Device limits that tile choice depends on (a subset of GPUSupportedLimits). */
+export interface TileLimits {
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupSizeX: number;
+  maxComputeWorkgroupSizeY: number;
+  maxComputeWorkgroupStorageSize: number;
+}
+
+/**
+ * Picks the tile for an `m × n` product under the device's limits: skinny shapes (n = 1 or
+ * m = 1, matrix–vector products) get the column/row tiles, large ones the 64×64 tile when the
+ * device allows 256 invocations, everything else the 32×32 tile.
+ */
+export function chooseGemmTile(m: number, n: number, limits: TileLimits): GemmTile {
+  const fits = (t: GemmTile): boolean =>
+    t.wgX * t.wgY <= limits.maxComputeInvocationsPerWorkgroup &&
+    t.wgX <= limits.maxComputeWorkgroupSizeX &&
+    t.wgY <= limits.maxComputeWorkgroupSizeY &&
+    gemmTileBytes(t) <= limits.maxComputeWorkgroupStorageSize;
+  const byName = (name: string): GemmTile => GEMM_TILES.find((t) => t.name === name)!;
+  const wanted = n <= 2 && m >= 64 ? 'gcol' : m <= 2 && n >= 64 ? 'grow' : m >= 64 && n >= 64 ? 'g64' : 'g32';
+  const first = byName(wanted);
+  return fits(first) ? first : byName('g32');
+}
+
+function header(p: Precision): string {
+  return p === 'f16' ? 'enable f16;\nalias T = f16;\n' : 'alias T = f32;\n';
+}
+
+const LINEAR_ID = (wg: number): string =>
+  `(wid.y * nwg.x + wid.x) * ${wg}u + lid`;
+
+const BUILTINS =
+  '@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32';
+
+/** `dst[i] = value`. meta: [n, bits(value)]. Bindings: 0 dst, 1 meta. */
+export function fillWgsl(p: Precision): string {
+  const W = ELEMENTWISE_WORKGROUP;
+  return `${header(p)}
+@group(0) @binding(0) var<storage, read_write> dst: array<T>;
+@group(0) @binding(1) var<storage, read> prm: array<u32>;
+
+@compute @workgroup_size(${W})
+fn main(${BUILTINS}) {
+  let i = ${LINEAR_ID(W)};
+  if (i >= prm[0]) { return; }
+  dst[i] = T(bitcast<f32>(prm[1]));
+}
+`;
+}
+
+/** `dst[i] = alpha·src[i] + beta·dst[i]`. meta: [n, bits(alpha), beta]. Bindings: 0 src, 1 dst, 2 meta. */
+export function axpyWgsl(p: Precision): string {
+  const W = ELEMENTWISE_WORKGROUP;
+  return `${header(p)}
+@group(0) @binding(0) var<storage, read> src: array<T>;
+@group(0) @binding(1) var<storage, read_write> dst: array<T>;
+@group(0) @binding(2) var<storage, read> prm: array<u32>;
+
+@compute @workgroup_size(${W})
+fn main(${BUILTINS}) {
+  let i = ${LINEAR_ID(W)};
+  if (i >= prm[0]) { return; }
+  var v = bitcast<f32>(prm[1]) * f32(src[i]);
+  if (prm[2] != 0u) { v += f32(dst[i]); }
+  dst[i] = T(v);
+}
+`;
+}
+
+/**
+ * Strided gather into a contiguous `dst`: dst axis j has size `sizes[j]` and reads `src` with
+ * element stride `strides[j]` (a permutation, or any view). meta: [n, rank, sizes…, strides…].
+ * Bindings: 0 src, 1 dst, 2 meta.
+ */
+export function permuteWgsl(p: Precision): string {
+  const W = ELEMENTWISE_WORKGROUP;
+  return `${header(p)}
+@group(0) @binding(0) var<storage, read> src: array<T>;
+@group(0) @binding(1) var<storage, read_write> dst: array<T>;
+@group(0) @binding(2) var<storage, read> prm: array<u32>;
+
+@compute @workgroup_size(${W})
+fn main(${BUILTINS}) {
+  let i = ${LINEAR_ID(W)};
+  if (i >= prm[0]) { return; }
+  let rank = prm[1];
+  var rem = i;
+  var o = 0u;
+  for (var j = rank; j > 0u; j--) {
+    let d = prm[1u + j];
+    o += (rem % d) * prm[1u + rank + j];
+    rem = rem / d;
+  }
+  dst[i] = src[o];
+}
+`;
+}
+
+/** Index of the first word after the einsum meta header. */
+export const EINSUM_HEADER = 8;
+
+/**
+ * Generic loop-nest einsum over `nIn` inputs:
+ * out[o] = alpha · Σ_r Π_i in_i[base_i(o) + red_i(r)] (+ out[o] when beta = 1).
+ * Labels are split into output labels (sizes `osz`) and reduced labels (sizes `rsz`); each input
+ * has one stride per label (the sum of its axis strides carrying that label, so repeated labels
+ * read diagonals, and 0 where it lacks the label).
+ * meta: [nOut, nRed, nOL, nRL, bits(alpha), beta, 0, 0, osz[nOL], rsz[nRL],
+ *        then per input: ostride[nOL], rstride[nRL]].
+ * Bindings: 0..nIn-1 inputs, nIn out, nIn+1 meta.
+ *
+ * `mode` 'thread' gives each invocation one output element (the innermost reduced label runs
+ * as a strided inner loop); 'group' gives each workgroup one output element and reduces in
+ * workgroup memory, for few outputs with long reductions (dot products, full traces).
+ */
+export function einsumWgsl(p: Precision, nIn: number, mode: 'thread' | 'group'): string {
+  const W = ELEMENTWISE_WORKGROUP;
+  const H = EINSUM_HEADER;
+  const ins = Array.from({ length: nIn }, (_, k) => k);
+  const bindings = ins.map((k) => `@group(0) @binding(${k}) var<storage, read> in${k}: array<T>;`).join('\n');
+  const strideBase = ins.map((k) => `  let s${k} = ${H}u + nOL + nRL + ${k}u * (nOL + nRL);`).join('\n');
+  const declBase = ins.map((k) => `  var b${k} = 0u;`).join('\n');
+  const addBase = ins.map((k) => `    b${k} += c * prm[s${k} + j - 1u];`).join('\n');
+  const product = (offs: string): string => ins.map((k) => `f32(in${k}[${offs}${k}])`).join(' * ');
+  const common = `${header(p)}
+${bindings}
+@group(0) @binding(${nIn}) var<storage, read_write> dst: array<T>;
+@group(0) @binding(${nIn + 1}) var<storage, read> prm: array<u32>;
+`;
+  const prologue = `  let nOut = prm[0];
+  let nRed = prm[1];
+  let nOL = prm[2];
+  let nRL = prm[3];
+${strideBase}
+${declBase}
+  var rem = o;
+  for (var j = nOL; j > 0u; j--) {
+    let d = prm[${H}u + j - 1u];
+    let c = rem % d;
+    rem = rem / d;
+${addBase}
+  }`;
+  const epilogue = (acc: string): string => `    var v = bitcast<f32>(prm[4]) * ${acc};
+    if (prm[5] != 0u) { v += f32(dst[o]); }
+    dst[o] = T(v);`;
+  if (mode === 'thread') {
+    const declOff = ins.map((k) => `      var o${k} = b${k};`).join('\n');
+    const addOff = ins.map((k) => `        o${k} += c * prm[s${k} + nOL + j - 1u];`).join('\n');
+    const lastStride = ins.map((k) => `    let l${k} = prm[s${k} + nOL + nRL - 1u];`).join('\n');
+    const step = ins.map((k) => `        o${k} += l${k};`).join('\n');
+    return `${common}
+@compute @workgroup_size(${W})
+fn main(${BUILTINS}) {
+  let o = ${LINEAR_ID(W)};
+  if (o >= prm[0]) { return; }
+${prologue}
+  var acc = 0.0;
+  if (nRL == 0u) {
+    acc = ${product('b')};
+  } else if (nRed > 0u) {
+    let last = prm[${H}u + nOL + nRL - 1u];
+${lastStride}
+    let nOuter = nRed / last;
+    for (var r = 0u; r < nOuter; r++) {
+${declOff}
+      var rr = r;
+      for (var j = nRL - 1u; j > 0u; j--) {
+        let d = prm[${H}u + nOL + j - 1u];
+        let c = rr % d;
+        rr = rr / d;
+${addOff}
+      }
+      for (var t = 0u; t < last; t++) {
+        acc += ${product('o')};
+${step}
+      }
+    }
+  }
+${epilogue('acc')}
+}
+`;
+  }
+  const declOff = ins.map((k) => `    var o${k} = b${k};`).join('\n');
+  const addOff = ins.map((k) => `      o${k} += c * prm[s${k} + nOL + j - 1u];`).join('\n');
+  return `${common}
+var<workgroup> part: array<f32, ${W}>;
+
+@compute @workgroup_size(${W})
+fn main(${BUILTINS}) {
+  let o = wid.y * nwg.x + wid.x;
+  if (o >= prm[0]) { return; }
+${prologue}
+  var acc = 0.0;
+  for (var r = lid; r < nRed; r += ${W}u) {
+${declOff}
+    var rr = r;
+    for (var j = nRL; j > 0u; j--) {
+      let d = prm[${H}u + nOL + j - 1u];
+      let c = rr % d;
+      rr = rr / d;
+${addOff}
+    }
+    acc += ${product('o')};
+  }
+  part[lid] = acc;
+  workgroupBarrier();
+  for (var h = ${W / 2}u; h > 0u; h = h / 2u) {
+    if (lid < h) { part[lid] += part[lid + h]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+${epilogue('part[0]')}
+  }
+}
+`;
+}
+
+/** Index of the first word after the GEMM meta header. */
+export const GEMM_HEADER = 20;
+
+/**
+ * Batched, tiled GEMM with every operand addressed through offset tables, so permutations,
+ * batch strides and transposes cost nothing: element (b, i, j) of C lives at
+ * cB[b] + cM[i] + cN[j], A(b, i, k) at aB[b] + aM[i] + aK[k], B(b, k, j) at bB[b] + bK[k] + bN[j].
+ * C = alpha·A·B (+ C when beta = 1). Panels of A and B are staged in workgroup memory.
+ * meta: [M, N, K, batch, bits(alpha), beta, tilesN, tilesM, then the start (in meta) of the
+ *        tables aB, aM, aK, bB, bK, bN, cB, cM, cN, padding to GEMM_HEADER, then the tables].
+ * Bindings: 0 A, 1 B, 2 C, 3 meta.
+ */
+export function gemmWgsl(p: Precision, t: GemmTile): string {
+  const TM = t.wgY * t.tm;
+  const TN = t.wgX * t.tn;
+  const NT = t.wgX * t.wgY;
+  // A panel has tk·TM elements, B panel tk·TN; each invocation loads ceil(panel / NT) of them
+  // (the last round guarded when the panel does not divide evenly).
+  const loadsA = Math.ceil((t.tk * TM) / NT);
+  const loadsB = Math.ceil((t.tk * TN) / NT);
+  const guardA = (q: number): string => ((q + 1) * NT > t.tk * TM ? ` && ea${q} < ${t.tk * TM}u` : '');
+  const guardB = (q: number): string => ((q + 1) * NT > t.tk * TN ? ` && eb${q} < ${t.tk * TN}u` : '');
+  const rows = Array.from({ length: t.tm }, (_, r) => r);
+  const cols = Array.from({ length: t.tn }, (_, c) => c);
+  const lines: string[] = [];
+  const L = (s: string): void => {
+    lines.push(s);
+  };
+  L(header(p));
+  L('@group(0) @binding(0) var<storage, read> A: array<T>;');
+  L('@group(0) @binding(1) var<storage, read> B: array<T>;');
+  L('@group(0) @binding(2) var<storage, read_write> C: array<T>;');
+  L('@group(0) @binding(3) var<storage, read> prm: array<u32>;');
+  L(`var<workgroup> As: array<f32, ${t.tk * TM}>;`);
+  L(`var<workgroup> Bs: array<f32, ${t.tk * TN}>;`);
+  L('');
+  L(`@compute @workgroup_size(${t.wgX}, ${t.wgY})`);
+  L('fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid3: vec3u, @builtin(local_invocation_index) li: u32) {');
+  L('  let M = prm[0]; let N = prm[1]; let K = prm[2];');
+  L('  let tilesN = prm[6]; let tilesM = prm[7];');
+  L('  let tile = wid.y * nwg.x + wid.x;');
+  L('  if (tile >= tilesN * tilesM * prm[3]) { return; }');
+  L('  let tn = tile % tilesN;');
+  L('  let tmi = (tile / tilesN) % tilesM;');
+  L('  let b = tile / (tilesN * tilesM);');
+  L(`  let row0 = tmi * ${TM}u;`);
+  L(`  let col0 = tn * ${TN}u;`);
+  L('  let aK = prm[10]; let bK = prm[12];');
+  L('  let aBase = prm[prm[8] + b]; let bBase = prm[prm[11] + b];');
+  // Each invocation loads fixed rows of the A panel and fixed columns of the B panel at every
+  // k step, so their row/column offsets are looked up once, outside the k loop.
+  for (let q = 0; q < loadsA; q++) {
+    L(`  let ea${q} = li + ${q * NT}u;`);
+    L(`  let ka${q} = ea${q} / ${TM}u; let ra${q} = ea${q} % ${TM}u;`);
+    L(`  let okA${q} = row0 + ra${q} < M${guardA(q)};`);
+    L(`  var offA${q} = 0u; if (okA${q}) { offA${q} = aBase + prm[prm[9] + row0 + ra${q}]; }`);
+  }
+  for (let q = 0; q < loadsB; q++) {
+    L(`  let eb${q} = li + ${q * NT}u;`);
+    L(`  let kb${q} = eb${q} / ${TN}u; let cb${q} = eb${q} % ${TN}u;`);
+    L(`  let okB${q} = col0 + cb${q} < N${guardB(q)};`);
+    L(`  var offB${q} = 0u; if (okB${q}) { offB${q} = bBase + prm[prm[13] + col0 + cb${q}]; }`);
+  }
+  for (const r of rows) for (const c of cols) L(`  var acc${r}_${c} = 0.0;`);
+  L(`  let ty = lid3.y * ${t.tm}u;`);
+  L(`  let tx = lid3.x * ${t.tn}u;`);
+  L(`  for (var k0 = 0u; k0 < K; k0 += ${t.tk}u) {`);
+  for (let q = 0; q < loadsA; q++) {
+    L(`    { let kg = k0 + ka${q}; var v = 0.0; if (okA${q} && kg < K) { v = f32(A[offA${q} + prm[aK + kg]]); } ${guardA(q) ? `if (ea${q} < ${t.tk * TM}u) { As[ea${q}] = v; }` : `As[ea${q}] = v;`} }`);
+  }
+  for (let q = 0; q < loadsB; q++) {
+    L(`    { let kg = k0 + kb${q}; var v = 0.0; if (okB${q} && kg < K) { v = f32(B[offB${q} + prm[bK + kg]]); } ${guardB(q) ? `if (eb${q} < ${t.tk * TN}u) { Bs[eb${q}] = v; }` : `Bs[eb${q}] = v;`} }`);
+  }
+  L('    workgroupBarrier();');
+  L(`    for (var kk = 0u; kk < ${t.tk}u; kk++) {`);
+  for (const r of rows) L(`      let a${r} = As[kk * ${TM}u + ty + ${r}u];`);
+  for (const c of cols) L(`      let b${c} = Bs[kk * ${TN}u + tx + ${c}u];`);
+  for (const r of rows) for (const c of cols) L(`      acc${r}_${c} += a${r} * b${c};`);
+  L('    }');
+  L('    workgroupBarrier();');
+  L('  }');
+  L('  let alpha = bitcast<f32>(prm[4]);');
+  L('  let beta = prm[5] != 0u;');
+  L('  let cBase = prm[prm[14] + b];');
+  for (const r of rows) {
+    L(`  { let i = row0 + ty + ${r}u; if (i < M) {`);
+    L('    let ci = cBase + prm[prm[15] + i];');
+    for (const c of cols) {
+      L(`    { let j = col0 + tx + ${c}u; if (j < N) { let at = ci + prm[prm[16] + j]; var v = alpha * acc${r}_${c}; if (beta) { v += f32(C[at]); } C[at] = T(v); } }`);
+    }
+    L('  } }');
+  }
+  L('}');
+  return lines.join('\n') + '\n';
+}
+
+/** Name of a kernel in a module's kernel table, e.g. `gemm_g64_f32`, `einsum2_group_f16`. */
+export function kernelName(kind: string, p: Precision): string {
+  return `${kind}_${p}`;
+}
+
+/** Every kernel the host runtime may dispatch, by name, for one precision. */
+export function allKernels(p: Precision): Record<string, string> {
+  const out: Record<string, string> = {};
+  out[kernelName('fill', p)] = fillWgsl(p);
+  out[kernelName('axpy', p)] = axpyWgsl(p);
+  out[kernelName('permute', p)] = permuteWgsl(p);
+  for (let n = 1; n <= MAX_EINSUM_INPUTS; n++) {
+    out[kernelName(`einsum${n}_thread`, p)] = einsumWgsl(p, n, 'thread');
+    out[kernelName(`einsum${n}_group`, p)] = einsumWgsl(p, n, 'group');
+  }
+  for (const t of GEMM_TILES) out[kernelName(`gemm_${t.name}`, p)] = gemmWgsl(p, t);
+  return out;
+}

@@ -1,0 +1,491 @@
+/// <reference types="@webgpu/types" />
+// The WebGPU backend on a real device (Dawn on Mesa llvmpipe here and in CI): kernels, folding,
+// the host runtime and the emitted module, all checked against the float64 reference einsum.
+// Sizes are small: llvmpipe runs a tiled GEMM at a few GFLOP/s on two cores.
+
+import { afterAll, describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { lower, lowerNetwork } from '../src/backends/lower.js';
+import type { KernelPlan, Step } from '../src/backends/plan.js';
+import { emitWebGpu, webGpuModuleData } from '../src/backends/webgpu/emit.js';
+import { prepareGpuPlan } from '../src/backends/webgpu/prepare.js';
+import { gpuCreateModel, gpuHalf, type GpuModel } from '../src/backends/webgpu/runtime.js';
+import { allKernels, chooseGemmTile, GEMM_TILES } from '../src/backends/webgpu/wgsl.js';
+import type { Program, TensorNetwork } from '../src/ir/network.js';
+import { planContraction, type PlannedContraction } from '../src/optimizer/plan-contraction.js';
+import { toProblem } from '../src/optimizer/problem.js';
+import { fromSsaPath, toLinearPath } from '../src/optimizer/tree.js';
+import { treeCost } from '../src/optimizer/cost.js';
+import { webGpuRuntimeTextModule } from '../scripts/gen-webgpu-runtime.js';
+import { arbEinsum, randomData, type RandomEinsum } from './helpers/arbitraries.js';
+import { referenceEinsum } from './helpers/reference-einsum.js';
+import { openTestGpu, requestTestDevice } from './helpers/webgpu.js';
+
+const ctx = await openTestGpu();
+
+afterAll(() => ctx?.device.destroy());
+
+/** |gpu − ref| ≤ 1e-4·Σ|terms| + 1e-5 elementwise: an f32 bound relative to the magnitudes summed. */
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, absWant: ArrayLike<number>, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const tol = 1e-4 * absWant[i] + 1e-5;
+    if (!(Math.abs(got[i] - want[i]) <= tol)) {
+      throw new Error(`${what}: element ${i}: got ${got[i]}, want ${want[i]} (tolerance ${tol.toExponential(2)})`);
+    }
+  }
+}
+
+/** Reference result and the same with |data| (the scale of the f32 rounding error). */
+function reference(inputs: string[][], output: string[], ops: { shape: number[]; data: Float64Array | Float32Array }[], sizes: Record<string, number>) {
+  const want = referenceEinsum(inputs, output, ops, sizes);
+  const abs = referenceEinsum(inputs, output, ops.map((o) => ({ shape: o.shape, data: o.data.map(Math.abs) })), sizes);
+  return { want, abs };
+}
+
+function dense(shape: number[], seed: number): { shape: number[]; data: Float64Array } {
+  return { shape, data: randomData(shape.reduce((p, s) => p * s, 1), seed) as Float64Array };
+}
+
+/** A plan from explicit steps; buffer 0.. in order, dims with fixed sizes unless listed symbolic. */
+function plan(name: string, sizes: Record<string, number>, buffers: KernelPlan['buffers'], steps: Step[], symbolic: string[] = []): KernelPlan {
+  const inputs = buffers.filter((b) => b.role === 'input').map((b) => ({ name: b.name!, buffer: b.id }));
+  const slots = buffers.reduce((m, b) => (b.slot !== undefined ? Math.max(m, b.slot + 1) : m), 0);
+  return {
+    name,
+    dims: Object.entries(sizes).map(([n, size]) => (symbolic.includes(n) ? { name: n, symbolic: true } : { name: n, size, symbolic: false })),
+    buffers,
+    inputs,
+    output: buffers.find((b) => b.role === 'output')!.id,
+    steps,
+    slots,
+  };
+}
+
+async function modelOf(plans: KernelPlan[], fold = true, device = ctx!.device): Promise<GpuModel> {
+  return gpuCreateModel(device, webGpuModuleData(plans, ['f32'], fold));
+}
+
+async function runPlan(p: KernelPlan, inputs: Record<string, Float64Array | Float32Array>, dims?: Record<string, number>, fold = true): Promise<Float32Array> {
+  const model = await modelOf([p], fold);
+  try {
+    return (await model.run(p.name, inputs, dims, { read: true })) as Float32Array;
+  } finally {
+    model.destroy();
+  }
+}
+
+/** A planned contraction with an arbitrary tree: `picks` chooses which live operands merge. */
+function plannedWith(net: TensorNetwork, picks: number[]): PlannedContraction {
+  const problem = toProblem(net);
+  const live = Array.from({ length: problem.inputs.length }, (_, i) => i);
+  const ssa: number[][] = [];
+  let next = live.length;
+  let p = 0;
+  while (live.length > 1) {
+    const [x] = live.splice((picks[p++ % picks.length] ?? 0) % live.length, 1);
+    const [y] = live.splice((picks[p++ % picks.length] ?? 0) % live.length, 1);
+    ssa.push([x, y]);
+    live.push(next++);
+  }
+  const tree = fromSsaPath(problem.inputs.length, ssa);
+  return { problem, tree, path: toLinearPath(tree), cost: treeCost(problem, tree), optimizer: 'test' } as PlannedContraction;
+}
+
+describe('webgpu: host-side pieces (no device needed)', () => {
+  test('runtime-text.ts is up to date with runtime.ts (run `npm run gen:webgpu-runtime`)', () => {
+    const root = resolve(import.meta.dirname, '..');
+    expect(readFileSync(join(root, 'src/backends/webgpu/runtime-text.ts'), 'utf8')).toBe(webGpuRuntimeTextModule(root));
+  });
+
+  test('f16 conversion round-trips every finite half and rounds to nearest even', () => {
+    for (let h = 0; h < 0x10000; h++) {
+      const x = gpuHalf.fromHalf(h);
+      if (Number.isNaN(x)) continue;
+      expect(gpuHalf.toHalf(x)).toBe(h === 0x8000 ? 0x8000 : h);
+    }
+    expect(gpuHalf.toHalf(1 + 2 ** -11)).toBe(0x3c00); // halfway: to even
+    expect(gpuHalf.toHalf(1 + 3 * 2 ** -11)).toBe(0x3c02);
+    expect(gpuHalf.toHalf(70000)).toBe(0x7c00);
+  });
+
+  test('f16 kernels are emitted only on request and enable the extension', () => {
+    const k = allKernels('f16');
+    for (const code of Object.values(k)) expect(code.startsWith('enable f16;')).toBe(true);
+    expect(Object.keys(webGpuModuleData([], ['f32']).kernels).every((n) => n.endsWith('_f32'))).toBe(true);
+  });
+
+  test('tile choice respects compatibility-mode limits', () => {
+    const compat = { maxComputeInvocationsPerWorkgroup: 128, maxComputeWorkgroupSizeX: 128, maxComputeWorkgroupSizeY: 128, maxComputeWorkgroupStorageSize: 16384 };
+    const big = { maxComputeInvocationsPerWorkgroup: 1024, maxComputeWorkgroupSizeX: 1024, maxComputeWorkgroupSizeY: 1024, maxComputeWorkgroupStorageSize: 32768 };
+    expect(chooseGemmTile(512, 512, big).name).toBe('g64');
+    expect(chooseGemmTile(512, 512, compat).name).toBe('g32');
+    expect(chooseGemmTile(512, 1, compat).name).toBe('gcol');
+    expect(chooseGemmTile(1, 512, compat).name).toBe('grow');
+    for (const t of GEMM_TILES) expect(4 * t.tk * (t.wgY * t.tm + t.wgX * t.tn)).toBeLessThanOrEqual(16384);
+  });
+
+  test('permutes feeding or fed by GEMMs fold into views', () => {
+    // C[i,j] = Σ_k A[k,i]·B[k,j] planned as permute A→[i,k], GEMM into a temp [i,j], permute → [j,i].
+    const p = plan(
+      'fold',
+      { i: 3, j: 4, k: 5 },
+      [
+        { id: 0, dims: ['k', 'i'], role: 'input', name: 'A' },
+        { id: 1, dims: ['k', 'j'], role: 'input', name: 'B' },
+        { id: 2, dims: ['i', 'k'], role: 'temp', slot: 0 },
+        { id: 3, dims: ['i', 'j'], role: 'temp', slot: 1 },
+        { id: 4, dims: ['j', 'i'], role: 'output' },
+      ],
+      [
+        { kind: 'permute', src: 0, dst: 2, perm: [1, 0] },
+        { kind: 'gemm', a: 2, b: 1, c: 3, batch: [], m: ['i'], n: ['j'], k: ['k'], transA: false, transB: false, alpha: 1, beta: 0 },
+        { kind: 'permute', src: 3, dst: 4, perm: [1, 0] },
+      ],
+    );
+    const g = prepareGpuPlan(p);
+    expect(g.steps.map((s) => s.k)).toEqual(['gemm']);
+    expect(g.steps[0]).toMatchObject({ a: { b: 0, perm: [1, 0] }, c: { b: 4, perm: [1, 0] } });
+    expect(prepareGpuPlan(p, { fold: false }).steps.length).toBe(3);
+  });
+});
+
+describe.skipIf(ctx === null)(`webgpu on ${ctx?.description ?? 'no adapter'}`, () => {
+  test('every kernel compiles on this device', async () => {
+    const device = ctx!.device;
+    for (const [name, code] of Object.entries(allKernels('f32'))) {
+      device.pushErrorScope('validation');
+      const module = device.createShaderModule({ code });
+      await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      const err = await device.popErrorScope();
+      expect(err?.message ?? null, name).toBeNull();
+    }
+  });
+
+  const gemmCase = async (label: string, m: number, n: number, k: number, batch: number, transA: boolean, transB: boolean, alpha: number) => {
+    const sizes: Record<string, number> = { b: batch, i: m, j: n, k };
+    const aIdx = transA ? ['b', 'k', 'i'] : ['b', 'i', 'k'];
+    const bIdx = transB ? ['b', 'j', 'k'] : ['b', 'k', 'j'];
+    const p = plan(
+      label,
+      sizes,
+      [
+        { id: 0, dims: aIdx, role: 'input', name: 'A' },
+        { id: 1, dims: bIdx, role: 'input', name: 'B' },
+        { id: 2, dims: ['b', 'i', 'j'], role: 'output' },
+      ],
+      [{ kind: 'gemm', a: 0, b: 1, c: 2, batch: ['b'], m: ['i'], n: ['j'], k: ['k'], transA, transB, alpha, beta: 0 }],
+    );
+    const A = dense(aIdx.map((x) => sizes[x]), 1);
+    const B = dense(bIdx.map((x) => sizes[x]), 2);
+    const got = await runPlan(p, { A: A.data, B: B.data });
+    const { want, abs } = reference([aIdx, bIdx], ['b', 'i', 'j'], [A, B], sizes);
+    expectClose(got, want.map((x) => alpha * x), abs.map((x) => Math.abs(alpha) * x), label);
+  };
+
+  test('GEMM: 64×64 tile, ragged edges', () => gemmCase('g64', 70, 65, 33, 1, false, false, 1));
+  test('GEMM: batched, transposed operands, alpha', () => gemmCase('bt', 9, 7, 19, 3, true, true, 0.5));
+  test('GEMM: matrix–vector shapes use the skinny tiles', async () => {
+    await gemmCase('gcol', 130, 1, 40, 1, false, false, 1);
+    await gemmCase('grow', 1, 130, 40, 2, true, false, 1);
+  });
+  test('GEMM: empty k (outer product) and beta = 1 accumulation', async () => {
+    const sizes = { i: 5, j: 6, k: 3 };
+    const p = plan(
+      'acc',
+      sizes,
+      [
+        { id: 0, dims: ['i'], role: 'input', name: 'x' },
+        { id: 1, dims: ['j'], role: 'input', name: 'y' },
+        { id: 2, dims: ['i', 'k'], role: 'input', name: 'A' },
+        { id: 3, dims: ['k', 'j'], role: 'input', name: 'B' },
+        { id: 4, dims: ['i', 'j'], role: 'output' },
+      ],
+      [
+        { kind: 'gemm', a: 0, b: 1, c: 4, batch: [], m: ['i'], n: ['j'], k: [], transA: false, transB: false, alpha: 2, beta: 0 },
+        { kind: 'gemm', a: 2, b: 3, c: 4, batch: [], m: ['i'], n: ['j'], k: ['k'], transA: false, transB: false, alpha: -1, beta: 1 },
+      ],
+    );
+    const [x, y, A, B] = [dense([5], 3), dense([6], 4), dense([5, 3], 5), dense([3, 6], 6)];
+    const got = await runPlan(p, { x: x.data, y: y.data, A: A.data, B: B.data });
+    const outer = reference([['i'], ['j']], ['i', 'j'], [x, y], sizes);
+    const mm = reference([['i', 'k'], ['k', 'j']], ['i', 'j'], [A, B], sizes);
+    expectClose(got, outer.want.map((v, q) => 2 * v - mm.want[q]), outer.abs.map((v, q) => 2 * v + mm.abs[q]), 'acc');
+  });
+
+  test('permute, einsum (trace, diagonal, Hadamard, long reduction), fill and axpy', async () => {
+    const sizes = { a: 3, b: 4, c: 5, i: 40, j: 40 };
+    const T = dense([3, 4, 5], 7);
+    const D = dense([4, 4, 5], 8);
+    const X = dense([40, 40], 9);
+    const Y = dense([40, 40], 10);
+    const p = plan(
+      'mix',
+      sizes,
+      [
+        { id: 0, dims: ['a', 'b', 'c'], role: 'input', name: 'T' },
+        { id: 1, dims: ['b', 'b', 'c'], role: 'input', name: 'D' },
+        { id: 2, dims: ['i', 'j'], role: 'input', name: 'X' },
+        { id: 3, dims: ['i', 'j'], role: 'input', name: 'Y' },
+        { id: 4, dims: ['c', 'a', 'b'], role: 'temp', slot: 0 },
+        { id: 5, dims: ['c'], role: 'temp', slot: 1 },
+        { id: 6, dims: [], role: 'temp', slot: 2 },
+        { id: 7, dims: ['c', 'a', 'b'], role: 'output' },
+      ],
+      [
+        { kind: 'permute', src: 0, dst: 4, perm: [2, 0, 1] },
+        // trace over b of D[b,b,c] → [c]
+        { kind: 'einsum', inputs: [{ buffer: 1, labels: [0, 0, 1] }], out: 5, outLabels: [1], labelDims: ['b', 'c'], alpha: 1, beta: 0 },
+        // full reduction Σ X∘Y (few outputs, long reduction: the workgroup kernel)
+        { kind: 'einsum', inputs: [{ buffer: 2, labels: [0, 1] }, { buffer: 3, labels: [0, 1] }], out: 6, outLabels: [], labelDims: ['i', 'j'], alpha: 1, beta: 0 },
+        // out[c,a,b] = 0.5 then += 2·Tp[c,a,b]·tr[c]·s  (Hadamard with broadcast, three inputs)
+        { kind: 'fill', dst: 7, value: 0.5 },
+        {
+          kind: 'einsum',
+          inputs: [
+            { buffer: 4, labels: [0, 1, 2] },
+            { buffer: 5, labels: [0] },
+            { buffer: 6, labels: [] },
+          ],
+          out: 7,
+          outLabels: [0, 1, 2],
+          labelDims: ['c', 'a', 'b'],
+          alpha: 2,
+          beta: 1,
+        },
+      ],
+    );
+    for (const fold of [true, false]) {
+      const got = await runPlan(p, { T: T.data, D: D.data, X: X.data, Y: Y.data }, undefined, fold);
+      const tr = reference([['b', 'b', 'c']], ['c'], [D], sizes);
+      const s = reference([['i', 'j'], ['i', 'j']], [], [X, Y], sizes);
+      const tp = reference([['a', 'b', 'c']], ['c', 'a', 'b'], [T], sizes);
+      const want = tp.want.map((v, q) => 0.5 + 2 * v * tr.want[Math.floor(q / 12)] * s.want[0]);
+      const abs = tp.abs.map((v, q) => 0.5 + 2 * v * tr.abs[Math.floor(q / 12)] * s.abs[0]);
+      expectClose(got, want, abs, `mix fold=${fold}`);
+    }
+  });
+
+  test('axpy combines terms; fill 0 clears', async () => {
+    const p = plan(
+      'ax',
+      { i: 100 },
+      [
+        { id: 0, dims: ['i'], role: 'input', name: 'u' },
+        { id: 1, dims: ['i'], role: 'output' },
+      ],
+      [
+        { kind: 'fill', dst: 1, value: 0 },
+        { kind: 'axpy', src: 0, dst: 1, alpha: 3, beta: 1 },
+        { kind: 'axpy', src: 0, dst: 1, alpha: -0.5, beta: 1 },
+      ],
+    );
+    const u = dense([100], 11);
+    const got = await runPlan(p, { u: u.data });
+    expectClose(got, u.data.map((x) => 2.5 * x), u.data.map((x) => 3.5 * Math.abs(x)), 'axpy');
+  });
+
+  test('symbolic dims bind per call; bindings are reused', async () => {
+    const p = plan(
+      'sym',
+      { n: 0, k: 7 },
+      [
+        { id: 0, dims: ['n', 'k'], role: 'input', name: 'A' },
+        { id: 1, dims: ['k'], role: 'input', name: 'v' },
+        { id: 2, dims: ['n'], role: 'output' },
+      ],
+      [{ kind: 'gemm', a: 0, b: 1, c: 2, batch: [], m: ['n'], n: [], k: ['k'], transA: false, transB: false, alpha: 1, beta: 0 }],
+      ['n'],
+    );
+    const model = await modelOf([p]);
+    for (const n of [3, 200, 3, 0]) {
+      const A = dense([n, 7], n);
+      const v = dense([7], 1);
+      const got = (await model.run('sym', { A: A.data, v: v.data }, { n }, { read: true })) as Float32Array;
+      const { want, abs } = reference([['n', 'k'], ['k']], ['n'], [A, v], { n, k: 7 });
+      expectClose(got, want, abs, `n=${n}`);
+    }
+    await expect(model.run('sym', { A: new Float32Array(7), v: new Float32Array(7) })).rejects.toThrow(/symbolic dim 'n' needs a value/);
+    await expect(model.run('sym', { A: new Float32Array(7), v: new Float32Array(7) }, { n: 1.5 })).rejects.toThrow(/non-negative integer/);
+    model.destroy();
+  });
+
+  test('random einsums lowered and run on WebGPU match the f64 reference', async () => {
+    const arb = arbEinsum({ maxOperands: 5, maxIndicesPerOperand: 4, maxSize: 5, maxTotalElements: 4000 });
+    await fc.assert(
+      fc.asyncProperty(arb, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.nat(), fc.boolean(), async (e: RandomEinsum, picks, seed, fold) => {
+        const net: TensorNetwork = { tensors: e.inputs.map((indices, t) => ({ name: `T${t}`, indices })), output: e.output, sizes: e.sizes };
+        const p = lowerNetwork(net, plannedWith(net, picks));
+        const ops = e.inputs.map((ix, t) => dense(ix.map((x) => e.sizes[x]), seed + t));
+        const got = await runPlan(p, Object.fromEntries(ops.map((o, t) => [`T${t}`, o.data])), undefined, fold);
+        const { want, abs } = reference(e.inputs, e.output, ops, e.sizes);
+        expectClose(got, want, abs, `${e.inputs.map((t) => t.join('')).join(',')}->${e.output.join('')}`);
+      }),
+    );
+  });
+
+  test('a device with default (compatibility) limits gets tiles that fit it', async () => {
+    const device = await requestTestDevice(ctx!, 'default');
+    try {
+      expect(device.limits.maxComputeInvocationsPerWorkgroup).toBeLessThan(256);
+      const net: TensorNetwork = { tensors: [{ name: 'A', indices: ['i', 'k'] }, { name: 'B', indices: ['k', 'j'] }], output: ['i', 'j'], sizes: { i: 80, j: 70, k: 20 } };
+      const p = lowerNetwork(net, planContraction(net));
+      const model = await modelOf([p], true, device);
+      const [A, B] = [dense([80, 20], 1), dense([20, 70], 2)];
+      const got = (await model.run(p.name, { A: A.data, B: B.data }, undefined, { read: true })) as Float32Array;
+      const { want, abs } = reference([['i', 'k'], ['k', 'j']], ['i', 'j'], [A, B], net.sizes);
+      expectClose(got, want, abs, 'compat device');
+    } finally {
+      device.destroy();
+    }
+  });
+});
+
+/** A two-statement program: `let h[i,r] = A[i,k] B[k,r]`, `out y[b,r] = x[b,i] h[i,r]` with b symbolic. */
+function tinyProgram(): { program: Program; plans: KernelPlan[] } {
+  const program: Program = {
+    dims: [
+      { name: 'i', size: { kind: 'fixed', size: 6 } },
+      { name: 'k', size: { kind: 'fixed', size: 5 } },
+      { name: 'r', size: { kind: 'fixed', size: 4 } },
+      { name: 'b', size: { kind: 'symbolic', hint: 8 } },
+    ],
+    factors: [
+      { name: 'A', role: 'param', dims: ['i', 'k'] },
+      { name: 'B', role: 'param', dims: ['k', 'r'] },
+      { name: 'x', role: 'input', dims: ['b', 'i'] },
+    ],
+    factorized: [],
+    statements: [
+      { name: 'h', kind: 'let', output: ['i', 'r'], terms: [{ coefficient: 1, network: { tensors: [{ name: 'A', indices: ['i', 'k'] }, { name: 'B', indices: ['k', 'r'] }], output: ['i', 'r'], sizes: { i: 6, k: 5, r: 4 } } }] },
+      {
+        name: 'y-out',
+        kind: 'out',
+        output: ['b', 'r'],
+        terms: [
+          { coefficient: 1, network: { tensors: [{ name: 'x', indices: ['b', 'i'] }, { name: 'h', indices: ['i', 'r'] }], output: ['b', 'r'], sizes: { b: 8, i: 6, r: 4 }, symbolic: ['b'] } },
+          { coefficient: -2, network: { tensors: [{ name: 'x', indices: ['b', 'i'] }, { name: 'A', indices: ['i', 'k'] }, { name: 'B', indices: ['k', 'r'] }], output: ['b', 'r'], sizes: { b: 8, i: 6, k: 5, r: 4 }, symbolic: ['b'] } },
+        ],
+      },
+    ],
+  };
+  const plans = program.statements.map((s) => lower(s, s.terms.map((t) => planContraction(t.network)), program));
+  return { program, plans };
+}
+
+describe.skipIf(ctx === null)('webgpu: the emitted module', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tnc-webgpu-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const { program, plans } = tinyProgram();
+  const emitted = emitWebGpu(program, plans, { sourcePath: 'tiny.tn' });
+  writeFileSync(join(dir, 'tiny.tn.js'), emitted.js);
+  writeFileSync(join(dir, 'tiny.tn.d.ts'), emitted.dts);
+  const load = async () => (await import(pathToFileURL(join(dir, 'tiny.tn.js')).href)) as Record<string, any>;
+
+  const b = 3;
+  const A = dense([6, 5], 21);
+  const B = dense([5, 4], 22);
+  const x = dense([b, 6], 23);
+  const want = () => {
+    const h = reference([['i', 'k'], ['k', 'r']], ['i', 'r'], [A, B], {});
+    const y = reference([['b', 'i'], ['i', 'r']], ['b', 'r'], [x, { shape: [6, 4], data: h.want }], {});
+    // y − 2·y = −y; the absolute scale is 3·|x||A||B|.
+    const s = reference([['b', 'i'], ['i', 'k'], ['k', 'r']], ['b', 'r'], [x, A, B].map((o) => ({ shape: o.shape, data: o.data.map(Math.abs) })), {});
+    return { want: y.want.map((v) => -v), abs: s.want.map((v) => 3 * v) };
+  };
+
+  test('is standalone, has no eval, and sanitises names', () => {
+    expect(emitted.js).not.toMatch(/\beval\s*\(|new Function/);
+    expect(emitted.js).not.toMatch(/^import /m);
+    expect(emitted.js).toContain('y_out: (inputs, dims, opts) => model.run("y-out"');
+    expect(emitted.dts).toContain('y_out(inputs: { "x": ');
+  });
+
+  test('runs a let + out program with typed arrays, GPUBuffers in and out', async () => {
+    const mod = await load();
+    const model = await mod.create(ctx!.device);
+    const { want: w, abs } = want();
+    const got = await model.y_out({ A: A.data, B: B.data, x: x.data }, { b }, { read: true });
+    expect(got).toBeInstanceOf(Float32Array);
+    expectClose(got, w, abs, 'typed arrays');
+
+    const device = ctx!.device;
+    const upload = (d: Float64Array): GPUBuffer => {
+      const buf = device.createBuffer({ size: d.length * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      device.queue.writeBuffer(buf, 0, Float32Array.from(d));
+      return buf;
+    };
+    const out = device.createBuffer({ size: b * 4 * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const res = await model.y_out({ A: upload(A.data), B: B.data, x: upload(x.data) }, { b }, { output: out });
+    expect(res).toBe(out);
+    const rb = device.createBuffer({ size: out.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(out, 0, rb, 0, out.size);
+    device.queue.submit([enc.finish()]);
+    await rb.mapAsync(GPUMapMode.READ);
+    expectClose(new Float32Array(rb.getMappedRange().slice(0)), w, abs, 'GPUBuffer in/out');
+    rb.unmap();
+
+    const fresh = await model.y_out({ A: A.data, B: B.data, x: x.data }, { b });
+    expect(typeof fresh.size).toBe('number');
+    expect(fresh.size).toBeGreaterThanOrEqual(b * 4 * 4);
+    fresh.destroy();
+    model.destroy();
+  });
+
+  test('compiles pipelines once per device', async () => {
+    const device = await requestTestDevice(ctx!);
+    try {
+      let compiled = 0;
+      const orig = device.createComputePipelineAsync.bind(device);
+      device.createComputePipelineAsync = ((d: GPUComputePipelineDescriptor) => {
+        compiled++;
+        return orig(d);
+      }) as typeof device.createComputePipelineAsync;
+      const mod = await load();
+      const m1 = await mod.create(device);
+      await m1.y_out({ A: A.data, B: B.data, x: x.data }, { b }, { read: true });
+      const afterFirst = compiled;
+      expect(afterFirst).toBeGreaterThan(0);
+      const m2 = await mod.create(device);
+      for (let i = 0; i < 3; i++) await m2.y_out({ A: A.data, B: B.data, x: dense([2 + i, 6], i).data }, { b: 2 + i }, { read: true });
+      expect(compiled).toBe(afterFirst);
+      m1.destroy();
+      m2.destroy();
+    } finally {
+      device.destroy();
+    }
+  });
+
+  test('user and device errors surface as clear exceptions', async () => {
+    const mod = await load();
+    const model = await mod.create(ctx!.device);
+    await expect(model.y_out({ A: A.data, B: B.data }, { b })).rejects.toThrow(/y-out: missing input 'x' \(expected inputs: x, A, B\)/);
+    await expect(model.y_out({ A: A.data, B: B.data, x: new Float32Array(5) }, { b })).rejects.toThrow(/input 'x' has 5 elements but its shape needs 18/);
+    await expect(model.y_out({ A: A.data, B: B.data, x: x.data }, { b: 1e9 })).rejects.toThrow(/maxStorageBufferBindingSize/);
+    const noStorage = ctx!.device.createBuffer({ size: 1024, usage: GPUBufferUsage.COPY_DST });
+    await expect(model.y_out({ A: noStorage, B: B.data, x: x.data }, { b })).rejects.toThrow(/input 'A' is a GPUBuffer without STORAGE usage/);
+    const destroyed = ctx!.device.createBuffer({ size: 1024, usage: GPUBufferUsage.STORAGE });
+    destroyed.destroy();
+    await expect(model.y_out({ A: destroyed, B: B.data, x: x.data }, { b }, { read: true })).rejects.toThrow(/tnc webgpu: y-out: validation error/);
+    // The model still works after an error.
+    const { want: w, abs } = want();
+    expectClose(await model.y_out({ A: A.data, B: B.data, x: x.data }, { b }, { read: true }), w, abs, 'after errors');
+    model.destroy();
+    await expect(mod.create({})).rejects.toThrow(/needs a GPUDevice/);
+    await expect(mod.create(ctx!.device, { precision: 'f16' })).rejects.toThrow(/f16/);
+  });
+
+  test('a lost device is reported', async () => {
+    const device = await requestTestDevice(ctx!);
+    const mod = await load();
+    const model = await mod.create(device);
+    device.destroy();
+    await device.lost;
+    await expect(model.y_out({ A: A.data, B: B.data, x: x.data }, { b }, { read: true })).rejects.toThrow(/device was lost/);
+  });
+});
