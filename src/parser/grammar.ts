@@ -156,7 +156,6 @@ export class TnParser extends CstParser {
   });
 
   sum = this.RULE('sum', () => {
-    this.OPTION(() => this.CONSUME(T.Minus));
     this.SUBRULE(this.product);
     this.MANY(() => {
       this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME2(T.Minus) }]);
@@ -164,7 +163,9 @@ export class TnParser extends CstParser {
     });
   });
 
+  /** A product may start with `-` (so `A + -2 * B` reads as written); to-ast folds it into the sum's sign. */
   product = this.RULE('product', () => {
+    this.OPTION2(() => this.CONSUME(T.Minus));
     this.SUBRULE(this.factor);
     this.MANY({
       GATE: () => this.LA(1).tokenType === T.Star || FACTOR_START.includes(this.LA(1).tokenType),

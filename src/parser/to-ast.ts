@@ -253,23 +253,32 @@ class AstBuilder {
     const start = this.startOf(node);
     const products = this.nodes(node, 'product');
     const ops = [...this.tokens(node, 'Plus'), ...this.tokens(node, 'Minus')].sort((a, b) => a.startOffset - b.startOffset);
-    const firstStart = products[0] ? this.startOf(products[0]) : Infinity;
-    const leading = ops.length > 0 && ops[0].startOffset < firstStart ? ops.shift() : undefined;
-    if (leading) this.tokenSpan(leading);
     const items: Ast.Sum['items'] = [];
     products.forEach((p, i) => {
-      const op = i === 0 ? leading : ops[i - 1];
-      if (i > 0) this.tokenSpan(op);
-      items.push({ sign: op?.image === '-' ? '-' : '+', expr: this.product(p) });
+      let negative = false;
+      if (i > 0) {
+        const op = ops[i - 1];
+        this.tokenSpan(op);
+        negative = op?.image === '-';
+      }
+      // A product's own leading `-` folds into the sign of its term.
+      const own = this.token(p, 'Minus');
+      if (own) {
+        this.tokenSpan(own);
+        negative = !negative;
+      }
+      items.push({ sign: negative ? '-' : '+', expr: this.product(p) });
     });
     if (items.length === 1 && items[0].sign === '+') return items[0].expr;
     return { kind: 'sum', items, span: this.spanFrom(start) };
   }
 
   private product(node: CstNode): Ast.Expr {
-    const start = this.startOf(node);
+    const factorNodes = this.nodes(node, 'factor');
+    // Start at the first factor: a leading `-` belongs to the enclosing sum's term sign.
+    const start = factorNodes[0] ? this.startOf(factorNodes[0]) : this.startOf(node);
     const factors: Ast.Expr[] = [];
-    for (const f of this.nodes(node, 'factor')) {
+    for (const f of factorNodes) {
       const e = this.factor(f);
       if (e) factors.push(e);
     }
