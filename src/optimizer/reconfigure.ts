@@ -6,7 +6,7 @@
 
 import { treeSteps } from './cost.js';
 import { makeProblem, type ContractionProblem } from './problem.js';
-import { compareScores, scoreTree } from './random-greedy.js';
+import { compareScores, greedyRun, scoreTree } from './random-greedy.js';
 import type { Objective, OptimizeOptions, Optimizer } from './registry.js';
 import type { ContractionTree, TreeNode } from './tree.js';
 
@@ -38,9 +38,10 @@ const better = (x: SubScore, y: SubScore): boolean =>
  * The optimal tree of a small problem (at most MAX_SUBSET_TENSORS inputs) by dynamic
  * programming over all subsets and all their splits, outer products included. Costs are
  * compared in float64; the tree is marked exhaustive when they are exact (< 2^53).
- * `minimize: 'scaling'` is treated as flops at the planning sizes.
+ * `minimize: 'scaling'` is treated as flops at the planning sizes. With a `sizeLimit`, steps
+ * whose result exceeds it are avoided (unless no tree avoids them).
  */
-export function optimalSubsetTree(problem: ContractionProblem, minimize: Objective = 'flops'): ContractionTree {
+export function optimalSubsetTree(problem: ContractionProblem, minimize: Objective = 'flops', sizeLimit = Infinity): ContractionTree {
   const k = problem.inputs.length;
   if (k > MAX_SUBSET_TENSORS) throw new Error(`optimalSubsetTree: ${k} tensors is more than ${MAX_SUBSET_TENSORS}`);
   if (k <= 1) return { leaves: k, nodes: [], exhaustive: true };
@@ -104,6 +105,7 @@ export function optimalSubsetTree(problem: ContractionProblem, minimize: Objecti
       }
       if (summed) flops *= 2;
       const s = combine(minimize, score[A], score[B], flops, openSize[S]);
+      if (openSize[S] > sizeLimit) s.primary = Infinity;
       if (best === undefined || better(s, best)) {
         best = s;
         bestA = A;
@@ -134,6 +136,11 @@ export interface ReconfigureOptions {
   maxTimeMs?: number;
   /** Maximum number of passes over the tree (default 8). */
   maxPasses?: number;
+  /**
+   * Largest intermediate allowed in re-solved subtrees (elements). A subtree is only
+   * replaced by one that respects it, so a tree that fits keeps fitting.
+   */
+  sizeLimit?: number;
 }
 
 /**
@@ -193,11 +200,12 @@ export function reconfigure(tree: ContractionTree, problem: ContractionProblem, 
         openIdx[v],
         problem.sizes,
       );
-      const subTree = optimalSubsetTree(sub, minimize);
+      const subTree = optimalSubsetTree(sub, minimize, options.sizeLimit);
       const subSteps = treeSteps(sub, subTree);
       let candidate: SubScore = { primary: 0, secondary: 0 };
       for (const s of subSteps) candidate = combine(minimize, candidate, { primary: 0, secondary: 0 }, Number(s.flops), Number(s.size));
       const margin = 1e-12;
+      if (options.sizeLimit !== undefined && subSteps.some((st) => Number(st.size) > options.sizeLimit!)) continue;
       const gain =
         candidate.primary < current.primary * (1 - margin) ||
         (candidate.primary <= current.primary && candidate.secondary < current.secondary * (1 - margin));
@@ -272,3 +280,17 @@ export function withReconfigure(base: Optimizer): Optimizer {
     },
   };
 }
+
+/**
+ * The `reconfigure` optimizer: refines `options.initialTree` when given (auto passes its
+ * best tree so), else a greedy tree. Settings: subtreeSize, minimize, maxTimeMs.
+ */
+export const reconfigureOptimizer: Optimizer = {
+  name: 'reconfigure',
+  description: 'improves a tree (auto\'s best, or greedy\'s) by re-solving subtrees of up to --subtree-size tensors optimally',
+  optimize(problem, options) {
+    const o = options as ReconfiguredOptions & { initialTree?: ContractionTree };
+    const start = o.initialTree ?? greedyRun(problem)!.tree;
+    return reconfigure(start, problem, { subtreeSize: o.subtreeSize, minimize: o.minimize, maxTimeMs: o.maxTimeMs });
+  },
+};
