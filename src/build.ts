@@ -10,6 +10,7 @@ import { lower } from './backends/lower.js';
 import type { KernelPlan } from './backends/plan.js';
 import { buildModuleSpec, type ModuleSpec } from './backends/module-spec.js';
 import { emitCpu, type EmittedModule } from './backends/cpu/emit.js';
+import { emitWebGpu } from './backends/webgpu/emit.js';
 
 export type Target = 'cpu' | 'webgpu';
 export type Dtype = 'f32' | 'f64';
@@ -49,7 +50,7 @@ export type ModuleEmitter = (program: Program, plans: readonly KernelPlan[], con
 /** Emitters by target; a target without one is reported as `unsupported/target`. */
 export const EMITTERS: Readonly<Record<Target, ModuleEmitter | undefined>> = {
   cpu: (program, plans, context) => emitCpu(program, plans, context),
-  webgpu: undefined,
+  webgpu: (program, plans, context) => emitWebGpu(program, plans, context),
 };
 
 /** Plans every statement of an analyzed program and lowers it. */
@@ -84,6 +85,15 @@ export function buildModule(text: string, path: string, options: BuildOptions): 
       code: 'unsupported/target',
       severity: 'error',
       message: `target '${options.target}' has no emitter in this build; valid targets: ${Object.keys(EMITTERS).filter((t) => EMITTERS[t as Target]).join(', ')}`,
+      span: { start: 0, end: 0 },
+    };
+    return { value: undefined, diagnostics: [...planned.diagnostics, d] };
+  }
+  if (options.target === 'webgpu' && options.dtype === 'f64') {
+    const d: Diagnostic = {
+      code: 'unsupported/dtype',
+      severity: 'error',
+      message: "WebGPU has no f64 arithmetic: build --target webgpu with --dtype f32",
       span: { start: 0, end: 0 },
     };
     return { value: undefined, diagnostics: [...planned.diagnostics, d] };

@@ -9,6 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { buildModule } from '../src/build.js';
 import { lower, lowerNetwork } from '../src/backends/lower.js';
 import type { KernelPlan, Step } from '../src/backends/plan.js';
 import { emitWebGpu, webGpuModuleData } from '../src/backends/webgpu/emit.js';
@@ -381,7 +383,7 @@ describe.skipIf(ctx === null)('webgpu: the emitted module', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tnc-webgpu-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const { program, plans } = tinyProgram();
-  const emitted = emitWebGpu(program, plans, { sourcePath: 'tiny.tn' });
+  const emitted = emitWebGpu(program, plans, { dtype: 'f32', source: 'tiny.tn' });
   writeFileSync(join(dir, 'tiny.tn.js'), emitted.js);
   writeFileSync(join(dir, 'tiny.tn.d.ts'), emitted.dts);
   const load = async () => (await import(pathToFileURL(join(dir, 'tiny.tn.js')).href)) as Record<string, any>;
@@ -402,7 +404,7 @@ describe.skipIf(ctx === null)('webgpu: the emitted module', () => {
     expect(emitted.js).not.toMatch(/\beval\s*\(|new Function/);
     expect(emitted.js).not.toMatch(/^import /m);
     expect(emitted.js).toContain('y_out: (inputs, dims, opts) => model.run("y-out"');
-    expect(emitted.dts).toContain('y_out(inputs: { "x": ');
+    expect(emitted.dts).toMatch(/y_out\(inputs: \{ readonly "x": Float32Array \| Float64Array \| TncGpuBuffer; readonly "A"/);
   });
 
   test('runs a let + out program with typed arrays, GPUBuffers in and out', async () => {
@@ -487,5 +489,53 @@ describe.skipIf(ctx === null)('webgpu: the emitted module', () => {
     device.destroy();
     await device.lost;
     await expect(model.y_out({ A: A.data, B: B.data, x: x.data }, { b }, { read: true })).rejects.toThrow(/device was lost/);
+  });
+});
+
+/** Every example, built for both targets; symbolic dims bound to 2 to keep llvmpipe fast. */
+describe.skipIf(ctx === null)('webgpu: every example matches the CPU target (f64)', () => {
+  const root = resolve(import.meta.dirname, '..');
+  const files = ['examples', 'examples/families'].flatMap((d) =>
+    readdirSync(join(root, d))
+      .filter((f) => f.endsWith('.tn'))
+      .map((f) => `${d}/${f}`),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'tnc-webgpu-ex-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each(files)('%s', async (file) => {
+    const text = readFileSync(join(root, file), 'utf8');
+    const base = file.replace(/[^A-Za-z0-9]/g, '_');
+    const load = async (target: 'cpu' | 'webgpu', dtype: 'f32' | 'f64') => {
+      const r = buildModule(text, file, { target, dtype });
+      expect(r.value, r.diagnostics.map((d) => d.message).join('\n')).toBeDefined();
+      const path = join(dir, `${base}.${target}.js`);
+      writeFileSync(path, r.value!.js);
+      return (await import(pathToFileURL(path).href)) as Record<string, any>;
+    };
+    const cpu = await load('cpu', 'f64');
+    const gpuMod = await load('webgpu', 'f32');
+    const spec = gpuMod.spec;
+    const dims: Record<string, number> = {};
+    for (const d of spec.dims) if (d.symbolic) dims[d.name] = 2;
+    const sizeOf = (s: number | string): number => (typeof s === 'number' ? s : dims[s]);
+    const model = await gpuMod.create(ctx!.device);
+    try {
+      for (const out of spec.outputs) {
+        const inputs: Record<string, Float64Array> = {};
+        const absInputs: Record<string, Float64Array> = {};
+        out.inputs.forEach((name: string, t: number) => {
+          const shape = spec.inputs.find((i: { name: string }) => i.name === name).shape.map(sizeOf);
+          inputs[name] = randomData(shape.reduce((p: number, x: number) => p * x, 1), 100 + t) as Float64Array;
+          absInputs[name] = inputs[name].map(Math.abs);
+        });
+        const want = cpu[out.export](inputs, dims) as Float64Array;
+        const abs = cpu[out.export](absInputs, dims) as Float64Array;
+        const got = (await model[out.export](inputs, dims, { read: true })) as Float32Array;
+        expectClose(got, want, abs, `${file} ${out.name}`);
+      }
+    } finally {
+      model.destroy();
+    }
   });
 });

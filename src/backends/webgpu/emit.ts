@@ -3,28 +3,28 @@
 // returning one async function per `out` statement. User names reach the code only as
 // JSON.stringify'd strings or through the NameTable (identifiers); nothing is evaluated.
 
-import { CodeWriter, NameTable } from '../code-writer.js';
+import { InternalError } from '../../diagnostics.js';
 import type { Program } from '../../ir/network.js';
-import type { KernelPlan } from '../plan.js';
+import { CodeWriter } from '../code-writer.js';
+import { buildModuleSpec, shapeText, SPEC_DTS, TNC_VERSION, type ModuleSpec, type SpecOutput } from '../module-spec.js';
+import { validatePlan, type KernelPlan } from '../plan.js';
 import { prepareGpuPlan } from './prepare.js';
 import { WEBGPU_RUNTIME_JS } from './runtime-text.js';
 import type { GpuModuleData } from './runtime.js';
 import { allKernels, EINSUM_HEADER, ELEMENTWISE_WORKGROUP, GEMM_HEADER, GEMM_TILES, MAX_EINSUM_INPUTS, type Precision } from './wgsl.js';
 
-/** Options of `emitWebGpu`. */
+/** Options of `emitWebGpu` (the build's EmitContext, plus WebGPU-only knobs). */
 export interface WebGpuEmitOptions {
   /**
-   * Storage precision: 'f32' (default), or 'f16' to also carry f16 kernels, used on devices
-   * with `shader-f16` (f32 elsewhere). 'f64' is not available on WebGPU and is rejected.
+   * Storage precision: 'f32', or 'f16' to also carry f16 kernels, used on devices with
+   * `shader-f16` (f32 elsewhere). WebGPU has no f64: 'f64' is rejected (build.ts reports it
+   * as a diagnostic before calling the emitter).
    */
-  dtype?: 'f32' | 'f16' | 'f64';
-  /** Source path, for the header comment. */
-  sourcePath?: string;
-  /**
-   * The `spec` export shared with the CPU target: JavaScript for `export const spec = …;` and its
-   * declaration for the `.d.ts` (from module-spec.ts). Absent: a spec of the plans is emitted.
-   */
-  spec?: { js: string; dts: string };
+  dtype: 'f32' | 'f16' | 'f64';
+  /** The spec shared with the CPU target (buildModuleSpec with the planned paths); built without paths if absent. */
+  spec?: ModuleSpec;
+  /** Source path for the header comment and the spec. */
+  source?: string;
   /** Fold permutations into GEMM/einsum kernels (default true; false for tests). */
   fold?: boolean;
 }
@@ -35,7 +35,7 @@ export interface EmittedWebGpuModule {
   dts: string;
 }
 
-/** Names of the object `create` resolves to that statements cannot take. */
+/** Members of the object `create` resolves to (module-spec's EMITTER_NAMES keeps exports off them). */
 const MODEL_MEMBERS = ['precision', 'device', 'destroy'];
 
 /** The data a generated module hands its runtime (exported for tests that skip emission). */
@@ -54,36 +54,51 @@ export function webGpuModuleData(plans: readonly KernelPlan[], precisions: Preci
   };
 }
 
-/**
- * Emits the WebGPU module for a program's plans (one plan per statement, named like it).
- * Exports: `spec`, `create(device, options?)` → Promise of a model with one function per `out`
- * statement: `name(inputs, dims?, { output?, read? })`.
- */
-export function emitWebGpu(program: Program, plans: readonly KernelPlan[], options: WebGpuEmitOptions = {}): EmittedWebGpuModule {
-  const dtype = options.dtype ?? 'f32';
-  if (dtype === 'f64') throw new Error("WebGPU has no f64 arithmetic: build with --dtype f32 (or f16 on devices with 'shader-f16')");
-  const precisions: Precision[] = dtype === 'f16' ? ['f32', 'f16'] : ['f32'];
-  const outs = program.statements.filter((s) => s.kind === 'out').map((s) => s.name);
-  const planByName = new Map(plans.map((p) => [p.name, p]));
-  for (const o of outs) if (!planByName.has(o)) throw new Error(`internal: no kernel plan for statement '${o}'`);
+function functionDoc(out: SpecOutput, spec: ModuleSpec): string[] {
+  const inputs = new Map(spec.inputs.map((i) => [i.name, i]));
+  const lines = [`Computes \`${out.name}[${out.dims.join(', ')}]\` on the GPU.`, ''];
+  lines.push('@param inputs - per input, a row-major Float32Array/Float64Array or a GPUBuffer holding it, axes in declared order:');
+  for (const name of out.inputs) {
+    const i = inputs.get(name);
+    lines.push(i ? `  - \`${name}\` (${i.role}): ${shapeText(i.shape, i.dims)}` : `  - \`${name}\``);
+  }
+  if (out.symbolicDims.length > 0) lines.push(`@param dims - sizes of the symbolic dims: ${out.symbolicDims.map((d) => `\`${d}\``).join(', ')}`);
+  else lines.push('@param dims - none needed (every dim is fixed); may be omitted');
+  lines.push(`@param options - \`output\`: a STORAGE GPUBuffer to write; \`read\`: resolve to a Float32Array`);
+  lines.push(`@returns the result ${shapeText(out.shape, out.dims)}: a GPUBuffer (owned by the caller unless passed as \`output\`), or a Float32Array with \`read: true\``);
+  return lines;
+}
 
-  const names = new NameTable(['spec', 'create', 'tncGpu', 'tncGpuData', ...MODEL_MEMBERS]);
-  const fnNames = outs.map((o) => names.claim(o));
+/**
+ * Emits the WebGPU module for a program: `plans` holds one plan per statement, in program
+ * order (`let` statements are computed by the functions that read them, in the same command
+ * encoder). Exports: `spec`, `create(device, options?)` resolving to a model with one async
+ * function per `out` statement, `name(inputs, dims?, { output?, read? })`, and `TncWebGpuError`.
+ */
+export function emitWebGpu(program: Program, plans: readonly KernelPlan[], options: WebGpuEmitOptions): EmittedWebGpuModule {
+  if (options.dtype === 'f64') throw new Error("WebGPU has no f64 arithmetic: build with --dtype f32 (or f16 on devices with 'shader-f16')");
+  if (plans.length !== program.statements.length) throw new InternalError(`emitWebGpu: ${program.statements.length} statements but ${plans.length} plans`);
+  plans.forEach((p, i) => {
+    if (p.name !== program.statements[i].name) throw new InternalError(`emitWebGpu: plan ${i} is '${p.name}', statement is '${program.statements[i].name}'`);
+    const problems = validatePlan(p);
+    if (problems.length > 0) throw new InternalError(`emitWebGpu: invalid plan for '${p.name}': ${problems.join('; ')}`);
+  });
+  const precisions: Precision[] = options.dtype === 'f16' ? ['f32', 'f16'] : ['f32'];
+  const spec = options.spec ?? buildModuleSpec(program, undefined, { target: 'webgpu', dtype: 'f32', source: options.source });
+  for (const out of spec.outputs) if (MODEL_MEMBERS.includes(out.export)) throw new InternalError(`export name '${out.export}' collides with a model member`);
   const data = webGpuModuleData(plans, precisions, options.fold ?? true);
+  const header = `// Generated by tnc ${TNC_VERSION} (target webgpu, dtype ${options.dtype})${options.source !== undefined ? ` from ${JSON.stringify(options.source)}` : ''}. Do not edit.`;
 
   const js = new CodeWriter();
-  js.line(`// Generated by tnc${options.sourcePath ? ` from ${JSON.stringify(options.sourcePath)}` : ''} for WebGPU (${dtype}). Do not edit.`);
-  js.line('// Standalone: WGSL kernels, the prepared kernel plans and the host runtime are all inlined.');
-  js.line('');
-  js.line(options.spec?.js ?? `export const spec = ${JSON.stringify(defaultSpec(program, plans), null, 2)};`);
-  js.line('');
-  js.line(`const tncGpuData = ${JSON.stringify(data)};`);
-  js.line('');
+  js.line(header);
+  js.line('// Standalone: the WGSL kernels, the prepared kernel plans and the host runtime are inlined.');
   js.line(`const tncGpu = ${WEBGPU_RUNTIME_JS};`);
-  js.line('');
+  js.line(`const tncGpuData = ${JSON.stringify(data)};`);
+  js.line();
   js.doc([
-    'Compiles this module\'s kernels for `device` (once per device; later calls reuse them) and',
-    'resolves to an object with one async function per `out` statement.',
+    'Compiles this module\'s kernels for `device` (once per GPUDevice: later calls, from any',
+    'module instance, reuse them) and resolves to a model with one async function per `out`',
+    "statement. `options.precision`: 'auto' (default), 'f32', or 'f16' (needs 'shader-f16' and --dtype f16).",
   ]);
   js.block('export async function create(device, options) {', () => {
     js.line('const model = await tncGpu.gpuCreateModel(device, tncGpuData, options);');
@@ -91,79 +106,57 @@ export function emitWebGpu(program: Program, plans: readonly KernelPlan[], optio
       js.line('precision: model.precision,');
       js.line('device: model.device,');
       js.line('destroy: () => model.destroy(),');
-      outs.forEach((o, i) => js.line(`${fnNames[i]}: (inputs, dims, opts) => model.run(${JSON.stringify(o)}, inputs, dims, opts),`));
+      for (const out of spec.outputs) js.line(`${out.export}: (inputs, dims, opts) => model.run(${JSON.stringify(out.name)}, inputs, dims, opts),`);
     }, '};');
   });
-  js.line('');
-  js.line('/** The error class runtime failures are thrown with. */');
+  js.line();
+  js.line('/** The error class runtime failures are thrown with (messages start with "tnc webgpu:"). */');
   js.line('export const TncWebGpuError = tncGpu.GpuTncError;');
+  js.line();
+  js.line('/** What this module computes: dims, inputs, outputs, contraction paths and costs. */');
+  js.line(`export const spec = ${JSON.stringify(spec, null, 2)};`);
 
   const dts = new CodeWriter();
-  dts.line(`// Generated by tnc for WebGPU (${dtype}). Do not edit.`);
-  dts.line('');
+  dts.line(header);
+  dts.line();
   dts.line('/** GPUBuffer / GPUDevice from @webgpu/types when present, structural stand-ins otherwise. */');
   dts.line('type TncGpuBuffer = typeof globalThis extends { GPUBuffer: { prototype: infer B } } ? B : { readonly size: number; readonly usage: number; destroy(): void };');
   dts.line('type TncGpuDevice = typeof globalThis extends { GPUDevice: { prototype: infer D } } ? D : object;');
-  dts.line('');
-  dts.line(options.spec?.dts ?? 'export declare const spec: unknown;');
-  dts.line('');
-  dts.doc(['Per-call options: write into `output` (a STORAGE buffer), or `read` the result back.']);
+  dts.line();
+  dts.line(SPEC_DTS);
+  dts.line();
+  dts.doc(['Per-call options: write into `output` (a STORAGE GPUBuffer), or `read` the result back as a Float32Array.']);
   dts.block('export interface CallOptions {', () => {
     dts.line('output?: TncGpuBuffer;');
     dts.line('read?: boolean;');
   });
-  dts.line('');
-  dts.doc(['A model bound to one GPUDevice.']);
+  dts.line();
+  dts.doc(['A model bound to one GPUDevice (from `create`).']);
   dts.block('export interface Model {', () => {
-    dts.line("/** Storage precision in use. */");
+    dts.line('/** Storage precision in use. */');
     dts.line("readonly precision: 'f32' | 'f16';");
     dts.line('readonly device: TncGpuDevice;');
     dts.line('/** Frees the buffers kept between calls (pipelines stay cached per device). */');
     dts.line('destroy(): void;');
-    outs.forEach((o, i) => {
-      const plan = planByName.get(o)!;
-      const callerInputs = plan.inputs.filter((inp) => !planByName.has(inp.name) || inp.name === o);
-      const inputsType = `{ ${callerInputs.map((inp) => `${JSON.stringify(inp.name)}: Float32Array | Float64Array | TncGpuBuffer;`).join(' ')} }`;
-      const symbolic = symbolicDims(plan, planByName);
-      const dimsType = symbolic.length === 0 ? 'Record<string, never>' : `{ ${symbolic.map((d) => `${JSON.stringify(d)}: number;`).join(' ')} }`;
-      const dimsParam = symbolic.length === 0 ? 'dims?: Record<string, never> | undefined' : `dims: ${dimsType}`;
-      const outDims = plan.buffers[plan.output].dims;
-      dts.doc([`Statement ${o}: result [${outDims.join(', ')}]${symbolic.length ? `; symbolic dims ${symbolic.join(', ')}` : ''}.`, 'Resolves to a Float32Array with `{ read: true }`, else to a GPUBuffer (the caller owns it unless it passed `output`).']);
-      dts.line(`${fnNames[i]}(inputs: ${inputsType}, ${dimsParam}, options: CallOptions & { read: true }): Promise<Float32Array>;`);
-      dts.line(`${fnNames[i]}(inputs: ${inputsType}, ${symbolic.length === 0 ? 'dims?: Record<string, never> | undefined' : `dims: ${dimsType}`}, options?: CallOptions): Promise<TncGpuBuffer>;`);
-    });
+    for (const out of spec.outputs) {
+      const inputsType = `{ ${out.inputs.map((n) => `readonly ${JSON.stringify(n)}: Float32Array | Float64Array | TncGpuBuffer;`).join(' ')} }`;
+      const dimsParam =
+        out.symbolicDims.length > 0
+          ? `dims: { ${out.symbolicDims.map((d) => `readonly ${JSON.stringify(d)}: number`).join('; ')}; readonly [dim: string]: number }`
+          : 'dims?: { readonly [dim: string]: number }';
+      dts.doc(functionDoc(out, spec));
+      dts.line(`${out.export}(inputs: ${inputsType}, ${dimsParam} | undefined, options: CallOptions & { read: true }): Promise<Float32Array>;`);
+      dts.line(`${out.export}(inputs: ${inputsType}, ${dimsParam}, options?: CallOptions): Promise<TncGpuBuffer>;`);
+    }
   });
-  dts.line('');
-  dts.doc(["Compiles the kernels for `device` (cached per device). `precision: 'f16'` needs 'shader-f16'."]);
+  dts.line();
+  dts.doc(["Compiles the kernels for `device` (cached per device). `precision: 'f16'` needs 'shader-f16' and --dtype f16."]);
   dts.line("export declare function create(device: TncGpuDevice, options?: { precision?: 'auto' | 'f32' | 'f16' }): Promise<Model>;");
-  dts.line('');
+  dts.line();
   dts.line('/** The error class runtime failures are thrown with. */');
   dts.line('export declare const TncWebGpuError: { new (message: string): Error };');
+  dts.line();
+  dts.line('/** What this module computes: dims, inputs, outputs, contraction paths and costs. */');
+  dts.line('export declare const spec: TncModuleSpec;');
   return { js: js.toString(), dts: dts.toString() };
-}
-
-/** Symbolic dims of a statement and of the `let` statements it reads, sorted. */
-function symbolicDims(plan: KernelPlan, byName: Map<string, KernelPlan>, seen = new Set<string>()): string[] {
-  if (seen.has(plan.name)) return [];
-  seen.add(plan.name);
-  const out = new Set(plan.dims.filter((d) => d.symbolic).map((d) => d.name));
-  for (const inp of plan.inputs) {
-    const dep = byName.get(inp.name);
-    if (dep !== undefined && dep !== plan) for (const d of symbolicDims(dep, byName, seen)) out.add(d);
-  }
-  return [...out].sort();
-}
-
-/** A plain spec used when the caller passes none: statements, inputs and dims. */
-function defaultSpec(program: Program, plans: readonly KernelPlan[]): unknown {
-  return {
-    target: 'webgpu',
-    statements: plans.map((p) => ({
-      name: p.name,
-      kind: program.statements.find((s) => s.name === p.name)?.kind ?? 'out',
-      inputs: p.inputs.map((i) => ({ name: i.name, dims: p.buffers[i.buffer].dims })),
-      output: p.buffers[p.output].dims,
-      dims: p.dims,
-    })),
-  };
 }
