@@ -313,3 +313,48 @@ describe('lower a program statement', () => {
     expect(maxRelError(got, want)).toBeLessThan(1e-12);
   });
 });
+
+describe('inputs viewed through other dims of equal size', () => {
+  test('M[p,a] M[p,b] (an MPS-style bra/ket pair) binds one caller array to both views', () => {
+    const program: Program = {
+      dims: [
+        { name: 'p', size: { kind: 'fixed', size: 2 } },
+        { name: 'a', size: { kind: 'fixed', size: 3 } },
+        { name: 'b', size: { kind: 'fixed', size: 3 } },
+      ],
+      factors: [{ name: 'M', role: 'param', dims: ['p', 'a'] }],
+      factorized: [],
+      statements: [
+        {
+          name: 'g',
+          kind: 'out',
+          output: ['a', 'b'],
+          terms: [
+            {
+              coefficient: 1,
+              network: {
+                tensors: [
+                  { name: 'M', indices: ['p', 'a'] },
+                  { name: 'M', indices: ['p', 'b'] },
+                ],
+                output: ['a', 'b'],
+                sizes: { p: 2, a: 3, b: 3 },
+              },
+            },
+          ],
+        },
+      ],
+    };
+    const s = program.statements[0];
+    const plan = lower(s, [planContraction(s.terms[0].network)], program);
+    expect(validatePlan(plan)).toEqual([]);
+    expect(plan.inputs.map((i) => i.name)).toEqual(['M', 'M']);
+    const M = randomData(6, 9);
+    const got = createRunners([plan], 'f64').g({ M });
+    const want = referenceEinsum([['p', 'a'], ['p', 'b']], ['a', 'b'], [
+      { shape: [2, 3], data: M },
+      { shape: [2, 3], data: M },
+    ]);
+    expect(maxRelError(got, want)).toBeLessThan(1e-14);
+  });
+});

@@ -119,15 +119,17 @@ class PlanBuilder {
     return id;
   }
 
+  /**
+   * The buffer of a named input viewed with the given dims. A tensor used with different
+   * indices of equal size (`M[p, a]` and `M[p, b]`) gets one buffer per view, all bound to the
+   * same caller array.
+   */
   input(name: string, dims: string[]): number {
-    const known = this.inputByName.get(name);
-    if (known !== undefined) {
-      const had = this.buffers[known].dims;
-      assert(had.length === dims.length && had.every((d, i) => d === dims[i]), `input '${name}' is used with dims [${dims}] and [${had}]`);
-      return known;
-    }
+    const key = JSON.stringify([name, dims]);
+    const known = this.inputByName.get(key);
+    if (known !== undefined) return known;
     const id = this.buffer(dims, 'input', name);
-    this.inputByName.set(name, id);
+    this.inputByName.set(key, id);
     this.inputs.push({ name, buffer: id });
     return id;
   }
@@ -238,10 +240,11 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
     const ids = problem.inputs[t];
     const counts = new Map<number, number>();
     for (const i of ids) counts.set(i, 1);
-    const declared = b.ctx.inputDims?.(tensor.name) ?? ids.map(dimOf);
-    assert(declared.length === ids.length, `tensor ${tensor.name} has ${declared.length} dims but ${ids.length} indices`);
-    ids.forEach((id, a) => assert(declared[a] === dimOf(id), `tensor ${tensor.name} axis ${a}: index dim '${dimOf(id)}' but declared '${declared[a]}'`));
-    const buf = b.input(tensor.name, declared);
+    const declared = b.ctx.inputDims?.(tensor.name);
+    assert(declared === undefined || declared.length === ids.length, `tensor ${tensor.name} has ${declared?.length} dims but ${ids.length} indices`);
+    // The checker guarantees an index's dim has the declared axis's size, so the buffer can be
+    // viewed with the index dims (the caller's length check then uses the same sizes).
+    const buf = b.input(tensor.name, ids.map(dimOf));
     const unique = [...new Set(ids)];
     const keep = unique.filter((i) => kept(i, counts));
     if (keep.length === ids.length) return { buffer: buf, indices: ids, counts };

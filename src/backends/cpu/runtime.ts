@@ -264,7 +264,7 @@ function runExecutor(
     const need = exec.sizes[inp.buffer];
     if (arr === undefined) {
       const names = plan.inputs.filter((_, j) => exec.sources[j] === undefined).map((x) => x.name);
-      throw new TypeError(`${fn}: missing input '${inp.name}'; expected inputs: ${names.join(', ')}`);
+      throw new TypeError(`${fn}: missing input '${inp.name}'; expected inputs: ${[...new Set(names)].join(', ')}`);
     }
     if (!isDtype(dtype, arr)) throw new TypeError(`${fn}: input '${inp.name}' must be a ${arrayName(dtype)}`);
     if (arr.length !== need) {
