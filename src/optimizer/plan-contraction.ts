@@ -1,16 +1,30 @@
-// planContraction: the one entry point backends and the API use to order a network.
-// (Initial version: contracts operands left to right. The optimizer work replaces the body
-// with the registry + `auto`; the signature stays.)
+// planContraction: the one entry point backends and the API use to order a network. It runs
+// the chosen optimizer (default `auto`) from the default registry, checks the tree, and
+// computes its exact cost. A memory limit that the best tree exceeds is reported in
+// `overLimit` (slicing, when available, lowers the largest intermediate under it).
 
+import { fail, InternalError, nearest } from '../diagnostics.js';
 import type { TensorNetwork } from '../ir/network.js';
 import { treeCost, type Cost } from './cost.js';
+import { getOptimizer, hasOptimizer, listOptimizers } from './index.js';
 import { toProblem, type ContractionProblem } from './problem.js';
 import type { OptimizeOptions } from './registry.js';
-import { fromSsaPath, toLinearPath, type ContractionTree, type LinearPath } from './tree.js';
+import { toLinearPath, validateTree, type ContractionTree, type LinearPath } from './tree.js';
 
 export interface PathOptions extends OptimizeOptions {
   /** Optimizer name (default 'auto'). */
   optimizer?: string;
+}
+
+/** Indices sliced to honour a memory limit: the plan runs once per slice and accumulates. */
+export interface SlicePlan {
+  indices: string[];
+  /** Number of slices (product of the sliced indices' sizes). */
+  count: number;
+  /** Cost of all slices together. */
+  cost: Cost;
+  /** Total sliced flops divided by the unsliced flops (1 = no overhead). */
+  overhead: number;
 }
 
 export interface PlannedContraction {
@@ -19,17 +33,36 @@ export interface PlannedContraction {
   path: LinearPath;
   cost: Cost;
   optimizer: string;
+  /** Present when `memoryLimit` was set, the tree exceeded it, and slicing found a plan. */
+  slices?: SlicePlan;
+  /** True when `memoryLimit` was set and the unsliced largest intermediate exceeds it. */
+  overLimit?: boolean;
 }
 
+/** Throws a user error for an unknown optimizer name, naming the nearest valid one. */
+export function checkOptimizerName(name: string): void {
+  if (hasOptimizer(name)) return;
+  const valid = listOptimizers();
+  const near = nearest(name, valid);
+  fail('optimizer', name, {
+    code: 'optimizer/unknown',
+    severity: 'error',
+    message: `unknown optimizer '${name}'${near ? `; did you mean '${near}'?` : ''} (valid: ${valid.join(', ')})`,
+    span: { start: 0, end: Math.max(1, name.length) },
+  });
+}
+
+/** Orders a network with the chosen optimizer and returns the tree, linear path and exact cost. */
 export function planContraction(net: TensorNetwork, options: PathOptions = {}): PlannedContraction {
   const problem = toProblem(net);
-  const n = problem.inputs.length;
-  const ssa: number[][] = [];
-  let acc = 0;
-  for (let i = 1; i < n; i++) {
-    ssa.push([acc, i]);
-    acc = n + i - 1;
-  }
-  const tree = fromSsaPath(n, ssa);
-  return { problem, tree, path: toLinearPath(tree), cost: treeCost(problem, tree), optimizer: options.optimizer ?? 'auto' };
+  const name = options.optimizer ?? 'auto';
+  checkOptimizerName(name);
+  const optimizer = getOptimizer(name);
+  const tree = optimizer.optimize(problem, options);
+  const invalid = validateTree(tree, problem);
+  if (invalid !== undefined) throw new InternalError(`optimizer '${name}' returned an invalid tree: ${invalid}`);
+  const cost = treeCost(problem, tree);
+  const planned: PlannedContraction = { problem, tree, path: toLinearPath(tree), cost, optimizer: optimizer.name };
+  if (typeof options.memoryLimit === 'number' && cost.size > BigInt(Math.floor(options.memoryLimit))) planned.overLimit = true;
+  return planned;
 }
