@@ -54,7 +54,7 @@ describe('check: examples', () => {
     expect(d.code).toBe('check/size-conflict');
     expect(at(text, d)).toBe('j');
     expect(d.message).toContain('axis 2 of `A`');
-    expect(d.notes?.map((n) => at(text, n))).toEqual(['i', 'j']);
+    expect(d.notes?.map((n) => (n.span ? at(text, { span: n.span }) : ''))).toEqual(['i', 'j']);
     expect(d.notes?.[0].span?.start).toBe(4);
   });
 
@@ -142,6 +142,9 @@ describe('check: examples', () => {
     expect(ds[0].message).toContain('did you mean');
     expect(at(bad, ds[0])).toBe('S{n}');
     expect(only('dim m{n in 1..K} = 2\n').code).toBe('check/unknown-const');
+    const outside = diagnose('const N = 2\ndim m{n in 1..N+1} = 2\nparam S{n in 1..N}[m{n}]\nout z[] = prod(n in 1..N) S{n}[m{n}] S{n}[m{n}]\n');
+    expect(outside.map((d) => d.code)).toEqual(['check/unknown-const', 'check/unknown-const']);
+    expect(outside[0].message).toContain('put the repeated factors in parentheses');
     expect(only('const N = 0\ndim m{n in 1..3} = 2\nparam A[m{4 / N}]\n').code).toBe('check/division-by-zero');
   });
 
@@ -260,5 +263,20 @@ describe('check: properties', () => {
         },
       ),
     );
+  });
+});
+
+describe('check: documentation', () => {
+  it('every example in docs/LANGUAGE.md (before the Families section) analyzes without diagnostics', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync('docs/LANGUAGE.md', 'utf8');
+    const body = doc.slice(0, doc.indexOf('\n## Families'));
+    const blocks = [...body.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => !b.startsWith('program '));
+    expect(blocks.length).toBeGreaterThanOrEqual(8);
+    for (const b of blocks) {
+      const file = SourceFile.from('doc.tn', b);
+      const r = analyze(file);
+      expect(r.diagnostics, `${b}\n${render(file, r.diagnostics)}`).toEqual([]);
+    }
   });
 });

@@ -107,8 +107,18 @@ class Checker {
     this.diagnostics.push(d);
   }
 
+  /** Comprehension variables of the statement being checked, for the unknown-name hint. */
+  private prodVars = new Set<string>();
+
   private scope(vars: ReadonlyMap<string, number> = new Map()): IntScope {
-    return { consts: this.result.consts, vars };
+    return {
+      consts: this.result.consts,
+      vars,
+      unknownHint: (name) =>
+        this.prodVars.has(name)
+          ? `\`${name}\` is bound only inside its \`prod(...)\`, whose body is the one factor after it; put the repeated factors in parentheses`
+          : undefined,
+    };
   }
 
   private int(e: Ast.IntExpr, vars?: ReadonlyMap<string, number>): number | undefined {
@@ -417,7 +427,9 @@ class Checker {
       output.push(d);
     }
     const before = this.diagnostics.length;
+    this.prodVars = binderNames(s.body);
     const body = this.expr(s.body, vars);
+    this.prodVars = new Set();
     if (body === undefined || this.diagnostics.length > before) ok = false;
     if (ok && body) {
       for (const [k, ix] of output.entries()) {
@@ -583,6 +595,20 @@ function missingIndex(e: CheckedExpr, ix: string): Span | undefined {
       }
       return undefined;
   }
+}
+
+/** Names bound by the `prod(...)` comprehensions inside an expression. */
+function binderNames(e: Ast.Expr): Set<string> {
+  const out = new Set<string>();
+  const walk = (x: Ast.Expr): void => {
+    if (x.kind === 'prod') {
+      for (const b of x.binders) out.add(b.name);
+      walk(x.body);
+    } else if (x.kind === 'product') x.factors.forEach(walk);
+    else if (x.kind === 'sum') x.items.forEach((i) => walk(i.expr));
+  };
+  walk(e);
+  return out;
 }
 
 /** A span of a term made only of numbers, if any. */

@@ -9,6 +9,8 @@ import type { Ast } from '../parser/index.js';
 export interface IntScope {
   consts: ReadonlyMap<string, number>;
   vars: ReadonlyMap<string, number>;
+  /** Extra advice for an unknown name (e.g. a comprehension variable used outside its body). */
+  unknownHint?: (name: string) => string | undefined;
 }
 
 /** Evaluates `e`; reports into `out` and returns undefined on error. `/` floors, `%` is non-negative for positive divisors. */
@@ -29,10 +31,11 @@ export function evalInt(e: Ast.IntExpr, scope: IntScope, out: Diagnostic[]): num
       if (v !== undefined) return v;
       const known = [...scope.vars.keys(), ...scope.consts.keys()];
       const near = nearest(e.name, known);
+      const hint = scope.unknownHint?.(e.name);
       out.push(
         error(
           'check/unknown-const',
-          `unknown integer constant \`${e.name}\`${near ? `; did you mean \`${near}\`?` : known.length > 0 ? `; known: ${known.join(', ')}` : '; declare it with `const NAME = value`'}`,
+          `unknown integer constant \`${e.name}\`${hint ? `; ${hint}` : near ? `; did you mean \`${near}\`?` : known.length > 0 ? `; known: ${known.join(', ')}` : '; declare it with `const NAME = value`'}`,
           e.span,
         ),
       );
