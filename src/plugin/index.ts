@@ -119,7 +119,8 @@ export const unpluginFactory: UnpluginFactory<TncPluginOptions | undefined, fals
         this.error({
           message: failure.message,
           id: file,
-          loc: { file, line: failure.line, column: failure.column - 1 },
+          // 1-based like the rendered message: bundlers print `file:line:column` from this.
+          loc: { file, line: failure.line, column: failure.column },
         });
         return null;
       }
