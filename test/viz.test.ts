@@ -231,7 +231,7 @@ describe('contraction-tree pictures', () => {
 
 describe('every example renders', () => {
   const dir = join(import.meta.dirname, '..', 'examples');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.tn')).sort();
+  const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.tn')).sort();
 
   it('finds the examples', () => {
     expect(files.length).toBeGreaterThanOrEqual(4);
