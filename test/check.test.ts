@@ -280,3 +280,43 @@ describe('check: documentation', () => {
     }
   });
 });
+
+describe('tnc check', () => {
+  async function runCheck(files: Record<string, string>, args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const { checkCommand } = await import('../src/cli/check.js');
+    let out = '';
+    let err = '';
+    const io = {
+      stdout: (t: string) => (out += t + '\n'),
+      stderr: (t: string) => (err += t + '\n'),
+      readFile: (p: string) => {
+        if (!(p in files)) throw new Error(`ENOENT: no such file or directory, open '${p}'`);
+        return files[p];
+      },
+      writeFile: () => undefined,
+      cwd: '/',
+    };
+    const code = await checkCommand.run(args, io);
+    return { code, out, err };
+  }
+
+  it('prints a one-line summary and exits 0 for a valid file', async () => {
+    const r = await runCheck({ 'm.tn': 'dim i = 2, j = 2\nparam A[i, j]\nlet T[i] = A[i, j]\nout y[i] = T[i]\n' }, ['m.tn']);
+    expect(r).toEqual({ code: 0, out: 'm.tn: ok (2 dims, 1 factor, 2 statements: 1 out, 1 let)\n', err: '' });
+  });
+
+  it('prints rendered diagnostics to stderr and exits 1 on errors', async () => {
+    const r = await runCheck({ 'bad.tn': 'dim i = 2\nout y[i] = A[i]\nout z[i] = A[i]\n' }, ['bad.tn']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('bad.tn:2:12: error[check/unknown-tensor]: unknown tensor `A`');
+    expect(r.err).toContain('  out y[i] = A[i]\n             ^\n');
+    expect(r.err.trimEnd().split('\n').at(-1)).toBe('bad.tn: 2 errors');
+  });
+
+  it('reports usage errors for a missing file or argument', async () => {
+    const { UsageError } = await import('../src/cli/io.js');
+    await expect(runCheck({}, [])).rejects.toBeInstanceOf(UsageError);
+    await expect(runCheck({}, ['nope.tn'])).rejects.toThrow(/cannot read nope\.tn/);
+  });
+});
