@@ -146,7 +146,10 @@ export interface GreedyRun {
  */
 export function greedyRun(problem: ContractionProblem, params: GreedyParams = {}): GreedyRun | undefined {
   const n = problem.inputs.length;
-  if (n <= 1) return { tree: { leaves: n, nodes: [] }, flops: n === 1 ? 0 : 0 };
+  if (n <= 1) {
+    const tree = { leaves: n, nodes: [] };
+    return { tree, flops: n === 1 ? Number(treeCost(problem, tree).flops) : 0 };
+  }
   const costmod = params.costmod ?? 1;
   const temperature = params.temperature ?? 0;
   const rng = params.rng;
