@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { render, SourceFile } from '../src/diagnostics.js';
 import { analyze } from '../src/frontend.js';
 import type { Family } from '../src/ir/families/types.js';
-import type { Program, Statement } from '../src/ir/network.js';
+import type { Program, Statement, TensorNetwork } from '../src/ir/network.js';
 import { randomData } from './helpers/arbitraries.js';
 import { maxRelError, referenceEinsum } from './helpers/reference-einsum.js';
 
@@ -196,6 +196,42 @@ describe('expand: networks', () => {
   it('expanded output is deterministic', () => {
     const text = 'dim i = 2, j = 2\nparam A[i, j]\nlet T[i, j] = A[i, j] + A[j, i]\nout U[i, j] = T[i, j] T[j, i]\n';
     expect(JSON.stringify(program(text))).toBe(JSON.stringify(program(text)));
+  });
+});
+
+/** A network with tensors and indices renamed canonically (by position / first occurrence). */
+function canonical(net: TensorNetwork): { tensors: string[][]; output: string[]; sizes: number[] } {
+  const names = new Map<string, string>();
+  const name = (ix: string): string => {
+    if (!names.has(ix)) names.set(ix, `x${names.size}`);
+    return names.get(ix)!;
+  };
+  const tensors = net.tensors.map((t) => t.indices.map(name));
+  const output = net.output.map(name);
+  return { tensors, output, sizes: [...names.keys()].map((ix) => net.sizes[ix]) };
+}
+
+describe('expand: custom networks against built-in families', () => {
+  it('a tensor ring written with prod(...) and the built-in tt(..., ring: true) expand to isomorphic networks', () => {
+    const text = [
+      'const N = 4',
+      'dim p{n in 1..N} = 2',
+      'dim b{n in 1..N} = 3',
+      'param G{n in 1..N}[b{(n+N-2)%N+1}, p{n}, b{n}]',
+      'param T = tt(legs: [p{1}, p{2}, p{3}, p{4}], rank: 3, ring: true)',
+      'out byHand[p{1}, p{2}, p{3}, p{4}] = prod(n in 1..N) G{n}[b{(n+N-2)%N+1}, p{n}, b{n}]',
+      'out builtIn[p{1}, p{2}, p{3}, p{4}] = T[p{1}, p{2}, p{3}, p{4}]',
+    ].join('\n');
+    const p = program(text);
+    const hand = statement(p, 'byHand').terms[0].network;
+    const built = statement(p, 'builtIn').terms[0].network;
+    expect(hand.tensors.map((t) => t.name)).toEqual(['G{1}', 'G{2}', 'G{3}', 'G{4}']);
+    expect(built.tensors.map((t) => t.name)).toEqual(['T_core1', 'T_core2', 'T_core3', 'T_core4']);
+    expect(canonical(hand)).toEqual(canonical(built));
+    // Same data under both names gives the same values.
+    const data = factorData(p, 7);
+    for (let k = 1; k <= 4; k++) data[`T_core${k}`] = data[`G{${k}}`];
+    expect(maxRelError(evaluate(statement(p, 'builtIn'), data), evaluate(statement(p, 'byHand'), data))).toBeLessThan(1e-12);
   });
 });
 
