@@ -116,8 +116,11 @@ export function chooseSlices(problem: ContractionProblem, tree: ContractionTree,
   const deadline = performance.now() + (options.maxTimeMs ?? 200);
   // Trees that keep intermediates small often slice far better than the flops-best tree.
   const alternate = randomGreedyTree(problem, { minimize: 'size', repeats: 16, seed: 1, maxTimeMs: (options.maxTimeMs ?? 200) / 3 });
-  const alt = slicesForTree(problem, alternate, memoryLimit, options);
-  if (alt.slicedCost < best.slicedCost) best = { ...alt, unslicedCost: best.unslicedCost, overhead: ratio(alt.slicedCost, best.unslicedCost) };
+  const bySize = reconfigure(tree, problem, { minimize: 'size', maxTimeMs: (options.maxTimeMs ?? 200) / 4 });
+  for (const alternateTree of [alternate, bySize]) {
+    const alt = slicesForTree(problem, alternateTree, memoryLimit, options);
+    if (alt.slicedCost < best.slicedCost) best = { ...alt, unslicedCost: best.unslicedCost, overhead: ratio(alt.slicedCost, best.unslicedCost) };
+  }
   for (let round = 0; round < 4 && performance.now() < deadline; round++) {
     const sub = slicedProblem(problem, best.indices);
     const left = Math.max(1, deadline - performance.now());
