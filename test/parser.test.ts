@@ -157,6 +157,24 @@ describe('parse: examples', () => {
     expect(r.diagnostics[0].span).toEqual({ start: 10, end: 11 });
   });
 
+  it('refuses nesting deep enough to exhaust the stack, with a diagnostic rather than an exception', () => {
+    for (const text of [
+      `dim i = 2\nparam A[i]\nout y[i] = ${'('.repeat(5000)}A[i]${')'.repeat(5000)}\n`,
+      `dim i = ${'-'.repeat(5000)}2\n`,
+      `dim i = 2\nparam A[i]\nout y[] = ${'prod(n in 1..1) '.repeat(5000)}A[i]\n`,
+    ]) {
+      const r = analyze(SourceFile.from('deep.tn', text));
+      expect(r.diagnostics.map((d) => d.code)).toEqual(['limit/nesting-too-deep']);
+      checkSpans(text, r.diagnostics);
+    }
+    // Long but flat input is fine: a 20000-term sum of integers and a 2000-factor product.
+    const flat = `dim i = ${Array.from({ length: 20000 }, () => '1').join('+')}\nparam A[i]\nout y[] = ${'A[i] '.repeat(2000)}\n`;
+    const r = analyze(SourceFile.from('flat.tn', flat));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.value?.dims[0].size).toEqual({ kind: 'fixed', size: 20000 });
+    expect(parse(printProgram(parse(flat, 'f').value), 'f').diagnostics).toEqual([]);
+  });
+
   it('renders the caret under the token on a tab-indented line', () => {
     const text = 'dim i = 2\n\tout X[i] = A[i] + ]\n';
     const file = SourceFile.from('tab.tn', text);

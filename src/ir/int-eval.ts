@@ -46,34 +46,53 @@ export function evalInt(e: Ast.IntExpr, scope: IntScope, out: Diagnostic[]): num
       return v === undefined ? undefined : v === 0 ? 0 : -v;
     }
     case 'binary': {
-      const l = evalInt(e.left, scope, out);
-      const r = evalInt(e.right, scope, out);
-      if (l === undefined || r === undefined) return undefined;
-      let v: number;
-      switch (e.op) {
-        case '+':
-          v = l + r;
-          break;
-        case '-':
-          v = l - r;
-          break;
-        case '*':
-          v = l * r;
-          break;
-        case '/':
-        case '%':
-          if (r === 0) {
-            out.push(error('check/division-by-zero', `division by zero (the right side of '${e.op}' evaluates to 0)`, e.right.span));
-            return undefined;
-          }
-          v = e.op === '/' ? Math.floor(l / r) : l - r * Math.floor(l / r);
-          break;
+      // Walk the left spine iteratively: `1+1+...+1` is a left-deep tree as long as the text.
+      const spine: Extract<Ast.IntExpr, { kind: 'binary' }>[] = [];
+      let leftmost: Ast.IntExpr = e;
+      while (leftmost.kind === 'binary') {
+        spine.push(leftmost);
+        leftmost = leftmost.left;
       }
-      if (!Number.isSafeInteger(v)) {
-        out.push(error('limit/unsafe-integer', `${l} ${e.op} ${r} leaves the exactly representable integer range (±2^53)`, e.span));
-        return undefined;
+      let acc = evalInt(leftmost, scope, out);
+      for (let k = spine.length - 1; k >= 0; k--) {
+        const node = spine[k];
+        const r = evalInt(node.right, scope, out);
+        if (acc === undefined || r === undefined) {
+          acc = undefined;
+          continue;
+        }
+        acc = applyOp(node, acc, r, out);
       }
-      return v === 0 ? 0 : v;
+      return acc;
     }
   }
+}
+
+/** One arithmetic step, with the division and safe-range checks. */
+function applyOp(e: Extract<Ast.IntExpr, { kind: 'binary' }>, l: number, r: number, out: Diagnostic[]): number | undefined {
+  let v: number;
+  switch (e.op) {
+    case '+':
+      v = l + r;
+      break;
+    case '-':
+      v = l - r;
+      break;
+    case '*':
+      v = l * r;
+      break;
+    case '/':
+    case '%':
+      if (r === 0) {
+        out.push(error('check/division-by-zero', `division by zero (the right side of '${e.op}' evaluates to 0)`, e.right.span));
+        return undefined;
+      }
+      v = e.op === '/' ? Math.floor(l / r) : l - r * Math.floor(l / r);
+      break;
+  }
+  if (!Number.isSafeInteger(v)) {
+    out.push(error('limit/unsafe-integer', `${l} ${e.op} ${r} leaves the exactly representable integer range (±2^53)`, e.span));
+    return undefined;
+  }
+  return v === 0 ? 0 : v;
 }

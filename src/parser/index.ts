@@ -24,6 +24,44 @@ function isReal(tok: IToken | undefined): tok is IToken {
   return tok !== undefined && tok.tokenType !== EOF && !tok.isInsertedInRecovery && Number.isFinite(tok.startOffset);
 }
 
+/** Deepest nesting the parser accepts: brackets, directly nested `prod`s and runs of `-`. */
+export const MAX_NESTING = 100;
+
+/**
+ * The first token past MAX_NESTING, if any. Counts open brackets, plus runs of `-` and of
+ * directly nested `prod(...) prod(...)` (each nests one grammar level without a bracket).
+ */
+function tooDeep(tokens: readonly IToken[]): IToken | undefined {
+  let brackets = 0;
+  let minusRun = 0;
+  let prodRun = 0;
+  /** Bracket depth at which the binder list of the latest `prod` opened (-1: none open). */
+  let prodListDepth = -1;
+  /** Index of the `)` that closed the latest `prod` binder list. */
+  let prodListEnd = -2;
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k];
+    const name = t.tokenType.name;
+    if (name === 'Prod') {
+      prodRun = prodListEnd === k - 1 ? prodRun + 1 : 1;
+      prodListDepth = brackets;
+    } else if (prodListEnd !== k - 1) {
+      prodRun = prodListDepth >= 0 ? prodRun : 0;
+    }
+    if (name === 'LParen' || name === 'LBracket' || name === 'LBrace') brackets++;
+    else if (name === 'RParen' || name === 'RBracket' || name === 'RBrace') {
+      brackets = Math.max(0, brackets - 1);
+      if (name === 'RParen' && brackets === prodListDepth) {
+        prodListEnd = k;
+        prodListDepth = -1;
+      }
+    }
+    minusRun = name === 'Minus' ? minusRun + 1 : 0;
+    if (brackets + minusRun + prodRun > MAX_NESTING) return t;
+  }
+  return undefined;
+}
+
 /** Is there a line break between the end of `prev` and the start of `tok`? */
 function startsNewLine(text: string, prev: IToken, tok: IToken): boolean {
   return tok.startOffset > tokenEnd(prev) && /[\r\n]/.test(text.slice(tokenEnd(prev), tok.startOffset));
@@ -43,6 +81,13 @@ export function parse(text: string, path: string): StageResult<Ast.Program> {
     diagnostics.push(error('syntax/unexpected-character', `unexpected character ${JSON.stringify(ch)}`, span));
   }
   const tokens = lexed.tokens;
+  const deep = tooDeep(tokens);
+  if (deep) {
+    // The recursive-descent parser would exhaust the stack; report instead of parsing.
+    const span = { start: deep.startOffset, end: Math.min(text.length, tokenEnd(deep)) };
+    diagnostics.push(error('limit/nesting-too-deep', `nesting deeper than ${MAX_NESTING} levels (brackets, prod(...) bodies or '-' signs); split the expression`, span));
+    return { value: { kind: 'program', items: [], span: { start: 0, end: text.length } }, diagnostics };
+  }
   parser.input = tokens;
   const cst = parser.program();
   const lastEnd = tokens.length > 0 ? tokenEnd(tokens[tokens.length - 1]) : 0;

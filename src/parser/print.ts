@@ -30,10 +30,23 @@ export function printIntExpr(e: Ast.IntExpr): string {
     case 'neg':
       return `-${e.operand.kind === 'binary' ? `(${printIntExpr(e.operand)})` : printIntExpr(e.operand)}`;
     case 'binary': {
-      const p = INT_PREC[e.op];
-      const l = printIntExpr(e.left);
-      const r = printIntExpr(e.right);
-      return `${intPrec(e.left) < p ? `(${l})` : l}${e.op}${intPrec(e.right) <= p ? `(${r})` : r}`;
+      // Iterate down the left spine (long sums are left-deep trees), wrapping as we go up.
+      const spine: Extract<Ast.IntExpr, { kind: 'binary' }>[] = [];
+      let leftmost: Ast.IntExpr = e;
+      while (leftmost.kind === 'binary') {
+        spine.push(leftmost);
+        leftmost = leftmost.left;
+      }
+      let text = printIntExpr(leftmost);
+      let prec = intPrec(leftmost);
+      for (let k = spine.length - 1; k >= 0; k--) {
+        const node = spine[k];
+        const p = INT_PREC[node.op];
+        const r = printIntExpr(node.right);
+        text = `${prec < p ? `(${text})` : text}${node.op}${intPrec(node.right) <= p ? `(${r})` : r}`;
+        prec = p;
+      }
+      return text;
     }
   }
 }
