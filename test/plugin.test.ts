@@ -6,6 +6,8 @@
 // type-check usage files with tsc.
 
 import { execFileSync } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { build, createServer, type Plugin } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileTn, exportedNames, optionsFromQuery, splitId, tncEsbuild, tncVite, withDefaultExport, dtsWithDefaultExport } from '../src/plugin/index.js';
 import { maxRelError, referenceEinsum } from './helpers/reference-einsum.js';
+import { loadDawn, REQUIRE_WEBGPU } from './helpers/webgpu.js';
 
 const repo = join(import.meta.dirname, '..');
 const temps: string[] = [];
@@ -38,7 +41,7 @@ out s[] = w[r] A[i, r] B[j, r]
 /** Deterministic data per input, as the example app makes it. */
 function pattern(n: number, t: number, ctor: Float32ArrayConstructor | Float64ArrayConstructor): Float32Array | Float64Array {
   const a = new ctor(n);
-  for (let e = 0; e < n; e++) a[e] = Math.sin(0.7 * e + 1.3 * t + 0.1);
+  for (let e = 0; e < n; e++) a[e] = 0.5 + Math.sin(0.7 * e + 1.3 * t + 0.1);
   return a;
 }
 
@@ -75,7 +78,22 @@ describe('import ids and module text', () => {
   });
 });
 
+/** The example model's reference results (float64) for the inputs the app generated. */
+function exampleReference(inputs: Record<string, ArrayLike<number>>): { X: Float64Array; total: number } {
+  const ops = [
+    { shape: [3], data: Array.from(inputs.w) },
+    { shape: [6, 3], data: Array.from(inputs.A) },
+    { shape: [5, 3], data: Array.from(inputs.B) },
+    { shape: [4, 3], data: Array.from(inputs.C) },
+  ];
+  const idx = [['r'], ['i', 'r'], ['j', 'r'], ['k', 'r']];
+  return { X: referenceEinsum(idx, ['i', 'j', 'k'], ops), total: referenceEinsum(idx, [], ops)[0] };
+}
+
 describe('the example app (examples/web) builds with Vite and its bundle runs', () => {
+  const outDir = tempDir();
+  let chunk: Record<string, (...args: unknown[]) => any>;
+
   it('tnc/plugin resolves to dist/plugin/index.js with types (run `npm run build` first; npm test does)', () => {
     const dist = join(repo, 'dist', 'plugin', 'index.js');
     expect(existsSync(dist), 'dist/plugin/index.js is missing: run `npm run build` (npm test does it before vitest)').toBe(true);
@@ -86,28 +104,81 @@ describe('the example app (examples/web) builds with Vite and its bundle runs', 
     expect(out.keys).toEqual(expect.arrayContaining(['tncVite', 'tncRollup', 'tncEsbuild', 'tncWebpack', 'tncRolldown', 'tncPlugin']));
   });
 
-  it('vite build with examples/web/vite.config.js; the compute chunk equals the reference einsum', async () => {
-    const outDir = tempDir();
+  it('vite build with examples/web/vite.config.js; the compute chunk equals the reference einsum on the CPU', async () => {
     await build({ configFile: join(repo, 'examples', 'web', 'vite.config.js'), build: { outDir, emptyOutDir: true }, ...silent() });
     const manifest = JSON.parse(readFileSync(join(outDir, '.vite', 'manifest.json'), 'utf8'));
     const html = readFileSync(join(outDir, 'index.html'), 'utf8');
     expect(html).toContain(manifest['index.html'].file);
-    const chunk = await import(pathToFileURL(join(outDir, manifest['compute.js'].file)).href);
+    chunk = await import(pathToFileURL(join(outDir, manifest['compute.js'].file)).href);
     const result = chunk.runCpu();
     expect(result.X).toBeInstanceOf(Float32Array);
-    const { A, B, C, w } = result.inputs;
-    const ops = [
-      { shape: [3], data: w },
-      { shape: [6, 3], data: A },
-      { shape: [5, 3], data: B },
-      { shape: [4, 3], data: C },
-    ];
-    const want = referenceEinsum([['r'], ['i', 'r'], ['j', 'r'], ['k', 'r']], ['i', 'j', 'k'], ops);
-    expect(maxRelError(result.X, want)).toBeLessThan(1e-5);
-    const wantTotal = referenceEinsum([['r'], ['i', 'r'], ['j', 'r'], ['k', 'r']], [], ops)[0];
-    expect(Math.abs(result.total - wantTotal)).toBeLessThan(1e-4 * (1 + Math.abs(wantTotal)));
+    const want = exampleReference(result.inputs);
+    expect(maxRelError(result.X, want.X)).toBeLessThan(1e-5);
+    expect(Math.abs(result.total - want.total)).toBeLessThan(1e-4 * (1 + Math.abs(want.total)));
     // The inputs are the app's own deterministic pattern, so this is not comparing a buffer with itself.
-    expect(Array.from(w)).toEqual(Array.from(pattern(3, result.spec.inputs.findIndex((i: { name: string }) => i.name === 'w'), Float32Array)));
+    const w = result.spec.inputs.findIndex((i: { name: string }) => i.name === 'w');
+    expect(Array.from(result.inputs.w)).toEqual(Array.from(pattern(3, w, Float32Array)));
+  });
+
+  it('the same chunk runs the model on WebGPU (Dawn in Node) and matches the reference', async () => {
+    expect(chunk, 'the Vite build above must succeed first').toBeDefined();
+    const dawn = await loadDawn();
+    if (!('gpu' in dawn)) {
+      if (REQUIRE_WEBGPU) throw new Error(`TNC_REQUIRE_WEBGPU=1 but WebGPU is unavailable: ${dawn.reason}`);
+      console.log(`example app WebGPU check skipped: ${dawn.reason}`);
+      return;
+    }
+    const result = await chunk.runWebGpu(dawn.gpu, { featureLevel: 'compatibility' });
+    if (result === undefined) {
+      if (REQUIRE_WEBGPU) throw new Error('TNC_REQUIRE_WEBGPU=1 but Dawn found no adapter');
+      console.log('example app WebGPU check skipped: Dawn found no adapter (scripts/install-webgpu-deps.sh)');
+      return;
+    }
+    expect(result.backend).toBe('webgpu');
+    const want = exampleReference(result.inputs);
+    expect(maxRelError(result.X, want.X)).toBeLessThan(1e-4);
+    expect(Math.abs(result.total - want.total)).toBeLessThan(1e-4 * (1 + Math.abs(want.total)));
+  });
+
+  it('the built page runs in headless chromium (CPU, and WebGPU when the browser has it)', async () => {
+    expect(chunk, 'the Vite build above must succeed first').toBeDefined();
+    const chromiumPath = '/usr/bin/chromium';
+    let pw: typeof import('playwright-core') | undefined;
+    let reason = '';
+    if (!existsSync(chromiumPath)) reason = `${chromiumPath} is missing (scripts/install-webgpu-deps.sh installs it)`;
+    else pw = await import('playwright-core').catch((e: Error) => ((reason = `playwright-core did not load: ${e.message}`), undefined));
+    if (!pw) {
+      if (REQUIRE_WEBGPU) throw new Error(`TNC_REQUIRE_WEBGPU=1 but the browser check cannot run: ${reason}`);
+      console.log(`example app browser check skipped: ${reason}`);
+      return;
+    }
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
+    const server = createHttpServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const file = join(outDir, path === '/' ? 'index.html' : path);
+      if (!file.startsWith(outDir) || !existsSync(file)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': types[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream' }).end(readFileSync(file));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const browser = await pw.chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--enable-unsafe-webgpu'] });
+    const logs: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+      page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await page.waitForFunction(() => document.body.dataset.status === 'done', undefined, { timeout: 90_000 });
+      const data = await page.evaluate(() => ({ ...document.body.dataset }));
+      const text = await page.textContent('#out');
+      const want = exampleReference(chunk.runCpu().inputs).total;
+      expect(Math.abs(Number(data.cpuTotal) - want), logs.join('\n')).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+      expect(text).toContain(`total = ${want.toFixed(5)}`);
+      if (data.gpuTotal !== undefined) expect(Math.abs(Number(data.gpuTotal) - want)).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+      else expect(text).toMatch(/WebGPU(not available|failed)/);
+    } finally {
+      await browser.close();
+      await new Promise<void>((ok) => server.close(() => ok()));
+    }
   });
 });
 
@@ -301,10 +372,16 @@ describe('types', () => {
       join(dir, 'usage.ts'),
       [
         "import model, { spec } from './other.tn';",
-        "import gpu from './other.tn?target=webgpu';",
+        "import { create } from './other.tn?target=webgpu';",
         'const y = model.X({ A: new Float32Array(4) });',
         'const names: string[] = spec.inputs.map((i) => i.name);',
-        'export { y, names, gpu };',
+        'async function onGpu(device: object): Promise<unknown> {',
+        '  const m = await create(device);',
+        "  const r = await m.X({ A: new Float32Array(4) }, undefined, { read: true });",
+        '  m.destroy();',
+        '  return r;',
+        '}',
+        'export { y, names, onGpu };',
         '',
       ].join('\n'),
     );

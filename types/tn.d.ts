@@ -3,7 +3,8 @@
 //
 //     /// <reference types="tnc/tn" />
 //
-// It types every `.tn` import loosely (any export name is a contraction function). For exact
+// It types every `.tn` import loosely (any export name is a contraction function; with
+// `?target=webgpu`, `create(device)` resolves to the async functions). For exact
 // names and shapes per model, let the plugin write `model.tn.d.ts` beside the source
 // (`tncVite({ dts: true })`) or run `tnc build --types-only model.tn`: TypeScript then prefers
 // that file over this declaration.
@@ -38,6 +39,31 @@ declare namespace TncModel {
 
   /** The default export: every export of the model as one object. */
   type Module = { readonly spec: Spec } & { readonly [exportName: string]: Contraction };
+
+  /** Options of one WebGPU call: an output buffer, or `read: true` to get a typed array back. */
+  interface GpuCallOptions {
+    output?: unknown;
+    read?: boolean;
+  }
+
+  /** A model compiled for one GPUDevice: one async function per `out` statement. */
+  type GpuModel = {
+    readonly precision: 'f32' | 'f16';
+    readonly device: unknown;
+    destroy(): void;
+  } & {
+    readonly [out: string]: (inputs: { readonly [name: string]: Tensor | object }, dims?: { readonly [dim: string]: number }, options?: GpuCallOptions) => Promise<any>;
+  };
+
+  /** Compiles the model's pipelines for a GPUDevice (once per device). */
+  type Create = (device: object, options?: { precision?: 'auto' | 'f32' | 'f16' }) => Promise<GpuModel>;
+
+  /** The default export of a WebGPU build. */
+  interface GpuModule {
+    readonly spec: Spec;
+    readonly create: Create;
+    readonly TncWebGpuError: { new (message: string): Error };
+  }
 }
 
 declare module '*.tn' {
@@ -56,7 +82,10 @@ declare module '*.tn?target=cpu' {
 
 declare module '*.tn?target=webgpu' {
   export const spec: TncModel.Spec;
-  const model: TncModel.Module;
+  /** Compiles the model's pipelines for a GPUDevice; resolves to one async function per `out`. */
+  export const create: TncModel.Create;
+  export const TncWebGpuError: { new (message: string): Error };
+  const model: TncModel.GpuModule;
   export default model;
 }
 

@@ -1,6 +1,6 @@
 // The computation of the example app, kept apart from the page so it also runs in Node
-// (the test imports this chunk from the Vite build). `./model.tn` is compiled at build time
-// by the tnc plugin; its functions take named row-major typed arrays.
+// (the tests import this chunk from the Vite build). `./model.tn` is compiled at build time
+// by the tnc plugin; `./model.tn?target=webgpu` is the same model compiled for WebGPU.
 import { X, total, spec } from './model.tn';
 
 /** Deterministic inputs for every tensor the model reads: a smooth pattern, no randomness. */
@@ -10,7 +10,7 @@ export function makeInputs(modelSpec) {
   modelSpec.inputs.forEach((input, t) => {
     const n = input.shape.reduce((a, b) => a * Number(b), 1);
     const data = new Float(n);
-    for (let e = 0; e < n; e++) data[e] = Math.sin(0.7 * e + 1.3 * t + 0.1);
+    for (let e = 0; e < n; e++) data[e] = 0.5 + Math.sin(0.7 * e + 1.3 * t + 0.1);
     inputs[input.name] = data;
   });
   return inputs;
@@ -24,4 +24,28 @@ export function runCpu() {
   const t = total(inputs);
   const ms = (globalThis.performance?.now() ?? 0) - start;
   return { backend: 'cpu', spec, inputs, X: x, total: t[0], ms };
+}
+
+/**
+ * Runs the model on WebGPU through `gpu` (the browser's `navigator.gpu` by default, or any
+ * object with the same interface); resolves to undefined when no adapter is available.
+ */
+export async function runWebGpu(gpu = globalThis.navigator?.gpu, adapterOptions = {}) {
+  if (!gpu) return undefined;
+  const adapter = await gpu.requestAdapter(adapterOptions);
+  if (!adapter) return undefined;
+  const device = await adapter.requestDevice();
+  const gpuModel = await import('./model.tn?target=webgpu');
+  const model = await gpuModel.create(device);
+  try {
+    const inputs = makeInputs(gpuModel.spec);
+    const start = globalThis.performance?.now() ?? 0;
+    const x = await model.X(inputs, undefined, { read: true });
+    const t = await model.total(inputs, undefined, { read: true });
+    const ms = (globalThis.performance?.now() ?? 0) - start;
+    return { backend: 'webgpu', spec: gpuModel.spec, inputs, X: x, total: t[0], ms };
+  } finally {
+    model.destroy();
+    device.destroy();
+  }
 }

@@ -6,5 +6,6 @@ import { tncVite } from 'tnc/plugin';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   plugins: [tncVite({ target: 'cpu', dtype: 'f32' })],
-  build: { target: 'es2022', manifest: true },
+  // No modulepreload helper: the compute chunk stays importable in Node (the tests do).
+  build: { target: 'es2022', manifest: true, modulePreload: false },
 });
