@@ -4,5 +4,6 @@ import { buildCommand } from './build.js';
 import { checkCommand } from './check.js';
 import { graphCommand } from './graph.js';
 import { infoCommand } from './info.js';
+import { runCommand } from './run.js';
 
-export const commands: Command[] = [checkCommand, infoCommand, graphCommand, buildCommand];
+export const commands: Command[] = [checkCommand, infoCommand, graphCommand, buildCommand, runCommand];
