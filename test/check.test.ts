@@ -165,6 +165,16 @@ describe('check: examples', () => {
     expect(only('dim i = 2, j = 3\nparam W = pair(legs: [i, q], rank: 4)\nout X[i, j] = W[i, j]\n', fakeFamilies).code).toBe('expand/unknown-leg');
   });
 
+  it('factor names of a family collide with other names in either order', () => {
+    const before = only('dim i = 2, j = 3\nparam W_X[i]\nparam W = pair(legs: [i, j], rank: 4)\n', fakeFamilies);
+    expect(before.code).toBe('check/duplicate');
+    expect(before.message).toContain('factor `W_X` of `W`');
+    const after = only('dim i = 2, j = 3\nparam W = pair(legs: [i, j], rank: 4)\nparam W_Y[i]\n', fakeFamilies);
+    expect(after.code).toBe('check/duplicate');
+    expect(after.message).toBe('`W_Y` is already the name of a factor of `W`');
+    expect(only('dim i = 2, j = 3\nparam W = pair(legs: [i, j], rank: 4)\nout W_X[i, j] = W[i, j]\n', fakeFamilies).code).toBe('check/duplicate');
+  });
+
   it('consts stand for numbers in family arguments', () => {
     expect(diagnose('const R = 3\ndim i = 2, j = 3\nparam W = pair(legs: [i, j], rank: R)\nout X[i, j] = W[i, j]\n', fakeFamilies)).toEqual([]);
   });

@@ -62,6 +62,24 @@ function checkSpans(text: string, ds: readonly Diagnostic[]): void {
   }
 }
 
+/** Every span in a (possibly partial, recovered) AST is half-open and inside the text. */
+function checkAstSpans(text: string, node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach((n) => checkAstSpans(text, n));
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'span' || k === 'nameSpan' || k === 'familySpan') {
+      const s = v as { start: number; end: number };
+      expect(Number.isInteger(s.start) && Number.isInteger(s.end), k).toBe(true);
+      expect(0 <= s.start && s.start <= s.end && s.end <= text.length, `${k} ${s.start}..${s.end} of ${text.length}`).toBe(true);
+    } else {
+      checkAstSpans(text, v);
+    }
+  }
+}
+
 describe('parse: examples', () => {
   it('parses a file using every construct without diagnostics and round-trips it', () => {
     const r = parse(FULL, 'full.tn');
@@ -385,6 +403,7 @@ describe('parse: properties', () => {
         const t0 = performance.now();
         const r = parse(text, 'm.tn');
         checkSpans(text, r.diagnostics);
+        checkAstSpans(text, r.value);
         const a = analyze(SourceFile.from('m.tn', text));
         checkSpans(text, a.diagnostics);
         expect(render(SourceFile.from('m.tn', text), a.diagnostics)).toBeTypeOf('string');

@@ -91,6 +91,8 @@ class Checker {
     statements: [],
   };
   private readonly constSpans = new Map<string, Span>();
+  /** Factor names made by families, with the family tensor they belong to. */
+  private readonly familyFactors = new Map<string, { of: string; span: Span }>();
   /** Tensors whose declaration had errors: uses are not reported again (no cascades). */
   private readonly broken = new Set<string>();
   /** Name spans of broken statements, so a later duplicate still gets its note. */
@@ -250,6 +252,15 @@ class Checker {
   }
 
   private declareTensor(entry: TensorEntry): boolean {
+    const factor = this.familyFactors.get(entry.name);
+    if (factor) {
+      this.report(
+        error('check/duplicate', `\`${entry.name}\` is already the name of a factor of \`${factor.of}\``, entry.span, [
+          { message: `\`${factor.of}\` declared here`, span: factor.span },
+        ]),
+      );
+      return false;
+    }
     const first = this.result.tensors.get(entry.name) ?? (this.brokenSpans.has(entry.name) ? { span: this.brokenSpans.get(entry.name)! } : undefined);
     if (first) {
       this.report(error('check/duplicate', `tensor \`${entry.name}\` is declared twice`, entry.span, [{ message: 'first declared here', span: first.span }]));
@@ -381,11 +392,12 @@ class Checker {
     this.broken.delete(name);
     for (const [k, f] of expansion.factors.entries()) {
       const fname = factorNames[k];
-      if (this.result.tensors.has(fname)) {
-        const first = this.result.tensors.get(fname)!;
-        this.report(error('check/duplicate', `factor \`${fname}\` of \`${name}\` collides with a declared tensor`, t.nameSpan, [{ message: 'declared here', span: first.span }]));
+      const first = this.result.tensors.get(fname)?.span ?? this.familyFactors.get(fname)?.span;
+      if (first) {
+        this.report(error('check/duplicate', `factor \`${fname}\` of \`${name}\` collides with a declared name`, t.nameSpan, [{ message: 'declared here', span: first }]));
         return;
       }
+      this.familyFactors.set(fname, { of: name, span: t.nameSpan });
       this.checkElementCount(f.dims, `factor \`${fname}\``, t.span);
       this.result.factors.push({ name: fname, role, dims: [...f.dims], of: name, family: family.name, span: t.span });
     }
