@@ -99,5 +99,16 @@ export function buildModule(text: string, path: string, options: BuildOptions): 
     return { value: undefined, diagnostics: [...planned.diagnostics, d] };
   }
   const { program, plans, spec } = planned.value;
+  const slicedAt = program.statements.findIndex((_, i) => (plans[i].loops?.length ?? 0) > 0);
+  if (options.target !== 'cpu' && slicedAt >= 0) {
+    // Sliced plans (memory limits) run on the CPU runtime; other backends do not loop yet.
+    const d: Diagnostic = {
+      code: 'unsupported/sliced',
+      severity: 'error',
+      message: `\`${program.statements[slicedAt].name}\` needs slicing to fit the memory limit, which only the cpu target runs; raise --memory-limit or build --target cpu`,
+      span: program.statements[slicedAt].span ?? { start: 0, end: 0 },
+    };
+    return { value: undefined, diagnostics: [...planned.diagnostics, d] };
+  }
   return { value: emitter(program, plans, { dtype: options.dtype, spec, source: path }), diagnostics: planned.diagnostics };
 }

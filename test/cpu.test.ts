@@ -43,8 +43,13 @@ function programOf(e: RandomEinsum, symbolic: ReadonlySet<string> = new Set()): 
   };
 }
 
-function emitProgram(program: Program, dtype: 'f32' | 'f64') {
-  const planned = program.statements.map((s) => s.terms.map((t) => planContraction(t.network)));
+function emitProgram(program: Program, dtype: 'f32' | 'f64', slice: string[] = []) {
+  const planned = program.statements.map((s) =>
+    s.terms.map((t) => {
+      const p = planContraction(t.network);
+      return slice.length > 0 ? { ...p, slices: { indices: slice, count: 0, cost: p.cost, overhead: 1 } } : p;
+    }),
+  );
   const plans = program.statements.map((s, i) => lower(s, planned[i], program));
   const spec = buildModuleSpec(program, planned, { target: 'cpu', dtype, source: 'test.tn' });
   return emitCpu(program, plans, { dtype, spec, source: 'test.tn' });
@@ -170,6 +175,16 @@ describe('emitCpu', () => {
     // In doc comments the name cannot close the comment; in types it is a JSON string key.
     expect(dts).toContain('pwned = 1; //*\\/` (input)');
     expect(dts).toContain(`readonly ${JSON.stringify(evil)}: Float64Array`);
+  });
+
+  test('a sliced plan (memory limit) runs in the emitted module and is reported in the spec', async () => {
+    const s: RandomEinsum = { inputs: [['a', 'b'], ['b', 'c'], ['c', 'd']], output: ['a', 'd'], sizes: { a: 3, b: 4, c: 2, d: 5 } };
+    const { js } = emitProgram(programOf(s), 'f64', ['b', 'a']);
+    const mod = await importModule(js);
+    const ops = dataFor(s, 5, Float64Array);
+    const got = mod.result({ T0: ops[0].data, T1: ops[1].data, T2: ops[2].data });
+    expect(maxRelError(got, referenceEinsum(s.inputs, s.output, ops, s.sizes))).toBeLessThan(1e-12);
+    expect(mod.spec.statements[0].terms[0].sliced).toEqual(['b', 'a']);
   });
 
   test('emission is deterministic', () => {

@@ -65,6 +65,23 @@ describe('lower', () => {
     );
   });
 
+  test('sliced execution: any set of sliced indices (summed, kept, repeated) gives the same result', () => {
+    fc.assert(
+      fc.property(arb, fc.array(fc.nat(), { minLength: 1, maxLength: 16 }), fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.nat(), (e, picks, mask, seed) => {
+        const net = networkOf(e);
+        const planned = plannedWith(net, picks);
+        const indices = Object.keys(e.sizes).filter((_, i) => mask[i % 8]);
+        const count = indices.reduce((p, ix) => p * e.sizes[ix], 1);
+        const plan = lowerNetwork(net, { ...planned, slices: { indices, count, cost: planned.cost, overhead: 1 } });
+        expect(validatePlan(plan), explain(plan)).toEqual([]);
+        if (indices.length > 0 && e.inputs.length > 0) expect(plan.loops?.length, explain(plan)).toBe(1);
+        const ops = dataFor(e, seed);
+        const got = interpret(plan, Object.fromEntries(ops.map((o, i) => [`T${i}`, o.data])));
+        expect(maxRelError(got, referenceEinsum(e.inputs, e.output, ops, e.sizes)), explain(plan)).toBeLessThan(1e-10);
+      }),
+    );
+  });
+
   test('random einsums in f32 match the reference loosely', () => {
     fc.assert(
       fc.property(arb, fc.nat(), (e, seed) => {

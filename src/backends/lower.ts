@@ -8,8 +8,8 @@
 import { assert, InternalError } from '../diagnostics.js';
 import type { DimInfo, Program, Statement, TensorNetwork } from '../ir/network.js';
 import type { PlannedContraction } from '../optimizer/plan-contraction.js';
-import type { BufferDecl, KernelPlan, Step } from './plan.js';
-import { stepBuffers } from './plan.js';
+import type { BufferDecl, KernelPlan, PinnedAxis, SliceLoop, Step } from './plan.js';
+import { planEvents } from './plan.js';
 
 /** One summand to lower: its coefficient, network and planned contraction order. */
 export interface LowerTerm {
@@ -98,6 +98,7 @@ export function lowerTerms(terms: readonly LowerTerm[], ctx: LowerContext): Kern
 class PlanBuilder {
   readonly buffers: BufferDecl[] = [];
   readonly steps: Step[] = [];
+  readonly loops: SliceLoop[] = [];
   readonly inputs: { name: string; buffer: number }[] = [];
   private readonly inputByName = new Map<string, number>();
   readonly dimNames: string[] = [];
@@ -137,10 +138,8 @@ class PlanBuilder {
   /** Drops unused buffers, renumbers densely, assigns slots by lifetime. */
   finish(output: number): KernelPlan {
     const used = new Set<number>([output, ...this.inputs.map((i) => i.buffer)]);
-    for (const s of this.steps) {
-      const { reads, writes } = stepBuffers(s);
-      for (const id of [...reads, ...writes]) used.add(id);
-    }
+    const draft: KernelPlan = { name: '', dims: [], buffers: this.buffers, inputs: this.inputs, output, steps: this.steps, slots: 0, loops: this.loops };
+    for (const ev of planEvents(draft)) for (const id of [...ev.reads, ...ev.writes]) used.add(id);
     const renumber = new Map<number, number>();
     const buffers: BufferDecl[] = [];
     for (const buf of this.buffers) {
@@ -149,9 +148,8 @@ class PlanBuilder {
       buffers.push({ ...buf, id: buffers.length });
     }
     const r = (id: number): number => renumber.get(id)!;
-    const steps = this.steps.map((s) => remapStep(s, r));
-    const slots = assignSlots(buffers, steps);
-    return {
+    const pins = (f: PinnedAxis[]): PinnedAxis[] => f.map((x) => ({ ...x }));
+    const plan: KernelPlan = {
       name: this.ctx.name,
       dims: this.dimNames.map((name) => {
         const d = this.ctx.dim(name);
@@ -160,9 +158,18 @@ class PlanBuilder {
       buffers,
       inputs: this.inputs.map((i) => ({ name: i.name, buffer: r(i.buffer) })),
       output: r(output),
-      steps,
-      slots,
+      steps: this.steps.map((s) => remapStep(s, r)),
+      slots: 0,
     };
+    if (this.loops.length > 0) {
+      plan.loops = this.loops.map((l) => {
+        const loop: SliceLoop = { vars: [...l.vars], start: l.start, end: l.end, gathers: l.gathers.map((g) => ({ src: r(g.src), dst: r(g.dst), fixed: pins(g.fixed) })) };
+        if (l.scatter) loop.scatter = { ...l.scatter, src: r(l.scatter.src), dst: r(l.scatter.dst), fixed: pins(l.scatter.fixed) };
+        return loop;
+      });
+    }
+    plan.slots = assignSlots(plan);
+    return plan;
   }
 }
 
@@ -183,18 +190,18 @@ function remapStep(s: Step, r: (id: number) => number): Step {
 
 /**
  * Gives each temp a slot: a temp may take a slot whose previous holder was last read strictly
- * before the temp is first written (a step never reads and writes the same slot). Lowest free
- * slot first, so the result is deterministic. Mutates `buffers`; returns the slot count.
+ * before the temp is first written (a step never reads and writes the same slot). Positions
+ * are events in execution order (loop gathers and scatters included). Lowest free slot
+ * first, so the result is deterministic. Mutates the plan's buffers; returns the slot count.
  */
-function assignSlots(buffers: BufferDecl[], steps: Step[]): number {
+function assignSlots(plan: KernelPlan): number {
   const first = new Map<number, number>();
   const last = new Map<number, number>();
-  steps.forEach((s, i) => {
-    const { reads, writes } = stepBuffers(s);
-    for (const id of writes) if (!first.has(id)) first.set(id, i);
-    for (const id of [...reads, ...writes]) last.set(id, i);
+  planEvents(plan).forEach((ev, i) => {
+    for (const id of ev.writes) if (!first.has(id)) first.set(id, i);
+    for (const id of [...ev.reads, ...ev.writes]) last.set(id, i);
   });
-  const temps = buffers.filter((b) => b.role === 'temp').sort((x, y) => first.get(x.id)! - first.get(y.id)! || x.id - y.id);
+  const temps = plan.buffers.filter((b) => b.role === 'temp').sort((x, y) => first.get(x.id)! - first.get(y.id)! || x.id - y.id);
   const freeAfter: number[] = [];
   for (const t of temps) {
     const start = first.get(t.id)!;
@@ -218,9 +225,14 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
   assert(outIds.length === b.ctx.output.length, `statement ${b.ctx.name}: term output has ${outIds.length} indices, statement ${b.ctx.output.length}`);
   outIds.forEach((id, i) => assert(dimOf(id) === b.ctx.output[i], `statement ${b.ctx.name}: output axis ${i} is '${dimOf(id)}', expected '${b.ctx.output[i]}'`));
   const n = problem.inputs.length;
+  // Sliced indices (memory limits) leave every operand: the steps run once per assignment.
+  const slicedIds = [...new Set((planned.slices?.indices ?? []).map((name) => names.indexOf(name)))].filter((i) => i >= 0);
+  const sliced = new Set(slicedIds);
+  const leafIds = problem.inputs.map((t) => t.filter((i) => !sliced.has(i)));
+  const outKept = outIds.filter((i) => !sliced.has(i));
   const total = new Map<number, number>();
-  for (const t of problem.inputs) for (const i of new Set(t)) total.set(i, (total.get(i) ?? 0) + 1);
-  const inOutput = new Set(outIds);
+  for (const t of leafIds) for (const i of new Set(t)) total.set(i, (total.get(i) ?? 0) + 1);
+  const inOutput = new Set(outKept);
   const kept = (i: number, counts: Map<number, number>): boolean => inOutput.has(i) || counts.get(i)! < total.get(i)!;
   const size = (ids: number[]): number => ids.reduce((p, i) => p * problem.sizes[i], 1);
   const temp = (ids: number[]): number => b.buffer(ids.map(dimOf), 'temp');
@@ -235,16 +247,32 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
     return;
   }
 
+  let loop: SliceLoop | undefined;
+  if (sliced.size > 0) {
+    // Slices accumulate into the output, so it starts at zero.
+    if (first) b.steps.push({ kind: 'fill', dst: output, value: 0 });
+    loop = { vars: slicedIds.map(dimOf), start: b.steps.length, end: b.steps.length, gathers: [] };
+    b.loops.push(loop);
+  }
+  const accumulate = loop !== undefined || !first;
+  const pinned = (ids: number[]): PinnedAxis[] => ids.flatMap((id, axis) => (sliced.has(id) ? [{ axis, loopVar: slicedIds.indexOf(id) }] : []));
+
   // Leaves: drop repeated indices (diagonal) and indices summed only here (reduction).
   const nodes: Operand[] = net.tensors.map((tensor, t) => {
-    const ids = problem.inputs[t];
+    const full = problem.inputs[t];
+    const ids = leafIds[t];
     const counts = new Map<number, number>();
     for (const i of ids) counts.set(i, 1);
     const declared = b.ctx.inputDims?.(tensor.name);
-    assert(declared === undefined || declared.length === ids.length, `tensor ${tensor.name} has ${declared?.length} dims but ${ids.length} indices`);
+    assert(declared === undefined || declared.length === full.length, `tensor ${tensor.name} has ${declared?.length} dims but ${full.length} indices`);
     // The checker guarantees an index's dim has the declared axis's size, so the buffer can be
     // viewed with the index dims (the caller's length check then uses the same sizes).
-    const buf = b.input(tensor.name, ids.map(dimOf));
+    let buf = b.input(tensor.name, full.map(dimOf));
+    if (ids.length !== full.length) {
+      const view = temp(ids);
+      loop!.gathers.push({ src: buf, dst: view, fixed: pinned(full) });
+      buf = view;
+    }
     const unique = [...new Set(ids)];
     const keep = unique.filter((i) => kept(i, counts));
     if (keep.length === ids.length) return { buffer: buf, indices: ids, counts };
@@ -287,7 +315,7 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
       nodes.push({ buffer: dst, indices: resultIds, counts: keptCounts(resultIds) });
       return;
     }
-    const layout = chooseGemmLayout(A, B, batch, sumK, mOnly, nOnly, size, isRoot(k) ? outIds : undefined);
+    const layout = chooseGemmLayout(A, B, batch, sumK, mOnly, nOnly, size, isRoot(k) ? outKept : undefined);
     const [L, R, m, nn] = layout.swap ? [B, A, nOnly, mOnly] : [A, B, mOnly, nOnly];
     let aBuf = L.buffer;
     let bBuf = R.buffer;
@@ -322,8 +350,31 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
 
   // The root (or the single leaf) into the output, in order, scaled and accumulated.
   const root = nodes[nodes.length - 1];
-  const ordered = root.indices.length === outIds.length && root.indices.every((i, a) => i === outIds[a]);
-  assert(root.indices.length === outIds.length, `statement ${b.ctx.name}: the root has indices [${root.indices}] but the output is [${outIds}]`);
+  assert(root.indices.length === outKept.length, `statement ${b.ctx.name}: the root has indices [${root.indices}] but the output is [${outKept}]`);
+  const ordered = root.indices.every((i, a) => i === outKept[a]);
+  if (loop !== undefined && outKept.length < outIds.length) {
+    // Sliced output axes: each slice's result goes into its block of the output.
+    let src = root.buffer;
+    if (!ordered) {
+      src = temp(outKept);
+      b.steps.push({ kind: 'permute', src: root.buffer, dst: src, perm: outKept.map((i) => root.indices.indexOf(i)) });
+    } else if (b.steps.length === loop.start) {
+      // Keep the loop body non-empty: copy the gathered view.
+      src = temp(outKept);
+      b.steps.push({ kind: 'axpy', src: root.buffer, dst: src, alpha: 1, beta: 0 });
+    }
+    loop.scatter = { src, dst: output, fixed: pinned(outIds), alpha: coefficient, beta: 1 };
+    loop.end = b.steps.length;
+    return;
+  }
+  finishRoot(b, root, outKept, output, coefficient, accumulate);
+  if (loop !== undefined) loop.end = b.steps.length;
+}
+
+/** Writes the root into the output (retargeting the last step when it can), scaled by `coefficient`. */
+function finishRoot(b: PlanBuilder, root: Operand, outIds: number[], output: number, coefficient: number, accumulate: boolean): void {
+  const ordered = root.indices.every((i, a) => i === outIds[a]);
+  const beta = accumulate ? 1 : 0;
   const last = b.steps[b.steps.length - 1];
   const lastWritesRoot = last !== undefined && ((last.kind === 'gemm' && last.c === root.buffer) || (last.kind === 'einsum' && last.out === root.buffer));
   const rootIsTemp = b.buffers[root.buffer].role === 'temp';
@@ -332,26 +383,26 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
     if (last.kind === 'gemm') {
       last.c = output;
       last.alpha *= coefficient;
-      last.beta = first ? 0 : 1;
+      last.beta = beta;
     } else if (last.kind === 'einsum') {
       last.out = output;
       last.alpha *= coefficient;
-      last.beta = first ? 0 : 1;
+      last.beta = beta;
     }
     return;
   }
   let src = root.buffer;
   if (!ordered) {
     const perm = outIds.map((i) => root.indices.indexOf(i));
-    if (first && coefficient === 1) {
+    if (!accumulate && coefficient === 1) {
       b.steps.push({ kind: 'permute', src, dst: output, perm });
       return;
     }
-    const dst = temp(outIds);
+    const dst = b.buffer(outIds.map((i) => b.buffers[root.buffer].dims[root.indices.indexOf(i)]), 'temp');
     b.steps.push({ kind: 'permute', src, dst, perm });
     src = dst;
   }
-  b.steps.push({ kind: 'axpy', src, dst: output, alpha: coefficient, beta: first ? 0 : 1 });
+  b.steps.push({ kind: 'axpy', src, dst: output, alpha: coefficient, beta });
 }
 
 interface GemmLayout {

@@ -183,9 +183,11 @@ export function buildModuleSpec(
         const p = planned?.[i]?.[k];
         const net = `${t.network.tensors.map((x) => `${x.name}[${x.indices.join(',')}]`).join(' ')} -> [${t.network.output.join(',')}]`;
         if (p === undefined) return { coefficient: t.coefficient, network: net, path: [], flops: 0, size: 0, optimizer: 'none' };
-        const cost = p.cost;
+        // Sliced plans (memory limits) run every slice: their cost is the sliced total.
+        const cost = p.slices?.cost ?? p.cost;
         total += cost.flops;
         const term: SpecTerm = { coefficient: t.coefficient, network: net, path: p.path.map((x) => [...x]), flops: exact(cost.flops), size: exact(p.cost.size), optimizer: p.optimizer };
+        if (p.slices !== undefined && p.slices.indices.length > 0) term.sliced = [...p.slices.indices];
         return term;
       });
       return { name: s.name, kind: s.kind, terms, flops: exact(total) };

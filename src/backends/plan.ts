@@ -93,6 +93,66 @@ export interface KernelPlan {
   steps: Step[];
   /** Slot count for temps (see BufferDecl.slot). */
   slots: number;
+  /**
+   * Sliced execution (memory limits), absent or empty when not sliced: each loop runs
+   * `steps[start, end)` once per assignment of its variables, with its gathers before and
+   * its scatter after every iteration. Loops do not nest or overlap.
+   */
+  loops?: SliceLoop[];
+}
+
+/** An axis pinned to the current value of a loop variable. */
+export interface PinnedAxis {
+  axis: number;
+  /** Position of the variable in `SliceLoop.vars`. */
+  loopVar: number;
+}
+
+/**
+ * One sliced loop. `vars[v]` is the dim variable v ranges over (row-major order, last fastest).
+ * A gather copies `src` with the `fixed` axes pinned into `dst` (the remaining axes, in order);
+ * the scatter does `dst[pinned] = alpha * src + beta * dst[pinned]`.
+ */
+export interface SliceLoop {
+  vars: string[];
+  start: number;
+  end: number;
+  gathers: { src: number; dst: number; fixed: PinnedAxis[] }[];
+  scatter?: { src: number; dst: number; fixed: PinnedAxis[]; alpha: number; beta: 0 | 1 };
+}
+
+/** One event of a plan in execution order (one loop iteration): a step, a gather or a scatter. */
+export interface PlanEvent {
+  /** The step index, or -1 for gathers and scatters. */
+  step: number;
+  what: string;
+  reads: number[];
+  writes: number[];
+  /** The loop this event belongs to, if any. */
+  loop?: SliceLoop;
+}
+
+/**
+ * The plan's reads and writes in execution order, loops listed once (gathers, body, scatter):
+ * what lifetime analysis and validation walk.
+ */
+export function planEvents(plan: KernelPlan): PlanEvent[] {
+  const events: PlanEvent[] = [];
+  const loops = plan.loops ?? [];
+  plan.steps.forEach((step, i) => {
+    for (const loop of loops) {
+      if (loop.start !== i) continue;
+      loop.gathers.forEach((g, k) => events.push({ step: -1, what: `gather ${k} of the loop at step ${i}`, reads: [g.src], writes: [g.dst], loop }));
+    }
+    const loop = loops.find((l) => l.start <= i && i < l.end);
+    events.push({ step: i, what: `step ${i} (${step.kind})`, ...stepBuffers(step), ...(loop ? { loop } : {}) });
+    for (const l of loops) {
+      if (l.end - 1 !== i || l.scatter === undefined) continue;
+      const sc = l.scatter;
+      events.push({ step: -1, what: `scatter of the loop ending at step ${i}`, reads: sc.beta === 1 ? [sc.src, sc.dst] : [sc.src], writes: [sc.dst], loop: l });
+    }
+  });
+  return events;
 }
 
 /** Buffers a step reads and writes (ids): what lifetime analysis and validation use. */
@@ -149,9 +209,31 @@ export function validatePlan(plan: KernelPlan): string[] {
   // Slot occupancy: which temp currently holds each slot's contents.
   const holder = new Map<number, number>();
   const dims = (id: number): string[] => byId.get(id)?.dims ?? [];
-  plan.steps.forEach((step, s) => {
-    const where = `step ${s} (${step.kind})`;
-    const { reads, writes } = stepBuffers(step);
+  const loops = plan.loops ?? [];
+  loops.forEach((loop, l) => {
+    const where = `loop ${l}`;
+    if (!(0 <= loop.start && loop.start < loop.end && loop.end <= plan.steps.length)) problems.push(`${where}: range [${loop.start}, ${loop.end}) is empty or outside the steps`);
+    loops.forEach((other, o) => {
+      if (o > l && other.start < loop.end && loop.start < other.end) problems.push(`${where} overlaps loop ${o}`);
+    });
+    for (const v of loop.vars) if (!dimNames.has(v)) problems.push(`${where}: variable over undeclared dim '${v}'`);
+    const checkPinned = (full: number, part: number, fixed: PinnedAxis[], what: string): void => {
+      const fd = dims(full);
+      const pinned = new Set(fixed.map((f) => f.axis));
+      for (const f of fixed) {
+        if (loop.vars[f.loopVar] === undefined) problems.push(`${where}: ${what} pins axis ${f.axis} to missing variable ${f.loopVar}`);
+        else if (fd[f.axis] !== loop.vars[f.loopVar]) problems.push(`${where}: ${what} pins axis ${f.axis} ('${fd[f.axis]}') to a variable over '${loop.vars[f.loopVar]}'`);
+      }
+      if (!sameList(dims(part), fd.filter((_, a) => !pinned.has(a)))) problems.push(`${where}: ${what} dims [${dims(part)}] are not [${fd}] without the pinned axes`);
+    };
+    loop.gathers.forEach((g, k) => checkPinned(g.src, g.dst, g.fixed, `gather ${k}`));
+    if (loop.scatter) checkPinned(loop.scatter.dst, loop.scatter.src, loop.scatter.fixed, 'the scatter');
+  });
+  // Temps read inside a loop must be written earlier in the same iteration.
+  const writtenInLoop = new Map<SliceLoop, Set<number>>();
+  for (const ev of planEvents(plan)) {
+    const where = ev.what;
+    const { reads, writes } = ev;
     for (const id of [...reads, ...writes]) if (!byId.has(id)) problems.push(`${where}: buffer %${id} does not exist`);
     for (const id of reads) {
       if (!written.has(id)) problems.push(`${where}: reads %${id} before it is written`);
@@ -159,6 +241,7 @@ export function validatePlan(plan: KernelPlan): string[] {
       if (b?.role === 'temp' && holder.get(b.slot!) !== id) {
         problems.push(`${where}: reads %${id} but slot ${b.slot} was overwritten by %${holder.get(b.slot!)}`);
       }
+      if (ev.loop && b?.role === 'temp' && !writtenInLoop.get(ev.loop)?.has(id)) problems.push(`${where}: reads %${id}, which this loop iteration has not written`);
     }
     for (const id of writes) {
       const b = byId.get(id);
@@ -174,7 +257,13 @@ export function validatePlan(plan: KernelPlan): string[] {
       written.add(id);
       const b = byId.get(id);
       if (b?.role === 'temp') holder.set(b.slot!, id);
+      if (ev.loop) {
+        if (!writtenInLoop.has(ev.loop)) writtenInLoop.set(ev.loop, new Set());
+        writtenInLoop.get(ev.loop)!.add(id);
+      }
     }
+    if (ev.step < 0) continue;
+    const step = plan.steps[ev.step];
     switch (step.kind) {
       case 'permute': {
         const n = dims(step.src).length;
@@ -216,7 +305,7 @@ export function validatePlan(plan: KernelPlan): string[] {
       case 'fill':
         break;
     }
-  });
+  }
   if (!written.has(plan.output)) problems.push(`the output %${plan.output} is never written`);
   return problems;
 }
@@ -254,6 +343,14 @@ export function printPlan(plan: KernelPlan): string {
       case 'fill':
         text = `fill %${s.dst} = ${s.value}`;
         break;
+    }
+    for (const [l, loop] of (plan.loops ?? []).entries()) {
+      if (loop.start !== i) continue;
+      const pin = (f: PinnedAxis[]): string => f.map((x) => `axis ${x.axis}=v${x.loopVar}`).join(',');
+      lines.push(`  loop ${l} over ${loop.vars.map((v, k) => `v${k}:${v}`).join(' ')} (steps ${loop.start}..${loop.end - 1})`);
+      for (const g of loop.gathers) lines.push(`    gather %${g.src} -> %${g.dst} pin ${pin(g.fixed)}`);
+      const sc = loop.scatter;
+      if (sc) lines.push(`    then scatter %${sc.src} -> %${sc.dst} pin ${pin(sc.fixed)}${ab(sc.alpha, sc.beta)}`);
     }
     lines.push(`  ${i}: ${text}`);
   });

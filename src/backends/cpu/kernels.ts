@@ -143,6 +143,46 @@ export function einsumLoop(
   }
 }
 
+/**
+ * The inverse walk of `permute`, with scaling: walks `shape` (the source's shape) in row-major
+ * order, reading src contiguously and updating dst at `strides` (dst's stride per source axis):
+ * dst = alpha · src + beta · dst (beta 0: dst is not read). Used to place a slice's result.
+ */
+export function scatter(
+  src: FloatArray,
+  srcOff: number,
+  dst: FloatArray,
+  dstOff: number,
+  shape: ArrayLike<number>,
+  strides: ArrayLike<number>,
+  alpha: number,
+  beta: number,
+  counter: Int32Array,
+): void {
+  const rank = shape.length;
+  if (rank === 0) {
+    dst[dstOff] = beta === 0 ? alpha * src[srcOff] : alpha * src[srcOff] + beta * dst[dstOff];
+    return;
+  }
+  for (let i = 0; i < rank; i++) counter[i] = 0;
+  const inner = shape[rank - 1];
+  const innerStride = strides[rank - 1];
+  let s = srcOff;
+  let d = dstOff;
+  for (;;) {
+    for (let j = 0, dj = d; j < inner; j++, dj += innerStride) dst[dj] = beta === 0 ? alpha * src[s++] : alpha * src[s++] + beta * dst[dj];
+    let ax = rank - 2;
+    for (; ax >= 0; ax--) {
+      counter[ax]++;
+      d += strides[ax];
+      if (counter[ax] < shape[ax]) break;
+      d -= strides[ax] * shape[ax];
+      counter[ax] = 0;
+    }
+    if (ax < 0) return;
+  }
+}
+
 /** dst[i] = alpha · src[i] + beta · dst[i] for i < n (beta 0: dst is not read). */
 export function axpy(n: number, alpha: number, src: FloatArray, srcOff: number, beta: number, dst: FloatArray, dstOff: number): void {
   if (beta === 0) for (let i = 0; i < n; i++) dst[dstOff + i] = alpha * src[srcOff + i];

@@ -6,7 +6,7 @@
 // so both share one code path. Runtime code: it imports only other runtime files.
 
 import type { KernelPlan } from '../plan.js';
-import { axpy, einsumLoop, fill, gemm, permute, type FloatArray } from './kernels.js';
+import { axpy, einsumLoop, fill, gemm, permute, scatter, type FloatArray } from './kernels.js';
 
 /** Element type of a compiled function. */
 export type Dtype = 'f32' | 'f64';
@@ -34,6 +34,27 @@ type Op =
   | { kind: 'axpy'; src: number; dst: number; n: number; alpha: number; beta: number }
   | { kind: 'fill'; dst: number; n: number; value: number };
 
+/** A pinned copy (gather) or placement (scatter): shape and strides of the free axes, strides of the pinned ones. */
+interface PinnedOp {
+  src: number;
+  dst: number;
+  shape: number[];
+  strides: number[];
+  pinStrides: number[];
+  pinVars: number[];
+  alpha: number;
+  beta: number;
+}
+
+interface PreparedLoop {
+  start: number;
+  end: number;
+  sizes: number[];
+  values: Int32Array;
+  gathers: PinnedOp[];
+  scatter: PinnedOp | undefined;
+}
+
 interface Executor {
   plan: KernelPlan;
   /** Dim values the prepared state was computed for. */
@@ -45,6 +66,7 @@ interface Executor {
   /** Array bound to each buffer id during a call. */
   bufs: FloatArray[];
   ops: Op[];
+  loops: PreparedLoop[];
   counter: Int32Array;
   offs: Float64Array;
   /** Statements this one reads (`let` intermediates), with their persistent results. */
@@ -185,15 +207,85 @@ function prepare(fn: string, exec: Executor, dtype: Dtype, values: Float64Array)
         return { kind: 'fill', dst: step.dst, n: exec.sizes[step.dst], value: step.value };
     }
   });
+  const stridesOf = (dims: string[]): number[] => {
+    const st: number[] = new Array<number>(dims.length);
+    let acc = 1;
+    for (let a = dims.length - 1; a >= 0; a--) {
+      st[a] = acc;
+      acc *= size(dims[a]);
+    }
+    return st;
+  };
+  const pinnedOp = (src: number, dst: number, full: number, fixed: { axis: number; loopVar: number }[], alpha: number, beta: number): PinnedOp => {
+    const dims = plan.buffers[full].dims;
+    const st = stridesOf(dims);
+    const free = dims.map((_, a) => a).filter((a) => !fixed.some((f) => f.axis === a));
+    maxRank = Math.max(maxRank, dims.length);
+    return {
+      src,
+      dst,
+      shape: free.map((a) => size(dims[a])),
+      strides: free.map((a) => st[a]),
+      pinStrides: fixed.map((f) => st[f.axis]),
+      pinVars: fixed.map((f) => f.loopVar),
+      alpha,
+      beta,
+    };
+  };
+  exec.loops = (plan.loops ?? []).map((l) => ({
+    start: l.start,
+    end: l.end,
+    sizes: l.vars.map(size),
+    values: new Int32Array(l.vars.length),
+    gathers: l.gathers.map((g) => pinnedOp(g.src, g.dst, g.src, g.fixed, 1, 0)),
+    scatter: l.scatter === undefined ? undefined : pinnedOp(l.scatter.src, l.scatter.dst, l.scatter.dst, l.scatter.fixed, l.scatter.alpha, l.scatter.beta),
+  }));
+  exec.loops.sort((a, b) => a.start - b.start);
   exec.counter = new Int32Array(maxRank);
   exec.offs = new Float64Array(maxInputs);
   exec.bound.set(values);
   exec.prepared = true;
 }
 
+function pinnedBase(op: PinnedOp, values: Int32Array): number {
+  let base = 0;
+  for (let i = 0; i < op.pinStrides.length; i++) base += op.pinStrides[i] * values[op.pinVars[i]];
+  return base;
+}
+
+/** Runs the plan: steps outside loops once, each loop's range once per assignment. */
 function execute(exec: Executor): void {
+  let next = 0;
+  for (const loop of exec.loops) {
+    runSteps(exec, next, loop.start);
+    runLoop(exec, loop);
+    next = loop.end;
+  }
+  runSteps(exec, next, exec.ops.length);
+}
+
+function runLoop(exec: Executor, loop: PreparedLoop): void {
   const bufs = exec.bufs;
-  for (const op of exec.ops) {
+  const { sizes, values } = loop;
+  values.fill(0);
+  for (;;) {
+    for (const g of loop.gathers) permute(bufs[g.src], pinnedBase(g, values), bufs[g.dst], 0, g.shape, g.strides, exec.counter);
+    runSteps(exec, loop.start, loop.end);
+    const sc = loop.scatter;
+    if (sc !== undefined) scatter(bufs[sc.src], 0, bufs[sc.dst], pinnedBase(sc, values), sc.shape, sc.strides, sc.alpha, sc.beta, exec.counter);
+    let v = sizes.length - 1;
+    for (; v >= 0; v--) {
+      if (++values[v] < sizes[v]) break;
+      values[v] = 0;
+    }
+    if (v < 0) return;
+  }
+}
+
+function runSteps(exec: Executor, from: number, to: number): void {
+  const bufs = exec.bufs;
+  for (let i = from; i < to; i++) {
+    const op = exec.ops[i];
     switch (op.kind) {
       case 'permute':
         permute(bufs[op.src], 0, bufs[op.dst], 0, op.shape, op.strides, exec.counter);
@@ -231,6 +323,7 @@ function makeExecutor(plan: KernelPlan, deps: Dep[]): Executor {
     slots: [],
     bufs: new Array<FloatArray>(plan.buffers.length),
     ops: [],
+    loops: [],
     counter: new Int32Array(1),
     offs: new Float64Array(1),
     deps,
