@@ -189,6 +189,21 @@ describe('network pictures', () => {
     );
   });
 
+  it('large networks (past the dagre limit) are placed on a grid, still complete and fast', () => {
+    const n = 1500;
+    const tensors = Array.from({ length: n }, (_, k) => ({
+      name: `T${k}`,
+      indices: [`p${k}`, ...(k > 0 ? [`b${k - 1}`] : []), ...(k < n - 1 ? [`b${k}`] : []), ...(k % 100 === 0 ? ['h'] : []), ...(k === 7 ? ['t', 't'] : [])],
+    }));
+    const sizes: Record<string, number> = { h: 3, t: 2 };
+    for (let k = 0; k < n; k++) Object.assign(sizes, { [`p${k}`]: 2, [`b${k}`]: 4 });
+    const net: TensorNetwork = { tensors, output: ['p0', 'p1', 'h'], sizes };
+    const start = performance.now();
+    const svg = renderSvg([networkDiagram(net, 'chain')]);
+    expect(performance.now() - start).toBeLessThan(20_000);
+    checkPicture(net, svg);
+  });
+
   it('escapes names in every format', () => {
     const net: TensorNetwork = { tensors: [{ name: 'A<&>"', indices: ['i'] }], output: ['i'], sizes: { i: 2 } };
     const panel = networkDiagram(net, 'title "q" <x>');

@@ -62,8 +62,90 @@ function nodeSize(node: DiagramNode): { width: number; height: number } {
 
 const round = (v: number): number => Math.round(v * 10) / 10;
 
+/**
+ * Panels with more nodes than this are placed on a grid instead of by dagre, whose layered
+ * layout grows superlinearly (about 6 s for 500 tensors); pictures stay fast for networks of
+ * thousands of tensors, at the price of straight, crossing edges.
+ */
+export const DAGRE_NODE_LIMIT = 300;
+
 /** Lays out one panel. Trace loops are not given to dagre; they are drawn above their node. */
 export function layoutPanel(panel: DiagramPanel): PlacedPanel {
+  return panel.nodes.length > DAGRE_NODE_LIMIT ? gridLayout(panel) : dagreLayout(panel);
+}
+
+/** Loop points above a node, and where its label goes. */
+function loopAt(p: PlacedNode, label: string | undefined): { points: Point[]; labelAt: Point } {
+  const top = p.y - p.height / 2;
+  const points = [
+    { x: round(p.x - 10), y: round(top) },
+    { x: round(p.x - 16), y: round(top - 24) },
+    { x: round(p.x + 16), y: round(top - 24) },
+    { x: round(p.x + 10), y: round(top) },
+  ];
+  return { points, labelAt: { x: round(p.x + 16 + textWidth(label ?? '') / 2 + 4), y: round(top - 20) } };
+}
+
+/**
+ * A deterministic grid for large panels: the big nodes (tensors, tree nodes) in reading order
+ * in a near-square grid, each small node (junction, open or summed end) just below the first
+ * node it is attached to, edges as straight lines with labels at their middle.
+ */
+function gridLayout(panel: DiagramPanel): PlacedPanel {
+  const small = (n: DiagramNode): boolean => n.kind === 'junction' || n.kind === 'open' || n.kind === 'summed';
+  const big = panel.nodes.filter((n) => !small(n));
+  const sizes = big.map(nodeSize);
+  const cellW = Math.max(60, ...sizes.map((s) => s.width)) + 40;
+  const cellH = Math.max(30, ...sizes.map((s) => s.height)) + 70;
+  const cols = Math.max(1, Math.ceil(Math.sqrt(big.length)));
+  const byId = new Map<string, PlacedNode>();
+  big.forEach((node, k) => {
+    const { width, height } = sizes[k];
+    byId.set(node.id, { node, x: 16 + (k % cols) * cellW + cellW / 2, y: 46 + Math.floor(k / cols) * cellH + cellH / 2, width, height });
+  });
+  // Junctions sit at the centre of the tensors they join; free ends just below what they hang from.
+  for (const node of panel.nodes) {
+    if (node.kind !== 'junction') continue;
+    const around = panel.edges.filter((e) => e.to === node.id && byId.has(e.from)).map((e) => byId.get(e.from)!);
+    const { width, height } = nodeSize(node);
+    const x = around.length ? around.reduce((s, p) => s + p.x, 0) / around.length : 16;
+    const y = around.length ? around.reduce((s, p) => s + p.y, 0) / around.length + cellH / 2 : 46;
+    byId.set(node.id, { node, x: round(x), y: round(y), width, height });
+  }
+  const offsets = new Map<string, number>();
+  for (const node of panel.nodes) {
+    if (!small(node) || byId.has(node.id)) continue;
+    const edge = panel.edges.find((e) => e.to === node.id && byId.has(e.from));
+    const anchor = edge ? byId.get(edge.from) : undefined;
+    const key = anchor?.node.id ?? '';
+    const k = offsets.get(key) ?? 0;
+    offsets.set(key, k + 1);
+    const { width, height } = nodeSize(node);
+    const x = anchor ? anchor.x - anchor.width / 2 + 8 + (k % 6) * 14 : 16;
+    const y = anchor ? anchor.y + anchor.height / 2 + 18 + Math.floor(k / 6) * 14 : 46;
+    byId.set(node.id, { node, x: round(x), y: round(y), width, height });
+  }
+  const nodes = panel.nodes.map((n) => byId.get(n.id)!);
+  const edges: PlacedEdge[] = panel.edges.map((edge) => {
+    const a = byId.get(edge.from)!;
+    const b = byId.get(edge.to)!;
+    if (edge.from === edge.to) return { edge, ...loopAt(a, edge.label) };
+    const points = [
+      { x: a.x, y: a.y },
+      { x: b.x, y: b.y },
+    ];
+    return edge.label ? { edge, points, labelAt: { x: round((a.x + b.x) / 2), y: round((a.y + b.y) / 2) } } : { edge, points };
+  });
+  let width = 0;
+  let height = 0;
+  for (const n of nodes) {
+    width = Math.max(width, n.x + n.width / 2 + 16 + (n.node.kind === 'junction' ? textWidth(n.node.lines[0] ?? '') + 8 : 0));
+    height = Math.max(height, n.y + n.height / 2 + 16);
+  }
+  return { panel, nodes, edges, width: Math.ceil(width), height: Math.ceil(height) };
+}
+
+function dagreLayout(panel: DiagramPanel): PlacedPanel {
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: panel.direction, nodesep: 24, ranksep: 36, edgesep: 12, marginx: 16, marginy: 16 });
   for (const node of panel.nodes) g.setNode(node.id, { ...nodeSize(node) });
@@ -82,17 +164,7 @@ export function layoutPanel(panel: DiagramPanel): PlacedPanel {
   });
   const byId = new Map(nodes.map((p) => [p.node.id, p]));
   const edges: PlacedEdge[] = panel.edges.map((edge) => {
-    if (edge.from === edge.to) {
-      const p = byId.get(edge.from)!;
-      const top = p.y - p.height / 2;
-      const points = [
-        { x: round(p.x - 10), y: round(top) },
-        { x: round(p.x - 16), y: round(top - 24) },
-        { x: round(p.x + 16), y: round(top - 24) },
-        { x: round(p.x + 10), y: round(top) },
-      ];
-      return { edge, points, labelAt: { x: round(p.x + 16 + textWidth(edge.label ?? '') / 2 + 4), y: round(top - 20) } };
-    }
+    if (edge.from === edge.to) return { edge, ...loopAt(byId.get(edge.from)!, edge.label) };
     const e = g.edge(edge.from, edge.to, edge.id);
     const points = (e.points ?? []).map((q: { x: number; y: number }) => ({ x: round(q.x), y: round(q.y + loopRoom) }));
     let labelAt: Point | undefined;
