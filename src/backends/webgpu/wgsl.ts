@@ -328,8 +328,11 @@ export function gemmWgsl(p: Precision, t: GemmTile): string {
     L(`  var offB${q} = 0u; if (okB${q}) { offB${q} = bBase + prm[prm[13] + col0 + cb${q}]; }`);
   }
   for (const r of rows) for (const c of cols) L(`  var acc${r}_${c} = 0.0;`);
-  L(`  let ty = lid3.y * ${t.tm}u;`);
-  L(`  let tx = lid3.x * ${t.tn}u;`);
+  // Invocation (x, y) owns rows y + r·wgY and columns x + c·wgX: neighbouring invocations read
+  // neighbouring panel entries and write neighbouring outputs (vector loads on CPU SIMD
+  // implementations, conflict-free workgroup reads and coalesced stores on GPUs).
+  L('  let ty = lid3.y;');
+  L('  let tx = lid3.x;');
   L(`  for (var k0 = 0u; k0 < K; k0 += ${t.tk}u) {`);
   for (let q = 0; q < loadsA; q++) {
     L(`    { let kg = k0 + ka${q}; var v = 0.0; if (okA${q} && kg < K) { v = f32(A[offA${q} + prm[aK + kg]]); } ${guardA(q) ? `if (ea${q} < ${t.tk * TM}u) { As[ea${q}] = v; }` : `As[ea${q}] = v;`} }`);
@@ -339,8 +342,8 @@ export function gemmWgsl(p: Precision, t: GemmTile): string {
   }
   L('    workgroupBarrier();');
   L(`    for (var kk = 0u; kk < ${t.tk}u; kk++) {`);
-  for (const r of rows) L(`      let a${r} = As[kk * ${TM}u + ty + ${r}u];`);
-  for (const c of cols) L(`      let b${c} = Bs[kk * ${TN}u + tx + ${c}u];`);
+  for (const r of rows) L(`      let a${r} = As[kk * ${TM}u + ty + ${r * t.wgY}u];`);
+  for (const c of cols) L(`      let b${c} = Bs[kk * ${TN}u + tx + ${c * t.wgX}u];`);
   for (const r of rows) for (const c of cols) L(`      acc${r}_${c} += a${r} * b${c};`);
   L('    }');
   L('    workgroupBarrier();');
@@ -349,10 +352,10 @@ export function gemmWgsl(p: Precision, t: GemmTile): string {
   L('  let beta = prm[5] != 0u;');
   L('  let cBase = prm[prm[14] + b];');
   for (const r of rows) {
-    L(`  { let i = row0 + ty + ${r}u; if (i < M) {`);
+    L(`  { let i = row0 + ty + ${r * t.wgY}u; if (i < M) {`);
     L('    let ci = cBase + prm[prm[15] + i];');
     for (const c of cols) {
-      L(`    { let j = col0 + tx + ${c}u; if (j < N) { let at = ci + prm[prm[16] + j]; var v = alpha * acc${r}_${c}; if (beta) { v += f32(C[at]); } C[at] = T(v); } }`);
+      L(`    { let j = col0 + tx + ${c * t.wgX}u; if (j < N) { let at = ci + prm[prm[16] + j]; var v = alpha * acc${r}_${c}; if (beta) { v += f32(C[at]); } C[at] = T(v); } }`);
     }
     L('  } }');
   }
