@@ -1,0 +1,300 @@
+// npm run bench:cpu — CPU speed of tnc against numpy (OpenBLAS, one thread), tfjs `cpu` and
+// tfjs `wasm` (one thread, SIMD), all measured in this run on this machine.
+//
+//   GEMM n = 256/512/1024, f32 and f64: tnc fastGemm (the dispatcher the runtime uses), and
+//   its two kernels alone (plain TypeScript, wasm SIMD128); tfjs matMul (f32 only: tfjs has no
+//   f64); numpy matmul with the machine's OPENBLAS_* env as-is and with OPENBLAS_CORETYPE and
+//   OPENBLAS_L2_SIZE unset for that command.
+//   Models through tnc's public einsum (path planned once and cached, like numpy's precomputed
+//   path): MPS norm (32 sites, D=64), TT-layer 4096×4096 rank 16 on a batch of 256, Tucker
+//   64³ from a 16³ core, PEPS 4×4 norm D=4, CP-ALS MTTKRP (128³, rank 32); f64.
+//
+// Every figure is a median over repeated calls after a warm-up. Flags: --quick (n=512 and the
+// small models only), --budget SECONDS (time per measurement, default 0.4), --no-numpy,
+// --no-tfjs, --json FILE (write all numbers).
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createPlainGemm, fastGemm, type GemmFn } from '../src/backends/cpu/gemm.js';
+import { createWasmGemm } from '../src/backends/cpu/wasm/gemm-wasm.js';
+import { einsum } from '../src/api/einsum.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const budgetArg = args.indexOf('--budget');
+const budgetS = budgetArg >= 0 ? Number(args[budgetArg + 1]) : 0.4;
+const jsonArg = args.indexOf('--json');
+const useNumpy = !args.includes('--no-numpy');
+const useTfjs = !args.includes('--no-tfjs');
+
+/** Median milliseconds of `fn` over at least 3 calls and about `budgetS` seconds, after a warm-up. */
+function medianMs(fn: () => unknown, budget = budgetS): number {
+  fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < 3 || (performance.now() - start < budget * 1e3 && times.length < 200)) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
+function random(n: number, f32: boolean): Float32Array | Float64Array {
+  const a = f32 ? new Float32Array(n) : new Float64Array(n);
+  let s = 12345;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    a[i] = s / 2 ** 31 - 1;
+  }
+  return a;
+}
+
+const gflops = (flops: number, ms: number): number => flops / ms / 1e6;
+const fmt = (x: number | undefined, digits = 1): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
+
+// ---------------------------------------------------------------- numpy (python3 peer)
+
+interface NumpyResult {
+  numpy: string;
+  env: Record<string, string | null>;
+  gemm: Record<string, number>;
+  models: Record<string, number>;
+}
+
+function runNumpy(tasks: object, unsetCoreEnv: boolean): NumpyResult | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'tnc-bench-'));
+  const file = join(dir, 'tasks.json');
+  writeFileSync(file, JSON.stringify({ ...tasks, budget_s: budgetS }));
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  if (unsetCoreEnv) {
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+  }
+  const script = join(dirname(new URL(import.meta.url).pathname), 'numpy_cpu.py');
+  const r = spawnSync('python3', [script, file], { env, encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0) {
+    console.error(`numpy peer failed (${r.error?.message ?? r.stderr.trim().split('\n').at(-1)}); numpy columns left empty`);
+    return undefined;
+  }
+  return JSON.parse(r.stdout) as NumpyResult;
+}
+
+// ---------------------------------------------------------------- tfjs
+
+type Tf = typeof import('@tensorflow/tfjs-core');
+
+async function loadTfjs(): Promise<Tf | undefined> {
+  try {
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-cpu');
+    const wasmBackend = await import('@tensorflow/tfjs-backend-wasm');
+    // Local files only (no network): the backend reads its .wasm from node_modules.
+    const require = createRequire(import.meta.url);
+    const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+    wasmBackend.setWasmPaths(`${dist}/`);
+    // One thread, to compare with single-threaded numpy and tnc.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    return tf;
+  } catch (e) {
+    console.error(`tfjs unavailable (${(e as Error).message}); tfjs columns left empty`);
+    return undefined;
+  }
+}
+
+async function tfjsMatMulMs(tf: Tf, backend: 'cpu' | 'wasm', n: number): Promise<number | undefined> {
+  if (!(await tf.setBackend(backend))) return undefined;
+  await tf.ready();
+  const a = tf.tensor2d(random(n * n, true) as Float32Array, [n, n]);
+  const b = tf.tensor2d(random(n * n, true) as Float32Array, [n, n]);
+  // tfjs cpu runs ~1 GFLOP/s: cap its time at n=1024 with a smaller budget (still ≥ 3 calls).
+  const ms = medianMs(() => {
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+  }, backend === 'cpu' && n >= 1024 ? 0.1 : budgetS);
+  a.dispose();
+  b.dispose();
+  return ms;
+}
+
+// ---------------------------------------------------------------- GEMM
+
+interface GemmRow {
+  dtype: 'f32' | 'f64';
+  n: number;
+  tnc: number;
+  plain: number;
+  wasm?: number;
+  tfjsCpu?: number;
+  tfjsWasm?: number;
+  numpy?: number;
+  numpyUnset?: number;
+}
+
+function tncGemmMs(gemm: GemmFn, n: number, f32: boolean, budget = budgetS): number {
+  const a = random(n * n, f32), b = random(n * n, f32), c = f32 ? new Float32Array(n * n) : new Float64Array(n * n);
+  return medianMs(() => gemm(false, false, n, n, n, 1, a, 0, n, b, 0, n, 0, c, 0, n), budget);
+}
+
+// ---------------------------------------------------------------- models through einsum
+
+interface Model {
+  name: string;
+  title: string;
+  /** Nominal flops of the best contraction order (2 per multiply-add). */
+  flops: number;
+  eq: string;
+  operands: { shape: number[]; data: Float64Array }[];
+}
+
+/** Index names beyond 52 letters: CJK ideographs (tnc accepts any Unicode index). */
+const ix = (i: number): string => String.fromCodePoint(0x4e00 + i);
+
+function mpsModel(): Model {
+  const sites = 32, D = 64, d = 2;
+  const terms: string[] = [];
+  const operands: Model['operands'] = [];
+  let next = 0;
+  const ket: string[] = [], bra: string[] = [], phys: string[] = [];
+  for (let i = 0; i <= sites; i++) {
+    ket.push(ix(next++));
+    bra.push(ix(next++));
+  }
+  for (let i = 0; i < sites; i++) phys.push(ix(next++));
+  for (let i = 0; i < sites; i++) {
+    const shape = [i === 0 ? 1 : D, d, i === sites - 1 ? 1 : D];
+    const data = random(shape[0] * shape[1] * shape[2], false) as Float64Array;
+    terms.push(ket[i] + phys[i] + ket[i + 1], bra[i] + phys[i] + bra[i + 1]);
+    operands.push({ shape, data }, { shape, data });
+  }
+  // Per inner site: E·A (2·D²·d·D) then ·A (2·D·d·D·D).
+  return { name: 'mps', title: 'MPS norm 32 sites D=64', flops: (sites - 2) * 4 * d * D ** 3, eq: `${terms.join(',')}->`, operands };
+}
+
+function ttModel(): Model {
+  const b = 256, n = 16, r = 16;
+  const shapes = [[b, n, n, n], [n, n, r], [r, n, n, r], [r, n, n]];
+  // x·G3 (2·b·n²·n·n·r), ·G2 (2·b·n·n·r·n·n·r), ·G1 (2·b·n³·n·r).
+  const flops = 2 * b * n ** 4 * r + 2 * b * n ** 4 * r * r + 2 * b * n ** 4 * r;
+  return { name: 'tt', title: 'TT-layer 4096² r=16 b=256', flops, eq: 'bxyz,xir,ryjs,szk->bijk', operands: shapes.map((s) => ({ shape: s, data: random(s.reduce((p, q) => p * q, 1), false) as Float64Array })) };
+}
+
+function tuckerModel(): Model {
+  const shapes = [[16, 16, 16], [64, 16], [64, 16], [64, 16]];
+  const flops = 2 * (64 * 16 ** 3 + 64 ** 2 * 16 ** 2 + 64 ** 3 * 16);
+  return { name: 'tucker', title: 'Tucker 64³ from 16³', flops, eq: 'abc,ia,jb,kc->ijk', operands: shapes.map((s) => ({ shape: s, data: random(s.reduce((p, q) => p * q, 1), false) as Float64Array })) };
+}
+
+function pepsModel(): Model {
+  const L = 4, D = 4, d = 2;
+  let next = 0;
+  const h = (layer: number, i: number, j: number) => `h${layer}_${i}_${j}`;
+  const v = (layer: number, i: number, j: number) => `v${layer}_${i}_${j}`;
+  const names = new Map<string, string>();
+  const name = (key: string) => {
+    if (!names.has(key)) names.set(key, ix(next++));
+    return names.get(key)!;
+  };
+  const terms: string[] = [];
+  const operands: Model['operands'] = [];
+  for (let i = 0; i < L; i++) {
+    for (let j = 0; j < L; j++) {
+      const legs: [string, number][] = [[`p_${i}_${j}`, d]];
+      if (i > 0) legs.push(['U', D]);
+      if (j > 0) legs.push(['L', D]);
+      if (j < L - 1) legs.push(['R', D]);
+      if (i < L - 1) legs.push(['D', D]);
+      const shape = legs.map(([, s]) => s);
+      const data = random(shape.reduce((p, q) => p * q, 1), false) as Float64Array;
+      for (const layer of [0, 1]) {
+        const term = legs.map(([k]) => {
+          if (k.startsWith('p_')) return name(k);
+          if (k === 'U') return name(v(layer, i - 1, j));
+          if (k === 'D') return name(v(layer, i, j));
+          if (k === 'L') return name(h(layer, i, j - 1));
+          return name(h(layer, i, j));
+        });
+        terms.push(term.join(''));
+        operands.push({ shape, data });
+      }
+    }
+  }
+  // No single nominal count: the cost depends on the contraction order, so no GFLOP/s here.
+  const flops = NaN;
+  return { name: 'peps', title: 'PEPS 4×4 norm D=4', flops, eq: `${terms.join(',')}->`, operands };
+}
+
+function mttkrpModel(): Model {
+  const n = 128, r = 32;
+  const shapes = [[n, n, n], [n, r], [n, r]];
+  return { name: 'mttkrp', title: 'CP-ALS MTTKRP 128³ r=32', flops: 2 * n ** 3 * r + 2 * n * n * r, eq: 'ijk,jr,kr->ir', operands: shapes.map((s) => ({ shape: s, data: random(s.reduce((p, q) => p * q, 1), false) as Float64Array })) };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const sizes = quick ? [512] : [256, 512, 1024];
+  const models = quick ? [mpsModel(), tuckerModel(), pepsModel()] : [mpsModel(), ttModel(), tuckerModel(), pepsModel(), mttkrpModel()];
+  const tasks = { gemm: (['f32', 'f64'] as const).flatMap((dt) => sizes.map((n) => [n, dt])), models: models.map((m) => m.name) };
+  const t0 = performance.now();
+  const npAsIs = useNumpy ? runNumpy(tasks, false) : undefined;
+  const npUnset = useNumpy ? runNumpy(tasks, true) : undefined;
+  const tf = useTfjs ? await loadTfjs() : undefined;
+
+  const wasm = createWasmGemm();
+  const plain = createPlainGemm();
+  const rows: GemmRow[] = [];
+  for (const dtype of ['f32', 'f64'] as const) {
+    for (const n of sizes) {
+      const f32 = dtype === 'f32';
+      const row: GemmRow = {
+        dtype, n,
+        tnc: tncGemmMs(fastGemm, n, f32),
+        plain: tncGemmMs(plain, n, f32, n >= 1024 ? 0.1 : budgetS),
+        wasm: wasm ? tncGemmMs(wasm.gemm, n, f32) : undefined,
+        numpy: npAsIs?.gemm[`${dtype}:${n}`],
+        numpyUnset: npUnset?.gemm[`${dtype}:${n}`],
+      };
+      if (tf && f32) {
+        row.tfjsCpu = await tfjsMatMulMs(tf, 'cpu', n);
+        row.tfjsWasm = await tfjsMatMulMs(tf, 'wasm', n);
+      }
+      rows.push(row);
+    }
+  }
+
+  const modelRows = models.map((m) => {
+    const run = () => einsum(m.eq, ...m.operands);
+    const ms = medianMs(run);
+    return { name: m.name, title: m.title, flops: m.flops, tnc: ms, numpy: npAsIs?.models[m.name], numpyUnset: npUnset?.models[m.name] };
+  });
+
+  const envDesc = (r?: NumpyResult) => (r ? `CORETYPE=${r.env.OPENBLAS_CORETYPE ?? 'unset'} L2_SIZE=${r.env.OPENBLAS_L2_SIZE ?? 'unset'}` : 'not run');
+  console.log(`tnc bench:cpu — node ${process.version}, numpy ${npAsIs?.numpy ?? '—'} (1 thread; as-is: ${envDesc(npAsIs)}; second column: ${envDesc(npUnset)}), tfjs 4.22 (wasm: SIMD, 1 thread)`);
+  console.log('\nGEMM C = A·B, n×n, GFLOP/s (median); ratios = tnc / peer');
+  const head = ['dtype', 'n', 'tnc', 'plainTS', 'wasm', 'tfjsCpu', 'tfjsWasm', 'numpy', 'numpyUnset', 'tnc/tfjsWasm', 'plain/tfjsCpu', 'tnc/numpy', 'tnc/numpyUnset'];
+  console.log(head.join('\t'));
+  for (const r of rows) {
+    const f = 2 * r.n ** 3;
+    const g = (ms?: number) => (ms === undefined ? undefined : gflops(f, ms));
+    console.log([r.dtype, r.n, fmt(g(r.tnc)), fmt(g(r.plain), 2), fmt(g(r.wasm)), fmt(g(r.tfjsCpu), 2), fmt(g(r.tfjsWasm)), fmt(g(r.numpy)), fmt(g(r.numpyUnset)),
+      fmt(r.tfjsWasm === undefined ? undefined : r.tfjsWasm / r.tnc, 2), fmt(r.tfjsCpu === undefined ? undefined : r.tfjsCpu / r.plain, 2),
+      fmt(r.numpy === undefined ? undefined : r.numpy / r.tnc, 2), fmt(r.numpyUnset === undefined ? undefined : r.numpyUnset / r.tnc, 2)].join('\t'));
+  }
+  console.log('\nModels via tnc einsum (f64), ms (median) and GFLOP/s of the nominal best-order flops; speed-up = numpy ms / tnc ms');
+  console.log(['model', 'tnc ms', 'tnc GF/s', 'numpy ms', 'numpyUnset ms', 'speed-up', 'speed-up unset'].join('\t'));
+  for (const r of modelRows) {
+    console.log([r.title, fmt(r.tnc, 3), fmt(gflops(r.flops, r.tnc)), fmt(r.numpy, 3), fmt(r.numpyUnset, 3),
+      fmt(r.numpy === undefined ? undefined : r.numpy / r.tnc, 2), fmt(r.numpyUnset === undefined ? undefined : r.numpyUnset / r.tnc, 2)].join('\t'));
+  }
+  console.log('\ntfjs columns for models are absent: tfjs `wasm` has no einsum, and tfjs `cpu` einsum materialises the full product (hours/GBs here).');
+  console.log(`total ${((performance.now() - t0) / 1e3).toFixed(1)} s`);
+  if (jsonArg >= 0) writeFileSync(args[jsonArg + 1], JSON.stringify({ gemm: rows, models: modelRows, numpy: [npAsIs, npUnset] }, null, 2));
+}
+
+await main();
