@@ -159,6 +159,20 @@ describe('parse: examples', () => {
     expect(r.diagnostics[2].message).toContain("found '='");
   });
 
+  it('keeps parsing after a stray token at the top level', () => {
+    const text = 'dimm i = 2\nparam A[i\nout X[i] = A[i] ]\nfoo\nout Y[i] = A[i] +\n';
+    const r = parse(text, 'stray.tn');
+    const file = SourceFile.from('stray.tn', text);
+    expect(r.diagnostics.map((d) => [d.code, file.position(d.span.start).line])).toEqual([
+      ['syntax/unexpected-token', 1],
+      ['syntax/unexpected-token', 2],
+      ['syntax/unexpected-token', 3],
+      ['syntax/unexpected-end', 5],
+    ]);
+    expect(r.diagnostics[0].message).toBe("expected a declaration or statement ('dim', 'const', 'input', 'param', 'out' or 'let') but found 'dimm'");
+    expect(r.value.items.map((i) => i.kind)).toEqual(['tensor', 'statement', 'statement']);
+  });
+
   it('anchors an error at the end of input on the end of the previous real token', () => {
     const text = 'dim i = 2\nout X[i] = A[i';
     const r = parse(text, 'eof.tn');

@@ -17,7 +17,12 @@ export class TnParser extends CstParser {
   }
 
   program = this.RULE('program', () => {
-    this.MANY(() => this.SUBRULE(this.topItem));
+    this.MANY(() => this.OR([{ ALT: () => this.SUBRULE(this.topItem) }, { ALT: () => this.SUBRULE(this.stray) }]));
+  });
+
+  /** Tokens that cannot start a declaration or statement; `parse` reports the first of a run. */
+  stray = this.RULE('stray', () => {
+    this.AT_LEAST_ONE(() => this.CONSUME(T.Stray));
   });
 
   topItem = this.RULE('topItem', () => {

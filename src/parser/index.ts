@@ -2,7 +2,7 @@
 // error in the file (chevrotain's error recovery keeps parsing after each one). The AST of a
 // file with syntax errors is partial; later stages must not run on it.
 
-import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
+import { EOF, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
 import { error, type Diagnostic, type StageResult } from '../diagnostics.js';
 import type * as Ast from './ast.js';
 import { TnParser } from './grammar.js';
@@ -92,9 +92,12 @@ export function parse(text: string, path: string): StageResult<Ast.Program> {
   const cst = parser.program();
   const lastEnd = tokens.length > 0 ? tokenEnd(tokens[tokens.length - 1]) : 0;
   const seen = new Set<string>();
+  /** Offsets of the tokens parser errors were raised at; a stray run starting there is the same error. */
+  const errorTokens = new Set<number>();
   for (const e of parser.errors as (IRecognitionException & { previousToken?: IToken })[]) {
     let span;
     let code = 'syntax/unexpected-token';
+    if (isReal(e.token)) errorTokens.add(e.token.startOffset);
     if (isReal(e.token) && isReal(e.previousToken) && startsNewLine(text, e.previousToken, e.token)) {
       // Something is missing at the end of a line: point there, not at the next line's start.
       const anchor = tokenEnd(e.previousToken);
@@ -110,6 +113,17 @@ export function parse(text: string, path: string): StageResult<Ast.Program> {
     if (seen.has(key)) continue;
     seen.add(key);
     diagnostics.push(error(code, e.message, span));
+  }
+  for (const item of (cst.children.stray ?? []) as CstNode[]) {
+    const first = (item.children.Stray as IToken[] | undefined)?.[0];
+    if (!isReal(first) || errorTokens.has(first.startOffset)) continue;
+    diagnostics.push(
+      error(
+        'syntax/unexpected-token',
+        `expected a declaration or statement ('dim', 'const', 'input', 'param', 'out' or 'let') but found '${first.image}'`,
+        { start: first.startOffset, end: Math.min(text.length, tokenEnd(first)) },
+      ),
+    );
   }
   diagnostics.sort((a, b) => a.span.start - b.span.start);
   const value = toAst(cst, text.length);

@@ -8,6 +8,12 @@ import { createToken, Lexer, type TokenType } from 'chevrotain';
 /** Category of every token that can spell a family argument name (identifiers and keywords). */
 export const AnyName = createToken({ name: 'AnyName', pattern: Lexer.NA });
 
+/**
+ * Category of every token that cannot start a declaration or statement. The parser skips a
+ * run of these at the top level as one error, so a stray token does not end the parse.
+ */
+export const Stray = createToken({ name: 'Stray', pattern: Lexer.NA });
+
 const IDENTIFIER_RE = /[\p{L}_][\p{L}\p{N}_]*/uy;
 
 /** Matches an identifier at `offset` (a sticky unicode regex; one shared instance, reset per call). */
@@ -24,46 +30,46 @@ export const Identifier = createToken({
   // the first-character fast path would skip those (files are small; the plain path is fast).
   pattern: { exec: matchIdentifier },
   line_breaks: false,
-  categories: [AnyName],
+  categories: [AnyName, Stray],
 });
 
-function keyword(word: string): TokenType {
+function keyword(word: string, startsItem: boolean): TokenType {
   return createToken({
     name: word[0].toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
     longer_alt: Identifier,
-    categories: [AnyName],
+    categories: startsItem ? [AnyName] : [AnyName, Stray],
   });
 }
 
-export const Dim = keyword('dim');
-export const Const = keyword('const');
-export const Input = keyword('input');
-export const Param = keyword('param');
-export const Out = keyword('out');
-export const Let = keyword('let');
-export const Prod = keyword('prod');
-export const In = keyword('in');
+export const Dim = keyword('dim', true);
+export const Const = keyword('const', true);
+export const Input = keyword('input', true);
+export const Param = keyword('param', true);
+export const Out = keyword('out', true);
+export const Let = keyword('let', true);
+export const Prod = keyword('prod', false);
+export const In = keyword('in', false);
 
 /** Decimal numbers: `64`, `0.5`, `1e-3`. `1..N` lexes as `1`, `..`, `N`. */
-export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/ });
+export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/ , categories: [Stray] });
 
-export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./ });
-export const Equals = createToken({ name: 'Equals', pattern: /=/ });
-export const Tilde = createToken({ name: 'Tilde', pattern: /~/ });
-export const Comma = createToken({ name: 'Comma', pattern: /,/ });
-export const Colon = createToken({ name: 'Colon', pattern: /:/ });
-export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ });
-export const RBracket = createToken({ name: 'RBracket', pattern: /]/ });
-export const LParen = createToken({ name: 'LParen', pattern: /\(/ });
-export const RParen = createToken({ name: 'RParen', pattern: /\)/ });
-export const LBrace = createToken({ name: 'LBrace', pattern: /\{/ });
-export const RBrace = createToken({ name: 'RBrace', pattern: /}/ });
-export const Plus = createToken({ name: 'Plus', pattern: /\+/ });
-export const Minus = createToken({ name: 'Minus', pattern: /-/ });
-export const Star = createToken({ name: 'Star', pattern: /\*/ });
-export const Slash = createToken({ name: 'Slash', pattern: /\// });
-export const Percent = createToken({ name: 'Percent', pattern: /%/ });
+export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./ , categories: [Stray] });
+export const Equals = createToken({ name: 'Equals', pattern: /=/ , categories: [Stray] });
+export const Tilde = createToken({ name: 'Tilde', pattern: /~/ , categories: [Stray] });
+export const Comma = createToken({ name: 'Comma', pattern: /,/ , categories: [Stray] });
+export const Colon = createToken({ name: 'Colon', pattern: /:/ , categories: [Stray] });
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ , categories: [Stray] });
+export const RBracket = createToken({ name: 'RBracket', pattern: /]/ , categories: [Stray] });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/ , categories: [Stray] });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/ , categories: [Stray] });
+export const LBrace = createToken({ name: 'LBrace', pattern: /\{/ , categories: [Stray] });
+export const RBrace = createToken({ name: 'RBrace', pattern: /}/ , categories: [Stray] });
+export const Plus = createToken({ name: 'Plus', pattern: /\+/ , categories: [Stray] });
+export const Minus = createToken({ name: 'Minus', pattern: /-/ , categories: [Stray] });
+export const Star = createToken({ name: 'Star', pattern: /\*/ , categories: [Stray] });
+export const Slash = createToken({ name: 'Slash', pattern: /\// , categories: [Stray] });
+export const Percent = createToken({ name: 'Percent', pattern: /%/ , categories: [Stray] });
 
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: Lexer.SKIPPED });
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
@@ -73,6 +79,7 @@ export const allTokens: TokenType[] = [
   WhiteSpace,
   Comment,
   AnyName,
+  Stray,
   Dim,
   Const,
   Input,
