@@ -86,6 +86,11 @@ describe('tnc info', () => {
     expect(stdout).toMatch(/W_core2 +\[W\.b1,i2,o2,W\.b2\] +16×8×8×16 +16,384/);
     expect(stdout).toContain(`parameters ${groupDigits(BigInt(params))} vs dense ${groupDigits(BigInt(dense))}: compression ${Math.round(dense / params)}x`);
     expect(stdout).toContain('b~64');
+    // b is symbolic: the flops are a polynomial in b that equals the total at the hint b = 64.
+    const m = /symbolic flops +(\d+)·b \+ (\d+), scaling O\(b\)/.exec(stdout)!;
+    expect(m).not.toBeNull();
+    const total = BigInt(/total flops +([\d,]+)/.exec(stdout)![1].replace(/,/g, ''));
+    expect(BigInt(m[1]) * 64n + BigInt(m[2])).toBe(total);
   });
 
   it('marks hyperedges, open legs and bonds', async () => {

@@ -38,9 +38,9 @@ function termSection(term: TermReport): string {
     'steps',
   );
   const summary = table(
-    ['total flops', 'largest intermediate', 'naive cost', 'naive / planned'],
-    [[groupDigits(term.cost.flops), groupDigits(term.cost.size), groupDigits(term.naiveFlops), ratio(term.naiveFlops, term.cost.flops)]],
-    [true, true, true, true],
+    ['total flops', 'largest intermediate', 'naive cost', 'naive / planned', ...(term.symbolic ? ['symbolic flops', 'scaling'] : [])],
+    [[groupDigits(term.cost.flops), groupDigits(term.cost.size), groupDigits(term.naiveFlops), ratio(term.naiveFlops, term.cost.flops), ...(term.symbolic ? [term.symbolic.flops, term.symbolic.scaling] : [])]],
+    [true, true, true, true, false, false],
     'summary',
   );
   const tensors = table(['tensor', 'indices', 'shape', 'elements'], term.tensors.map((t) => [t.name, `[${t.indices.join(',')}]`, t.shape, groupDigits(t.elements)]), [false, false, false, true], 'tensors');

@@ -6,6 +6,7 @@
 import { describeFactorized, type FactorReport } from '../ir/factor-report.js';
 import { planningSize, type Program, type TensorNetwork } from '../ir/network.js';
 import { treeSteps, type Cost } from '../optimizer/cost.js';
+import { formatPolynomial, formatScaling, symbolicCost } from '../optimizer/symbolic.js';
 import { planContraction, type PathOptions, type PlannedContraction } from '../optimizer/plan-contraction.js';
 import type { LinearPath } from '../optimizer/tree.js';
 import { indexUses, shapeLabel, type IndexRole } from './network-diagram.js';
@@ -67,6 +68,8 @@ export interface TermReport {
   cost: Cost;
   /** Cost of one nested loop over every index at once (opt_einsum's naive cost). */
   naiveFlops: bigint;
+  /** With symbolic dims: total flops as a polynomial in them, e.g. `2·b·16^2…`, and its leading scaling `O(b)`. */
+  symbolic?: { flops: string; scaling: string };
   /** Planned contraction, for pictures of the tree. */
   planned: PlannedContraction;
 }
@@ -144,7 +147,7 @@ export function reportTerm(net: TensorNetwork, meta: { title: string; statement:
       scaling: scalingText(involved, net.sizes, symbolic),
     };
   });
-  return {
+  const report: TermReport = {
     ...meta,
     network: net,
     tensors,
@@ -157,6 +160,11 @@ export function reportTerm(net: TensorNetwork, meta: { title: string; statement:
     naiveFlops: naiveFlops(net),
     planned,
   };
+  if (problem.symbolic?.some((x) => x)) {
+    const poly = symbolicCost(problem, tree, problem.names.map((n) => net.indexDims?.[n] ?? n));
+    report.symbolic = { flops: formatPolynomial(poly), scaling: formatScaling(poly) };
+  }
+  return report;
 }
 
 /** Builds the report of a whole program (statements in order, terms in order). */

@@ -23,9 +23,11 @@ function roleText(row: { role: string; tensors: number }, open: boolean): string
 /** Summary lines of a term's cost: total flops, largest intermediate, naive cost and speedup. */
 export function costSummary(term: TermReport): string[] {
   const { cost } = term;
+  const symbolic = term.symbolic ? [`symbolic flops        ${term.symbolic.flops}, scaling ${term.symbolic.scaling}`] : [];
   return [
     `total flops           ${groupDigits(cost.flops)}${cost.flops >= 1_000_000n ? ` (${compactCount(cost.flops)})` : ''}`,
     `largest intermediate  ${groupDigits(cost.size)} elements`,
+    ...symbolic,
     `naive cost            ${groupDigits(term.naiveFlops)}${term.naiveFlops >= 1_000_000n ? ` (${compactCount(term.naiveFlops)})` : ''}, ${ratio(term.naiveFlops, cost.flops)} the planned cost`,
   ];
 }
