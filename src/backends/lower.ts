@@ -8,7 +8,7 @@
 import { assert, InternalError } from '../diagnostics.js';
 import type { DimInfo, Program, Statement, TensorNetwork } from '../ir/network.js';
 import type { PlannedContraction } from '../optimizer/plan-contraction.js';
-import type { BufferDecl, KernelPlan, PinnedAxis, SliceLoop, Step } from './plan.js';
+import type { BufferDecl, EinsumStep, KernelPlan, PinnedAxis, SliceLoop, Step } from './plan.js';
 import { planEvents } from './plan.js';
 
 /** One summand to lower: its coefficient, network and planned contraction order. */
@@ -75,11 +75,13 @@ export function lower(statement: Statement, plannedTerms: readonly PlannedContra
 export function lowerNetwork(net: TensorNetwork, planned: PlannedContraction, name = 'einsum'): KernelPlan {
   const sym = new Set(net.symbolic ?? []);
   const dimOf = (ix: string): string => net.indexDims?.[ix] ?? ix;
+  const indexOfDim = new Map<string, string>();
+  for (const ix of Object.keys(net.sizes)) if (!indexOfDim.has(dimOf(ix))) indexOfDim.set(dimOf(ix), ix);
   return lowerTerms([{ coefficient: 1, network: net, planned }], {
     name,
     output: net.output.map(dimOf),
     dim(d) {
-      const ix = Object.keys(net.sizes).find((i) => dimOf(i) === d);
+      const ix = indexOfDim.get(d);
       if (ix === undefined) throw new InternalError(`dim '${d}' has no index in the network`);
       return sym.has(ix) ? { symbolic: true } : { size: net.sizes[ix], symbolic: false };
     },
@@ -218,8 +220,7 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
   const { problem, tree } = planned;
   const names = problem.names;
   const dimOf = (id: number): string => net.indexDims?.[names[id]] ?? names[id];
-  const labelDims = names.map((_, id) => dimOf(id));
-  for (const d of labelDims) b.useDim(d);
+  for (let id = 0; id < names.length; id++) b.useDim(dimOf(id));
   const outIds = problem.output;
   assert(new Set(outIds).size === outIds.length, `statement ${b.ctx.name}: an output index repeats`);
   assert(outIds.length === b.ctx.output.length, `statement ${b.ctx.name}: term output has ${outIds.length} indices, statement ${b.ctx.output.length}`);
@@ -277,7 +278,7 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
     const keep = unique.filter((i) => kept(i, counts));
     if (keep.length === ids.length) return { buffer: buf, indices: ids, counts };
     const dst = temp(keep);
-    b.steps.push({ kind: 'einsum', inputs: [{ buffer: buf, labels: ids }], out: dst, outLabels: keep, labelDims, alpha: 1, beta: 0 });
+    b.steps.push(einsumStep([{ buffer: buf, labels: ids }], dst, keep, dimOf));
     return { buffer: dst, indices: keep, counts: new Map(keep.map((i) => [i, 1])) };
   });
 
@@ -300,18 +301,17 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
     if (!gemmShaped) {
       const resultIds = [...A.indices.filter((i) => kept(i, counts)), ...nOnly.filter((i) => kept(i, counts))];
       const dst = temp(resultIds);
-      b.steps.push({
-        kind: 'einsum',
-        inputs: [
-          { buffer: A.buffer, labels: A.indices },
-          { buffer: B.buffer, labels: B.indices },
-        ],
-        out: dst,
-        outLabels: resultIds,
-        labelDims,
-        alpha: 1,
-        beta: 0,
-      });
+      b.steps.push(
+        einsumStep(
+          [
+            { buffer: A.buffer, labels: A.indices },
+            { buffer: B.buffer, labels: B.indices },
+          ],
+          dst,
+          resultIds,
+          dimOf,
+        ),
+      );
       nodes.push({ buffer: dst, indices: resultIds, counts: keptCounts(resultIds) });
       return;
     }
@@ -369,6 +369,23 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
   }
   finishRoot(b, root, outKept, output, coefficient, accumulate);
   if (loop !== undefined) loop.end = b.steps.length;
+}
+
+/** An einsum step over index ids, renumbered to labels 0..k-1 so each step lists only its own dims. */
+function einsumStep(inputs: { buffer: number; labels: number[] }[], out: number, outIds: number[], dimOf: (id: number) => string): EinsumStep {
+  const local = new Map<number, number>();
+  const labelDims: string[] = [];
+  const label = (id: number): number => {
+    let l = local.get(id);
+    if (l === undefined) {
+      l = labelDims.length;
+      local.set(id, l);
+      labelDims.push(dimOf(id));
+    }
+    return l;
+  };
+  const ins = inputs.map((i) => ({ buffer: i.buffer, labels: i.labels.map(label) }));
+  return { kind: 'einsum', inputs: ins, out, outLabels: outIds.map(label), labelDims, alpha: 1, beta: 0 };
 }
 
 /** Writes the root into the output (retargeting the last step when it can), scaled by `coefficient`. */
