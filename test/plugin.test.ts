@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { build, createServer, type Plugin } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileTn, exportedNames, optionsFromQuery, splitId, tncEsbuild, tncVite, withDefaultExport, dtsWithDefaultExport } from '../src/plugin/index.js';
+import { compileTn, exportedNames, optionsFromQuery, splitId, tncEsbuild, tncRolldown, tncVite, withDefaultExport, dtsWithDefaultExport } from '../src/plugin/index.js';
 import { maxRelError, referenceEinsum } from './helpers/reference-einsum.js';
 import { loadDawn, REQUIRE_WEBGPU } from './helpers/webgpu.js';
 
@@ -248,6 +248,24 @@ describe('plugin behaviour in builds', () => {
     const res = await esbuild.build({ entryPoints: [join(dir, 'entry.js')], bundle: true, format: 'esm', write: false, plugins: [tncEsbuild()], logLevel: 'silent' });
     const file = join(dir, 'bundle.mjs');
     writeFileSync(file, res.outputFiles[0].text);
+    const mod = await import(pathToFileURL(file).href);
+    const inputs = { A: pattern(6, 0, Float64Array), B: pattern(8, 1, Float64Array), w: pattern(2, 2, Float64Array) };
+    const want = referenceEinsum([['r'], ['i', 'r'], ['j', 'r']], [], [
+      { shape: [2], data: inputs.w },
+      { shape: [3, 2], data: inputs.A },
+      { shape: [4, 2], data: inputs.B },
+    ])[0];
+    expect(Math.abs(mod.s(inputs)[0] - want)).toBeLessThan(1e-12);
+  });
+
+  it('the rolldown flavour (the bundler under Vite 8) compiles .tn imports too', async () => {
+    const { rolldown } = await import('rolldown');
+    const dir = project({ 'model.tn': CP, 'entry.js': "import m from './model.tn?dtype=f64';\nexport const s = m.s;\n" });
+    const bundle = await rolldown({ input: join(dir, 'entry.js'), plugins: [tncRolldown()], logLevel: 'silent' });
+    const { output } = await bundle.generate({ format: 'es' });
+    await bundle.close();
+    const file = join(dir, 'rolldown.mjs');
+    writeFileSync(file, output[0].code);
     const mod = await import(pathToFileURL(file).href);
     const inputs = { A: pattern(6, 0, Float64Array), B: pattern(8, 1, Float64Array), w: pattern(2, 2, Float64Array) };
     const want = referenceEinsum([['r'], ['i', 'r'], ['j', 'r']], [], [
