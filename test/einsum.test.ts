@@ -86,5 +86,7 @@ describe('einsum', () => {
     expect(() => einsum('ab,bc->ac', A)).toThrow(TncError);
     expect(() => einsum('ab->ax', A)).toThrow(/output index 'x'/);
     expect(() => einsum('ab->a', { shape: [2, 3], data: [1, 2, 3, 4, 5, 6] as unknown as Float64Array })).toThrow(/operand 0 must be/);
+    const big = { shape: [70000], data: new Float64Array(70000) };
+    expect(() => einsum('a,b,c->abc', big, big, big)).toThrow(/limit\/too-large/);
   });
 });

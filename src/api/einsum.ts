@@ -28,6 +28,9 @@ interface CachedPlan {
   runners: Partial<Record<Dtype, Runner>>;
 }
 
+/** Largest tensor (elements) einsum will allocate: the typed-array length limit of JS engines. */
+const MAX_ELEMENTS = 2n ** 32n - 1n;
+
 /** Most (equation, shapes) pairs kept in the path cache; the least recently used goes first. */
 export const EINSUM_CACHE_SIZE = 256;
 
@@ -59,6 +62,15 @@ function planFor(eq: string, shapes: number[][]): CachedPlan {
   const net = einsumNetwork(eq, shapes);
   if (net.value === undefined || net.diagnostics.length > 0) failWith(eq, net.diagnostics);
   const planned = planContraction(net.value);
+  if (planned.cost.size > MAX_ELEMENTS) {
+    failWith(eq, [
+      error(
+        'limit/too-large',
+        `this contraction needs a tensor of ${planned.cost.size} elements (the output or an intermediate), more than the ${MAX_ELEMENTS} a typed array can hold`,
+        { start: 0, end: Math.max(1, eq.length) },
+      ),
+    ]);
+  }
   const plan = lowerNetwork(net.value, planned, 'einsum');
   const entry: CachedPlan = { plan, shape: net.value.output.map((ix) => net.value!.sizes[ix]), runners: {} };
   cache.set(key, entry);
