@@ -336,6 +336,30 @@ describe('plugin behaviour in builds', () => {
       await server.close();
     }
   });
+
+  it('Vite dev: editing the .tn file on disk triggers a full reload', async () => {
+    const dir = project({ 'model.tn': CP, 'index.html': '<script type="module" src="./main.js"></script>', 'main.js': "import { s } from './model.tn';\nconsole.log(s);\n" });
+    const server = await createServer({ root: dir, configFile: false, plugins: [tncVite()], server: { middlewareMode: true }, ...silent() });
+    try {
+      await server.transformRequest('/main.js');
+      await server.transformRequest('/model.tn');
+      const sent: { type?: string }[] = [];
+      const send = server.ws.send.bind(server.ws);
+      server.ws.send = ((...args: unknown[]) => {
+        if (typeof args[0] === 'object') sent.push(args[0] as { type?: string });
+        return (send as (...a: unknown[]) => void)(...args);
+      }) as typeof server.ws.send;
+      await new Promise((r) => setTimeout(r, 300));
+      writeFileSync(join(dir, 'model.tn'), CP.replace('dim r = 2', 'dim r = 3'));
+      const deadline = Date.now() + 20_000;
+      while (!sent.some((m) => m.type === 'full-reload') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(sent.map((m) => m.type)).toContain('full-reload');
+      const res = await server.transformRequest('/model.tn');
+      expect(res?.code).toMatch(/"r",\s*"size": 3|size: 3/);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe('types', () => {
