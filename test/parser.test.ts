@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { render, SourceFile, type Diagnostic } from '../src/diagnostics.js';
 import { analyze } from '../src/frontend.js';
+import { cstTypesText } from '../src/parser/grammar.js';
 import { parse, printProgram, type Ast } from '../src/parser/index.js';
 
 /** Deep copy without span fields, for comparing ASTs ignoring positions. */
@@ -89,6 +90,10 @@ describe('parse: examples', () => {
     expect(again.diagnostics).toEqual([]);
     expect(stripSpans(again.value)).toEqual(stripSpans(r.value));
     expect(printProgram(again.value)).toBe(printed);
+  });
+
+  it('the committed CST types match the grammar (run scripts/gen-cst-types.ts after grammar edits)', () => {
+    expect(readFileSync('src/parser/cst.d.ts', 'utf8')).toBe(cstTypesText());
   });
 
   it('builds the expected AST for a statement', () => {

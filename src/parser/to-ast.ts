@@ -6,8 +6,18 @@
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type { Span } from '../diagnostics.js';
 import type * as Ast from './ast.js';
+import type * as Cst from './cst.js';
 
 type Children = Record<string, CstElement[] | undefined>;
+
+/** Keys of a CST node's children that hold tokens / sub-nodes (from the generated cst.d.ts). */
+type TokenKey<N extends CstNode> = {
+  [K in keyof N['children'] & string]: NonNullable<N['children'][K]> extends IToken[] ? K : never;
+}[keyof N['children'] & string];
+type NodeKey<N extends CstNode> = {
+  [K in keyof N['children'] & string]: NonNullable<N['children'][K]> extends CstNode[] ? K : never;
+}[keyof N['children'] & string];
+type ChildNode<N extends CstNode, K extends keyof N['children']> = NonNullable<N['children'][K]> extends (infer E)[] ? E : never;
 
 function isToken(e: CstElement): e is IToken {
   return (e as IToken).image !== undefined;
@@ -15,7 +25,7 @@ function isToken(e: CstElement): e is IToken {
 
 /** Converts a `program` CST node to the AST. `textLength` bounds every span. */
 export function toAst(cst: CstNode, textLength: number): Ast.Program {
-  return new AstBuilder(textLength).program(cst);
+  return new AstBuilder(textLength).program(cst as Cst.ProgramCstNode);
 }
 
 class AstBuilder {
@@ -35,19 +45,19 @@ class AstBuilder {
     return { start, end };
   }
 
-  private tokens(node: CstNode, name: string): IToken[] {
+  private tokens<N extends CstNode>(node: N, name: TokenKey<N>): IToken[] {
     return ((node.children as Children)[name] ?? []).filter(isToken);
   }
 
-  private nodes(node: CstNode, name: string): CstNode[] {
-    return ((node.children as Children)[name] ?? []).filter((e): e is CstNode => !isToken(e));
+  private nodes<N extends CstNode, K extends NodeKey<N>>(node: N, name: K): ChildNode<N, K>[] {
+    return ((node.children as Children)[name] ?? []).filter((e) => !isToken(e)) as ChildNode<N, K>[];
   }
 
-  private token(node: CstNode, name: string): IToken | undefined {
+  private token<N extends CstNode>(node: N, name: TokenKey<N>): IToken | undefined {
     return this.tokens(node, name)[0];
   }
 
-  private node(node: CstNode, name: string): CstNode | undefined {
+  private node<N extends CstNode, K extends NodeKey<N>>(node: N, name: K): ChildNode<N, K> | undefined {
     return this.nodes(node, name)[0];
   }
 
@@ -66,7 +76,7 @@ class AstBuilder {
     return s !== undefined && Number.isFinite(s) ? Math.min(s, this.textLength) : this.lastEnd;
   }
 
-  program(node: CstNode): Ast.Program {
+  program(node: Cst.ProgramCstNode): Ast.Program {
     const items: Ast.TopItem[] = [];
     for (const item of this.nodes(node, 'topItem')) {
       const top = this.topItem(item);
@@ -75,7 +85,7 @@ class AstBuilder {
     return { kind: 'program', items, span: { start: 0, end: this.textLength } };
   }
 
-  private topItem(node: CstNode): Ast.TopItem | undefined {
+  private topItem(node: Cst.TopItemCstNode): Ast.TopItem | undefined {
     const dim = this.node(node, 'dimDecl');
     if (dim) return this.dimDecl(dim);
     const c = this.node(node, 'constDecl');
@@ -87,14 +97,14 @@ class AstBuilder {
     return undefined;
   }
 
-  private dimDecl(node: CstNode): Ast.DimDecl {
+  private dimDecl(node: Cst.DimDeclCstNode): Ast.DimDecl {
     const start = this.startOf(node);
     this.tokenSpan(this.token(node, 'Dim'));
     const items = this.nodes(node, 'dimItem').map((n) => this.dimItem(n));
     return { kind: 'dim', items, span: this.spanFrom(start) };
   }
 
-  private dimItem(node: CstNode): Ast.DimItem {
+  private dimItem(node: Cst.DimItemCstNode): Ast.DimItem {
     const start = this.startOf(node);
     const nameTok = this.token(node, 'Identifier');
     const nameSpan = this.tokenSpan(nameTok);
@@ -116,18 +126,19 @@ class AstBuilder {
     return { kind: 'int', value: 1, span: { start: this.lastEnd, end: this.lastEnd } };
   }
 
-  private selectors(node: CstNode): Ast.Selector[] {
+  private selectors(node: Cst.SelectorsCstNode): Ast.Selector[] {
     this.tokenSpan(this.token(node, 'LBrace'));
-    const parts: { offset: number; node: CstNode; binder: boolean }[] = [
-      ...this.nodes(node, 'binder').map((n) => ({ offset: this.startOf(n), node: n, binder: true })),
-      ...this.nodes(node, 'intExpr').map((n) => ({ offset: this.startOf(n), node: n, binder: false })),
+    type Part = { offset: number } & ({ binder: Cst.BinderCstNode } | { value: Cst.IntExprCstNode });
+    const parts: Part[] = [
+      ...this.nodes(node, 'binder').map((n) => ({ offset: this.startOf(n), binder: n })),
+      ...this.nodes(node, 'intExpr').map((n) => ({ offset: this.startOf(n), value: n })),
     ].sort((a, b) => a.offset - b.offset);
-    const out = parts.map((p) => (p.binder ? this.binder(p.node) : this.intExpr(p.node)));
+    const out = parts.map((p) => ('binder' in p ? this.binder(p.binder) : this.intExpr(p.value)));
     this.tokenSpan(this.token(node, 'RBrace'));
     return out;
   }
 
-  private binder(node: CstNode): Ast.Binder {
+  private binder(node: Cst.BinderCstNode): Ast.Binder {
     const start = this.startOf(node);
     const nameTok = this.token(node, 'Identifier');
     const nameSpan = this.tokenSpan(nameTok);
@@ -139,7 +150,7 @@ class AstBuilder {
     return { kind: 'binder', name: nameTok?.image ?? '', nameSpan, from, to, span: this.spanFrom(start) };
   }
 
-  private constDecl(node: CstNode): Ast.ConstDecl {
+  private constDecl(node: Cst.ConstDeclCstNode): Ast.ConstDecl {
     const start = this.startOf(node);
     this.tokenSpan(this.token(node, 'Const'));
     const nameTok = this.token(node, 'Identifier');
@@ -150,7 +161,7 @@ class AstBuilder {
     return { kind: 'const', name: nameTok?.image ?? '', nameSpan, value, span: this.spanFrom(start) };
   }
 
-  private tensorDecl(node: CstNode): Ast.TensorDecl {
+  private tensorDecl(node: Cst.TensorDeclCstNode): Ast.TensorDecl {
     const start = this.startOf(node);
     const roleTok = this.token(node, 'Input') ?? this.token(node, 'Param');
     this.tokenSpan(roleTok);
@@ -159,7 +170,7 @@ class AstBuilder {
     return { kind: 'tensor', role, items, span: this.spanFrom(start) };
   }
 
-  private tensorItem(node: CstNode): Ast.TensorItem {
+  private tensorItem(node: Cst.TensorItemCstNode): Ast.TensorItem {
     const start = this.startOf(node);
     const nameTok = this.token(node, 'Identifier');
     const nameSpan = this.tokenSpan(nameTok);
@@ -177,7 +188,7 @@ class AstBuilder {
     return { ...base, indices, span: this.spanFrom(start) };
   }
 
-  private familyCall(node: CstNode): Ast.FamilyCallAst {
+  private familyCall(node: Cst.FamilyCallCstNode): Ast.FamilyCallAst {
     const start = this.startOf(node);
     const nameTok = this.token(node, 'Identifier');
     const familySpan = this.tokenSpan(nameTok);
@@ -187,7 +198,7 @@ class AstBuilder {
     return { kind: 'family-call', family: nameTok?.image ?? '', familySpan, args, span: this.spanFrom(start) };
   }
 
-  private familyArg(node: CstNode): Ast.FamilyArgAst {
+  private familyArg(node: Cst.FamilyArgCstNode): Ast.FamilyArgAst {
     const start = this.startOf(node);
     const nameTok = this.token(node, 'AnyName');
     if (nameTok) {
@@ -199,7 +210,7 @@ class AstBuilder {
     return { kind: 'family-arg', ...(nameTok ? { name: nameTok.image } : {}), value, span: this.spanFrom(start) };
   }
 
-  private familyValue(node: CstNode): Ast.FamilyValueAst {
+  private familyValue(node: Cst.FamilyValueCstNode): Ast.FamilyValueAst {
     const start = this.startOf(node);
     const num = this.token(node, 'NumberLiteral');
     if (num) return { kind: 'number', value: Number(num.image), span: this.tokenSpan(num) };
@@ -215,7 +226,7 @@ class AstBuilder {
     return { kind: 'list', bracket, items, span: this.spanFrom(start) };
   }
 
-  private statement(node: CstNode): Ast.StatementAst {
+  private statement(node: Cst.StatementCstNode): Ast.StatementAst {
     const start = this.startOf(node);
     const mode = this.token(node, 'Out') ? 'out' : 'let';
     this.tokenSpan(this.token(node, 'Out') ?? this.token(node, 'Let'));
@@ -229,14 +240,14 @@ class AstBuilder {
     return { kind: 'statement', mode, name: nameTok?.image ?? '', nameSpan, indices, body, span: this.spanFrom(start) };
   }
 
-  private indexList(node: CstNode): Ast.NameRef[] {
+  private indexList(node: Cst.IndexListCstNode): Ast.NameRef[] {
     this.tokenSpan(this.token(node, 'LBracket'));
     const refs = this.nodes(node, 'nameRef').map((n) => this.nameRef(n));
     this.tokenSpan(this.token(node, 'RBracket'));
     return refs;
   }
 
-  private nameRef(node: CstNode): Ast.NameRef {
+  private nameRef(node: Cst.NameRefCstNode): Ast.NameRef {
     const start = this.startOf(node);
     const nameTok = this.token(node, 'Identifier');
     this.tokenSpan(nameTok);
@@ -249,7 +260,7 @@ class AstBuilder {
     return { kind: 'name', base: nameTok?.image ?? '', subscripts, span: this.spanFrom(start) };
   }
 
-  private sum(node: CstNode): Ast.Expr {
+  private sum(node: Cst.SumCstNode): Ast.Expr {
     const start = this.startOf(node);
     const products = this.nodes(node, 'product');
     const ops = [...this.tokens(node, 'Plus'), ...this.tokens(node, 'Minus')].sort((a, b) => a.startOffset - b.startOffset);
@@ -273,7 +284,7 @@ class AstBuilder {
     return { kind: 'sum', items, span: this.spanFrom(start) };
   }
 
-  private product(node: CstNode): Ast.Expr {
+  private product(node: Cst.ProductCstNode): Ast.Expr {
     const factorNodes = this.nodes(node, 'factor');
     // Start at the first factor: a leading `-` belongs to the enclosing sum's term sign.
     const start = factorNodes[0] ? this.startOf(factorNodes[0]) : this.startOf(node);
@@ -286,7 +297,7 @@ class AstBuilder {
     return { kind: 'product', factors, span: this.spanFrom(start) };
   }
 
-  private factor(node: CstNode): Ast.Expr | undefined {
+  private factor(node: Cst.FactorCstNode): Ast.Expr | undefined {
     const num = this.token(node, 'NumberLiteral');
     if (num) return { kind: 'number', value: Number(num.image), span: this.tokenSpan(num) };
     const acc = this.node(node, 'access');
@@ -303,7 +314,7 @@ class AstBuilder {
     return undefined;
   }
 
-  private access(node: CstNode): Ast.Access {
+  private access(node: Cst.AccessCstNode): Ast.Access {
     const start = this.startOf(node);
     const ref = this.node(node, 'nameRef');
     const tensor: Ast.NameRef = ref ? this.nameRef(ref) : { kind: 'name', base: '', subscripts: [], span: { start: this.here(), end: this.here() } };
@@ -312,7 +323,7 @@ class AstBuilder {
     return { kind: 'access', tensor, indices, span: this.spanFrom(start) };
   }
 
-  private comprehension(node: CstNode): Ast.Comprehension {
+  private comprehension(node: Cst.ComprehensionCstNode): Ast.Comprehension {
     const start = this.startOf(node);
     this.tokenSpan(this.token(node, 'Prod'));
     this.tokenSpan(this.token(node, 'LParen'));
@@ -323,7 +334,7 @@ class AstBuilder {
     return { kind: 'prod', binders, body, span: this.spanFrom(start) };
   }
 
-  private intExpr(node: CstNode): Ast.IntExpr {
+  private intExpr(node: Cst.IntExprCstNode): Ast.IntExpr {
     const start = this.startOf(node);
     const terms = this.nodes(node, 'intTerm');
     const ops = [...this.tokens(node, 'Plus'), ...this.tokens(node, 'Minus')].sort((a, b) => a.startOffset - b.startOffset);
@@ -337,7 +348,7 @@ class AstBuilder {
     return acc;
   }
 
-  private intTerm(node: CstNode): Ast.IntExpr {
+  private intTerm(node: Cst.IntTermCstNode): Ast.IntExpr {
     const start = this.startOf(node);
     const parts = this.nodes(node, 'intUnary');
     const ops = [...this.tokens(node, 'Star'), ...this.tokens(node, 'Slash'), ...this.tokens(node, 'Percent')].sort(
@@ -354,7 +365,7 @@ class AstBuilder {
     return acc;
   }
 
-  private intUnary(node: CstNode): Ast.IntExpr {
+  private intUnary(node: Cst.IntUnaryCstNode): Ast.IntExpr {
     const start = this.startOf(node);
     const minus = this.token(node, 'Minus');
     if (minus) {
