@@ -19,6 +19,7 @@ export { compactCount, groupDigits, ratio } from './format.js';
 
 /** Output formats of `tnc graph`. */
 export const GRAPH_FORMATS = ['svg', 'dot', 'mermaid'] as const;
+/** One of GRAPH_FORMATS. */
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];
 
 /** Renders panels in one of the supported formats. */

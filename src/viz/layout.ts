@@ -6,16 +6,20 @@
 import dagre from '@dagrejs/dagre';
 import type { DiagramEdge, DiagramNode, DiagramPanel } from './diagram.js';
 
-/** Font size of labels (px) and the advance of one monospace character at that size. */
+/** Font size of labels (px). */
 export const FONT_SIZE = 12;
+/** Advance of one monospace character at FONT_SIZE (px). */
 export const CHAR_WIDTH = 7.2;
+/** Distance between label lines (px). */
 export const LINE_HEIGHT = 15;
 
+/** A point in panel coordinates (px, y down). */
 export interface Point {
   x: number;
   y: number;
 }
 
+/** A node with its position (centre) and box size. */
 export interface PlacedNode {
   node: DiagramNode;
   /** Centre. */
@@ -25,6 +29,7 @@ export interface PlacedNode {
   height: number;
 }
 
+/** An edge as a polyline (a cubic loop for traces), with its label position. */
 export interface PlacedEdge {
   edge: DiagramEdge;
   points: Point[];
@@ -32,6 +37,7 @@ export interface PlacedEdge {
   labelAt?: Point;
 }
 
+/** A laid-out panel and its extent. */
 export interface PlacedPanel {
   panel: DiagramPanel;
   nodes: PlacedNode[];
