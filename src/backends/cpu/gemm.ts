@@ -94,27 +94,32 @@ export function createPlainGemm(): GemmFn {
 }
 
 /**
- * Direct triple loop on the caller's arrays (no packing): the cheapest path for tiny
- * products, where packing and tile set-up would dominate.
+ * Direct loops on the caller's arrays (no packing): the cheapest path for tiny products,
+ * where packing and tile set-up would dominate. Row-of-C updates (axpy form) keep the inner
+ * loop contiguous when B is not transposed; dot products when it is.
  */
 export function gemmDirect(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   a: FloatArray, aOff: number, lda: number, b: FloatArray, bOff: number, ldb: number,
   beta: number, c: FloatArray, cOff: number, ldc: number): void {
   const ars = transA ? 1 : lda, aks = transA ? lda : 1;
-  const bks = transB ? 1 : ldb, bcs = transB ? ldb : 1;
   for (let i = 0; i < m; i++) {
     const cr = cOff + i * ldc;
     const ar = aOff + i * ars;
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      let ia = ar;
-      let ib = bOff + j * bcs;
-      for (let p = 0; p < k; p++) {
-        s += a[ia] * b[ib];
-        ia += aks;
-        ib += bks;
+    if (transB) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        const br = bOff + j * ldb;
+        for (let p = 0; p < k; p++) s += a[ar + p * aks] * b[br + p];
+        c[cr + j] = beta === 0 ? alpha * s : alpha * s + beta * c[cr + j];
       }
-      c[cr + j] = beta === 0 ? alpha * s : alpha * s + beta * c[cr + j];
+    } else {
+      if (beta === 0) c.fill(0, cr, cr + n);
+      else if (beta !== 1) for (let j = 0; j < n; j++) c[cr + j] *= beta;
+      for (let p = 0; p < k; p++) {
+        const x = alpha * a[ar + p * aks];
+        const br = bOff + p * ldb;
+        for (let j = 0; j < n; j++) c[cr + j] += x * b[br + j];
+      }
     }
   }
 }
@@ -134,17 +139,21 @@ function getEngines(): Engines {
   return engines;
 }
 
-/** Below this many multiply-adds (m·n·k) the direct loop beats packing (measured, bench/cpu.ts). */
-export const DIRECT_MAX_WORK = 4096;
-/** From this many multiply-adds on, the wasm kernel beats the plain one (measured). */
-export const WASM_MIN_WORK = 32768;
+/**
+ * Size thresholds in multiply-adds (m·n·k), measured with bench/cpu.ts-style runs on V8: the
+ * direct loop wins only for tiny products; with SIMD the wasm kernel wins from there on,
+ * without it the plain kernel needs a little more work to pay for its packing.
+ */
+export const DIRECT_MAX_WORK = 512;
+/** Direct-loop limit when only the plain kernel is available. */
+export const DIRECT_MAX_WORK_NO_SIMD = 4096;
 
 /** Which kernel `fastGemm` uses for a problem size (exposed for tests and the benchmark). */
 export function chooseGemm(m: number, n: number, k: number): 'direct' | 'plain' | 'wasm' {
   const work = m * n * k;
-  if (work <= DIRECT_MAX_WORK || k <= 2) return 'direct';
-  if (work >= WASM_MIN_WORK && getEngines().wasm !== null) return 'wasm';
-  return 'plain';
+  const simd = getEngines().wasm !== null;
+  if (work <= (simd ? DIRECT_MAX_WORK : DIRECT_MAX_WORK_NO_SIMD) || k <= 1) return 'direct';
+  return simd ? 'wasm' : 'plain';
 }
 
 /**

@@ -6,7 +6,10 @@
 // pa: mp/MR panels, each kc×MR (k-major); pb: np/NR panels, each kc×NR (k-major); both
 // zero-padded. C (row-major, row stride ldcBytes) is accumulated into: C += A·B.
 // The register tile is MR rows × NV vectors. V8 measured here runs tiles of at most eight
-// v128 accumulators at full speed, so both dtypes use 4 rows × 2 vectors.
+// v128 accumulators at full speed, so both dtypes use 4 rows × 2 vectors. The k loop is not
+// unrolled in the module: TurboFan unrolls small innermost loops itself, while an unrolled
+// body made its scheduler hoist every load to the top and spill (measured 33 → 24 GFLOP/s
+// f32 at unroll 4). The other step orders stay available for measurement (and are tested).
 
 import { FunctionBuilder, ModuleBuilder, ValType } from './encoder.js';
 
@@ -21,15 +24,16 @@ export interface KernelShape {
   unroll: number;
   /**
    * Instruction order of one k step: 'b' loads the B vectors then broadcasts each A value
-   * once; 'a' broadcasts all A values then streams B vectors; 'inline' re-broadcasts A per use.
+   * once; 'a' broadcasts all A values then streams B vectors; 'inline' re-broadcasts A per use;
+   * 's' loads MR values of A as vectors and broadcasts lanes with shuffles (fewer loads).
    */
-  variant?: 'a' | 'b' | 'inline';
+  variant?: 'a' | 'b' | 'inline' | 's';
 }
 
 /** The kernels the runtime uses; the JS packer must use the same MR/NR. */
 export const KERNELS: readonly KernelShape[] = [
-  { dtype: 'f32', mr: 4, nv: 2, unroll: 1 },
-  { dtype: 'f64', mr: 4, nv: 2, unroll: 1 },
+  { dtype: 'f32', mr: 4, nv: 2, unroll: 1, variant: 'b' },
+  { dtype: 'f64', mr: 4, nv: 2, unroll: 1, variant: 'b' },
 ];
 
 /** Bytes per element. */
@@ -69,7 +73,25 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
   // One k step at element offset u: load the B row, then broadcast each A value.
   const avs: number[] = [];
   if (variant === 'a') for (let r = 0; r < mr; r++) avs.push(f.local(ValType.v128));
+  const rowVecs: number[] = [];
+  if (variant === 's') for (let q = 0; q < (mr * es) / 16; q++) rowVecs.push(f.local(ValType.v128));
   const stepArith = (u: number) => {
+    if (variant === 's') {
+      // One v128 load brings `lanes` rows of A at this k; shuffles broadcast each lane.
+      for (let q = 0; q < rowVecs.length; q++) f.get(a).v128Load((u * mr + q * lanes) * es).set(rowVecs[q]);
+      for (let v = 0; v < nv; v++) f.get(b).v128Load((u * nr + v * lanes) * es).set(bv[v]);
+      for (let r = 0; r < mr; r++) {
+        const q = Math.floor(r / lanes);
+        f.get(rowVecs[q]).get(rowVecs[q]).splatLane(r % lanes, es as 4 | 8).set(av);
+        for (let v = 0; v < nv; v++) {
+          f.get(acc[r][v]).get(av).get(bv[v]);
+          vmul();
+          vadd();
+          f.set(acc[r][v]);
+        }
+      }
+      return;
+    }
     if (variant === 'a') {
       for (let r = 0; r < mr; r++) {
         f.get(a);

@@ -15,7 +15,7 @@ import { packA, packB, roundUp, scaleC, storeC, type FloatArray, type GemmFn } f
 export type { FloatArray, GemmFn };
 
 /** Block sizes of the driver (elements). MR/NR must match the generated kernels. */
-interface Blocking {
+export interface Blocking {
   mr: number;
   nr: number;
   kc: number;
@@ -54,7 +54,12 @@ export function wasmSimdSupported(bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYT
  * Instantiates the kernels synchronously (the module is a few KB, under browsers' limit for
  * synchronous compilation). Returns null where WebAssembly SIMD is unavailable.
  */
-export function createWasmGemm(bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYTES): WasmGemm | null {
+export function createWasmGemm(
+  bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYTES,
+  blocking: { f32?: Partial<Blocking>; f64?: Partial<Blocking> } = {},
+): WasmGemm | null {
+  const F32b: Blocking = { ...F32, ...blocking.f32 };
+  const F64b: Blocking = { ...F64, ...blocking.f64 };
   if (!wasmSimdSupported(bytes)) return null;
   const memory = new WebAssembly.Memory({ initial: 1 });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
@@ -79,7 +84,7 @@ export function createWasmGemm(bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYTES)
       return;
     }
     const isF32 = c instanceof Float32Array;
-    const bl = isF32 ? F32 : F64;
+    const bl = isF32 ? F32b : F64b;
     const es = isF32 ? 4 : 8;
     const kernel = isF32 ? kf32 : kf64;
     const tm = Math.min(roundUp(m, bl.mr), bl.tileM);
