@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from 'vitest';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -215,6 +216,32 @@ describe('tnc build', () => {
     const missing = captureIO();
     expect(await main(['build', join(dir, 'nope.tn')], missing)).toBe(1);
     expect(missing.err.join('\n')).toContain('cannot read');
+  });
+});
+
+describe('tnc build --watch', () => {
+  test('rebuilds when the source changes', async () => {
+    const src = join(dir, 'watched.tn');
+    writeFileSync(src, 'dim i = 2\ninput a[i]\nout first[] = a[i]\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), 'build', src, '--watch'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += String(d)));
+    child.stderr.on('data', (d) => (output += String(d)));
+    const until = async (cond: () => boolean, what: string): Promise<void> => {
+      for (let t = 0; t < 600 && !cond(); t++) await new Promise((r) => setTimeout(r, 100));
+      if (!cond()) throw new Error(`timed out waiting for ${what}; output so far:\n${output}`);
+    };
+    try {
+      await until(() => output.includes('watching'), 'the first build');
+      expect(readFileSync(join(dir, 'watched.tn.js'), 'utf8')).toContain('export function first(');
+      writeFileSync(src, 'dim i = 2\ninput a[i]\nout second[] = a[i] a[i]\n');
+      await until(() => existsSync(join(dir, 'watched.tn.js')) && readFileSync(join(dir, 'watched.tn.js'), 'utf8').includes('export function second('), 'the rebuild');
+      writeFileSync(src, 'dim i = 2\ninput a[i]\nout third[] = a[j]\n');
+      await until(() => output.includes('watched.tn:3:'), 'the diagnostic');
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill();
+    }
   });
 });
 

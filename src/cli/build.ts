@@ -96,7 +96,9 @@ export const buildCommand: Command = {
     io.stdout(`watching ${path} (Ctrl-C to stop)`);
     return new Promise<number>(() => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      watch(path, () => {
+      // Watch the directory, not the file: editors that save by renaming replace the file.
+      watch(dirname(path) || '.', (_event, changed) => {
+        if (changed !== null && changed !== basename(path)) return;
         // Editors write in several events; rebuild once they settle.
         if (timer !== undefined) clearTimeout(timer);
         timer = setTimeout(() => {
