@@ -10,7 +10,10 @@
 // Flags: --quick (n=256/512, TT batch 32, budget 0.5 s), --budget SECONDS (per model, default
 // 1.5), --runs N (max timed runs, default 10), --backend auto|vulkan|opengles|d3d12|metal
 // (auto: Dawn's default backend with a core-feature adapter, else OpenGL ES in compatibility
-// mode, which is what Mesa llvmpipe offers), --json FILE.
+// mode, which is what Mesa llvmpipe offers), --no-tfjs, --json FILE.
+//
+// Peer: tfjs's `webgpu` backend on the same shapes where it runs: matMul for the GEMMs (tfjs
+// einsum takes at most two operands, so the models have no tfjs column), same Dawn instance.
 //
 // On Mesa llvmpipe (this project's machines) the figures only show that it works; on a GPU
 // machine the same command measures the real thing.
@@ -35,10 +38,13 @@ const budgetS = Number(flag('budget') ?? (quick ? 0.5 : 1.5));
 const maxRuns = Number(flag('runs') ?? 10);
 const backend = flag('backend') ?? 'auto';
 const jsonFile = flag('json');
+const useTfjs = !args.includes('--no-tfjs');
 
 interface Bench {
   title: string;
   net: TensorNetwork;
+  /** The same contraction for tfjs (GEMMs only: tfjs einsum takes at most two operands). */
+  tfjsEq?: string;
   /** Data scale, so long products stay inside f32's range. */
   scale?: number;
 }
@@ -61,7 +67,7 @@ function net(tensors: string[][], output: string[], size: (ix: string) => number
 }
 
 function gemm(n: number): Bench {
-  return { title: `GEMM ${n}³`, net: net([['i', 'k'], ['k', 'j']], ['i', 'j'], () => n) };
+  return { title: `GEMM ${n}³`, net: net([['i', 'k'], ['k', 'j']], ['i', 'j'], () => n), tfjsEq: 'ik,kj->ij' };
 }
 
 function mps(sites = 32, D = 64, d = 2): Bench {
@@ -75,7 +81,10 @@ function mps(sites = 32, D = 64, d = 2): Bench {
 
 function tt(batch: number): Bench {
   const sz: Record<string, number> = { b: batch, x: 16, y: 16, z: 16, i: 16, j: 16, k: 16, r: 16, s: 16 };
-  return { title: `TT-layer 4096² r=16 b=${batch}`, net: net([['b', 'x', 'y', 'z'], ['x', 'i', 'r'], ['r', 'y', 'j', 's'], ['s', 'z', 'k']], ['b', 'i', 'j', 'k'], (ix) => sz[ix]) };
+  return {
+    title: `TT-layer 4096² r=16 b=${batch}`,
+    net: net([['b', 'x', 'y', 'z'], ['x', 'i', 'r'], ['r', 'y', 'j', 's'], ['s', 'z', 'k']], ['b', 'i', 'j', 'k'], (ix) => sz[ix]),
+  };
 }
 
 function tucker(): Bench {
@@ -139,9 +148,67 @@ interface Row {
   gflops: number;
   err: number;
   compileMs: number;
+  /** Median ms of a call that also reads the result back (what the tfjs column measures). */
+  readMs: number;
+  tfjsMs?: number;
+  tfjsErr?: number;
+  tfjsNote?: string;
 }
 
-async function measure(device: GPUDevice, b: Bench): Promise<Row> {
+type Tf = typeof import('@tensorflow/tfjs-core');
+
+/**
+ * tfjs-core with its `webgpu` backend on the same Dawn instance (tfjs reads navigator.gpu; on
+ * OpenGL ES the adapter request is forced to compatibility mode), or why it cannot run.
+ */
+async function loadTfjs(gpu: GPU, compat: boolean): Promise<{ tf: Tf } | { reason: string }> {
+  try {
+    const shim: GPU = Object.create(gpu);
+    if (compat) shim.requestAdapter = (o?: GPURequestAdapterOptions) => gpu.requestAdapter({ ...(o ?? {}), featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+    const nav = (globalThis as { navigator?: object }).navigator;
+    if (nav === undefined) Object.defineProperty(globalThis, 'navigator', { value: { gpu: shim, userAgent: 'node' }, configurable: true });
+    else Object.defineProperty(nav, 'gpu', { value: shim, configurable: true });
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) return { reason: 'tf.setBackend("webgpu") failed' };
+    await tf.ready();
+    return { tf };
+  } catch (e) {
+    return { reason: (e as Error).message.split('\n')[0] };
+  }
+}
+
+/** Median ms of tfjs (matMul for GEMM, einsum otherwise) and its error vs the CPU result. */
+async function tfjsMeasure(tf: Tf, b: Bench, data: Float64Array[], cpu: Float64Array, abs: Float64Array): Promise<Pick<Row, 'tfjsMs' | 'tfjsErr' | 'tfjsNote'>> {
+  if (b.tfjsEq === undefined) return { tfjsNote: 'tfjs einsum takes at most 2 operands' };
+  const xs = b.net.tensors.map((t, k) => tf.tensor(Float32Array.from(data[k]), t.indices.map((ix) => b.net.sizes[ix])));
+  const run = () => (b.tfjsEq === 'ik,kj->ij' ? tf.matMul(xs[0] as never, xs[1] as never) : tf.einsum(b.tfjsEq!, ...xs));
+  try {
+    const first = run();
+    const got = await first.data();
+    first.dispose();
+    let err = 0;
+    for (let i = 0; i < cpu.length; i++) err = Math.max(err, Math.abs(got[i] - cpu[i]) / (abs[i] + 1e-30));
+    const times: number[] = [];
+    const start = performance.now();
+    while (times.length < 3 || (times.length < maxRuns && performance.now() - start < budgetS * 1e3)) {
+      const t = performance.now();
+      // tfjs submits lazily; reading the result is its only public way to wait for the work.
+      const r = run();
+      await r.data();
+      times.push(performance.now() - t);
+      r.dispose();
+    }
+    times.sort((x, y) => x - y);
+    return { tfjsMs: times[times.length >> 1], tfjsErr: err };
+  } catch (e) {
+    return { tfjsNote: (e as Error).message.split('\n')[0].slice(0, 80) };
+  } finally {
+    for (const x of xs) x.dispose();
+  }
+}
+
+async function measure(device: GPUDevice, b: Bench, tf: Tf | undefined): Promise<Row> {
   const planned = planContraction(b.net);
   const plan = lowerNetwork(b.net, planned, 'bench');
   const flops = Number(planned.cost.flops);
@@ -175,10 +242,20 @@ async function measure(device: GPUDevice, b: Bench): Promise<Row> {
   }
   times.sort((x, y) => x - y);
   const ms = times[times.length >> 1];
+  const readTimes: number[] = [];
+  const readStart = performance.now();
+  while (readTimes.length < 3 || (readTimes.length < maxRuns && performance.now() - readStart < budgetS * 1e3)) {
+    const t = performance.now();
+    await model.run('bench', inputs, undefined, { read: true });
+    readTimes.push(performance.now() - t);
+  }
+  readTimes.sort((x, y) => x - y);
+  const readMs = readTimes[readTimes.length >> 1];
   model.destroy();
   for (const buf of Object.values(inputs)) buf.destroy();
   output.destroy();
-  return { title: b.title, flops, ms, runs: times.length, gflops: flops / ms / 1e6, err, compileMs };
+  const peer = tf === undefined ? {} : await tfjsMeasure(tf, b, data, cpu, abs);
+  return { title: b.title, flops, ms, readMs, runs: times.length, gflops: flops / ms / 1e6, err, compileMs, ...peer };
 }
 
 /** The CPU target's runtime in f64 on the same plan. */
@@ -191,13 +268,21 @@ async function main(): Promise<void> {
   const benches = quick ? [gemm(256), gemm(512), mps(), tt(32), tucker(), peps()] : [gemm(256), gemm(512), gemm(1024), mps(), tt(256), tucker(), peps()];
   console.log(`tnc bench:webgpu — node ${process.version}, Dawn (npm webgpu), ${description}`);
   console.log(`max ${maxRuns} timed runs per model within ${budgetS} s; inputs resident in GPUBuffers; time = record + submit + queue idle\n`);
-  const head = ['model', 'GFLOP (planned)', 'ms (median)', 'runs', 'GFLOP/s', 'compile ms', 'err vs CPU f64'];
+  const peer = useTfjs ? await loadTfjs(gpu, description.startsWith('opengles')) : { reason: 'disabled (--no-tfjs)' };
+  const tf = 'tf' in peer ? peer.tf : undefined;
+  console.log(`tfjs: ${tf ? `@tensorflow/tfjs-backend-webgpu ${tf.version_core}, same Dawn instance, own device` : (peer as { reason: string }).reason}\n`);
+  console.log('ms: compute with inputs resident; +read ms: the same call reading the result back (as tfjs must); speed-up = tfjs ms / tnc +read ms');
+  const head = ['model', 'GFLOP (planned)', 'ms (median)', 'runs', 'GFLOP/s', '+read ms', 'compile ms', 'err vs CPU f64', 'tfjs ms', 'tfjs GFLOP/s', 'tfjs err', 'speed-up'];
   console.log(head.join('\t'));
   const rows: Row[] = [];
   for (const b of benches) {
-    const r = await measure(device, b);
+    const r = await measure(device, b, tf);
     rows.push(r);
-    console.log([r.title, (r.flops / 1e9).toFixed(3), r.ms.toFixed(2), r.runs, r.gflops.toFixed(2), r.compileMs.toFixed(0), r.err.toExponential(1)].join('\t'));
+    const t = r.tfjsMs;
+    console.log(
+      [r.title, (r.flops / 1e9).toFixed(3), r.ms.toFixed(2), r.runs, r.gflops.toFixed(2), r.readMs.toFixed(2), r.compileMs.toFixed(0), r.err.toExponential(1),
+        t === undefined ? (r.tfjsNote ?? '—') : t.toFixed(2), t === undefined ? '—' : (r.flops / t / 1e6).toFixed(2), r.tfjsErr === undefined ? '—' : r.tfjsErr.toExponential(1), t === undefined ? '—' : (t / r.readMs).toFixed(2)].join('\t'),
+    );
   }
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ device: description, rows }, null, 2));
   device.destroy();
