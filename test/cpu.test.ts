@@ -155,6 +155,7 @@ describe('emitCpu', () => {
     expect(() => mod.result({ T0: x, T1: W }, { b: 2.5 })).toThrow(/dim 'b' must be a positive integer/);
     expect(() => mod.result({ T0: x, T1: W }, { b: 2 }, new Float32Array(3))).toThrow(/output buffer has 3 elements .* needs 4/);
     expect(() => mod.result({ T0: x, T1: W }, { b: 2, i: 4 })).toThrow(/dim 'i' is fixed at 3/);
+    expect(() => mod.result({ T0: x, T1: W }, { b: 2 }, x.subarray(0, 4))).toThrow(/output buffer overlaps input 'T0'/);
   });
 
   test('hostile user names are sanitized and never reach the code unquoted', async () => {

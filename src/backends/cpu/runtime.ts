@@ -372,6 +372,13 @@ function runExecutor(
   else {
     if (!isDtype(dtype, out)) throw new TypeError(`${fn}: the output buffer must be a ${arrayName(dtype)}`);
     if (out.length !== need) throw new RangeError(`${fn}: the output buffer has ${out.length} elements but the output shape ${shapeText(plan, plan.buffers[plan.output].dims, values)} needs ${need}`);
+    // Steps read inputs after the output is first written, so they must not share memory.
+    for (const inp of plan.inputs) {
+      const arr = exec.bufs[inp.buffer];
+      if (arr.buffer === out.buffer && arr.byteOffset < out.byteOffset + out.byteLength && out.byteOffset < arr.byteOffset + arr.byteLength) {
+        throw new RangeError(`${fn}: the output buffer overlaps input '${inp.name}'; pass a separate array`);
+      }
+    }
     result = out;
   }
   exec.bufs[plan.output] = result;
