@@ -324,6 +324,19 @@ describe('tnc check', () => {
     expect(r.err.trimEnd().split('\n').at(-1)).toBe('bad.tn: 2 errors');
   });
 
+  it('--json prints diagnostics with positions to stdout', async () => {
+    const r = await runCheck({ 'bad.tn': 'dim i = 2\nout y[i] = A[i]\n' }, ['bad.tn', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('');
+    const report = JSON.parse(r.out);
+    expect(report.ok).toBe(false);
+    expect(report.diagnostics).toHaveLength(1);
+    expect(report.diagnostics[0]).toMatchObject({ code: 'check/unknown-tensor', span: { start: 21, end: 22 }, start: { line: 2, column: 12 }, end: { line: 2, column: 13 } });
+    const good = await runCheck({ 'ok.tn': 'dim i = 2\nparam A[i]\nout y[i] = A[i]\n' }, ['--json', 'ok.tn']);
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.out)).toEqual({ file: 'ok.tn', ok: true, diagnostics: [] });
+  });
+
   it('reports usage errors for a missing file or argument', async () => {
     const { UsageError } = await import('../src/cli/io.js');
     await expect(runCheck({}, [])).rejects.toBeInstanceOf(UsageError);

@@ -1,9 +1,14 @@
 // `tnc check FILE.tn`: parse, check and expand a file; print every diagnostic of the first
 // failing stage to stderr (exit 1), or a one-line summary of what the file declares (exit 0).
 
-import { hasErrors, render, SourceFile } from '../diagnostics.js';
+import { hasErrors, render, SourceFile, type Diagnostic } from '../diagnostics.js';
 import { analyze } from '../frontend.js';
 import { EXIT_OK, EXIT_USER, parseFlags, UsageError, type CliIO, type Command } from './io.js';
+
+/** A diagnostic with 1-based line/column for both span ends (for editors and scripts). */
+function withPositions(file: SourceFile, d: Diagnostic): Diagnostic & { start: { line: number; column: number }; end: { line: number; column: number } } {
+  return { ...d, start: file.position(d.span.start), end: file.position(d.span.end) };
+}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -14,18 +19,21 @@ export const checkCommand: Command = {
   name: 'check',
   summary: 'report diagnostics for a .tn file (exit 1 on errors)',
   help: [
-    'usage: tnc check FILE.tn',
+    'usage: tnc check FILE.tn [--json]',
     '',
     'Parses, checks and expands FILE.tn. Every error of the first failing stage is printed',
     'to stderr as `file:line:col: error[code]: message` with the source line and a caret;',
     'the exit code is then 1. Otherwise one summary line is printed and the exit code is 0.',
+    'With --json, one JSON object {file, ok, diagnostics} goes to stdout instead; each',
+    'diagnostic has code, severity, message, span (UTF-16 offsets, half-open), notes and',
+    '1-based start/end line and column.',
     '',
     'example:',
     '  tnc check examples/matrix-chain.tn',
     '  examples/matrix-chain.tn: ok (3 dims, 3 factors, 1 statement: 1 out)',
   ].join('\n'),
   run(args: string[], io: CliIO): number {
-    const { positionals } = parseFlags(args, {});
+    const { flags, positionals } = parseFlags(args, { booleans: ['json'] });
     if (positionals.length !== 1) throw new UsageError(`expected exactly one FILE.tn, got ${positionals.length}`);
     const path = positionals[0];
     let text: string;
@@ -36,8 +44,13 @@ export const checkCommand: Command = {
     }
     const file = SourceFile.from(path, text);
     const result = analyze(file);
+    const failed = hasErrors(result.diagnostics) || result.value === undefined;
+    if (flags.json) {
+      io.stdout(JSON.stringify({ file: path, ok: !failed, diagnostics: result.diagnostics.map((d) => withPositions(file, d)) }));
+      return failed ? EXIT_USER : EXIT_OK;
+    }
     if (result.diagnostics.length > 0) io.stderr(render(file, result.diagnostics));
-    if (hasErrors(result.diagnostics) || result.value === undefined) {
+    if (failed || result.value === undefined) {
       const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
       io.stderr(`${path}: ${plural(errors, 'error')}`);
       return EXIT_USER;
