@@ -4,6 +4,8 @@
 // runtime code: it is also inlined into generated modules (see scripts/gen-runtime-text.ts),
 // so it imports nothing but other runtime files.
 
+import { fastGemm } from './gemm.js';
+
 /** The element arrays kernels work on. */
 export type FloatArray = Float32Array | Float64Array;
 
@@ -30,20 +32,8 @@ export function gemm(
   cOff: number,
   ldc: number,
 ): void {
-  for (let i = 0; i < m; i++) {
-    const ci = cOff + i * ldc;
-    if (beta === 0) for (let j = 0; j < n; j++) c[ci + j] = 0;
-    else if (beta !== 1) for (let j = 0; j < n; j++) c[ci + j] *= beta;
-    for (let p = 0; p < k; p++) {
-      const aip = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
-      if (transB) {
-        for (let j = 0; j < n; j++) c[ci + j] += aip * b[bOff + j * ldb + p];
-      } else {
-        const bp = bOff + p * ldb;
-        for (let j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
-      }
-    }
-  }
+  // Blocked plain-TS / WebAssembly SIMD kernels, chosen by size (gemm.ts).
+  fastGemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
 }
 
 /**
