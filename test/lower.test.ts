@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { lower, lowerNetwork } from '../src/backends/lower.js';
+import { lower, lowerNetwork, lowerTerms } from '../src/backends/lower.js';
 import { printPlan, validatePlan, type KernelPlan } from '../src/backends/plan.js';
 import { interpret } from '../src/backends/cpu/interpret.js';
-import { createRunners } from '../src/backends/cpu/runtime.js';
+import { createRunner, createRunners } from '../src/backends/cpu/runtime.js';
 import { planContraction, type PlannedContraction } from '../src/optimizer/plan-contraction.js';
 import { toProblem } from '../src/optimizer/problem.js';
 import { fromSsaPath, toLinearPath } from '../src/optimizer/tree.js';
@@ -373,5 +373,57 @@ describe('inputs viewed through other dims of equal size', () => {
       { shape: [2, 3], data: M },
     ]);
     expect(maxRelError(got, want)).toBeLessThan(1e-14);
+  });
+});
+
+describe('lowerTerms: linear combinations with symbolic dims', () => {
+  test('Σ coefficient·term with dims bound at call time matches the reference', () => {
+    const small = arbEinsum({ maxOperands: 4, maxIndicesPerOperand: 4, maxSize: 3 });
+    fc.assert(
+      fc.property(
+        fc.array(small, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 3, maxLength: 3 }),
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 8, maxLength: 8 }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.nat(),
+        (es, coefs, callSizes, symMask, seed) => {
+          const labels = 'abcdefgh'.split('');
+          const output = es[0].output;
+          // Every term gets an extra operand over the output indices, so all terms share it.
+          const terms = es.map((e, k) => ({ inputs: k === 0 ? e.inputs : [...e.inputs, output], output }));
+          const planSize = (ix: string) => es.find((e) => e.sizes[ix] !== undefined)?.sizes[ix] ?? 2;
+          const symbolic = new Set(labels.filter((_, i) => symMask[i]));
+          const callSize = (ix: string) => (symbolic.has(ix) ? callSizes[labels.indexOf(ix)] : planSize(ix));
+          const used = [...new Set(terms.flatMap((t) => t.inputs.flat()))];
+          const sizes = Object.fromEntries(used.map((ix) => [ix, planSize(ix)]));
+          const nets: TensorNetwork[] = terms.map((t, k) => ({
+            tensors: t.inputs.map((indices, i) => ({ name: `t${k}_${i}`, indices })),
+            output,
+            sizes: Object.fromEntries(t.inputs.flat().map((ix) => [ix, sizes[ix]])),
+            symbolic: [...new Set(t.inputs.flat())].filter((ix) => symbolic.has(ix)),
+          }));
+          const plan = lowerTerms(
+            nets.map((network, k) => ({ coefficient: coefs[k], network, planned: planContraction(network) })),
+            { name: 'combo', output, dim: (d) => (symbolic.has(d) ? { symbolic: true } : { size: sizes[d], symbolic: false }) },
+          );
+          expect(validatePlan(plan), explain(plan)).toEqual([]);
+          const inputs: Record<string, Float64Array> = {};
+          const want = new Float64Array(output.reduce((p, ix) => p * callSize(ix), 1));
+          terms.forEach((t, k) => {
+            const ops = t.inputs.map((ixs, i) => {
+              const shape = ixs.map(callSize);
+              const data = randomData(shape.reduce((p, x) => p * x, 1), seed + 10 * k + i) as Float64Array;
+              inputs[`t${k}_${i}`] = data;
+              return { shape, data };
+            });
+            const r = referenceEinsum(t.inputs, output, ops);
+            r.forEach((x, i) => (want[i] += coefs[k] * x));
+          });
+          const dims = Object.fromEntries([...symbolic].filter((d) => used.includes(d)).map((d) => [d, callSize(d)]));
+          const got = createRunner(plan, 'f64')(inputs, dims);
+          expect(maxRelError(got, want), explain(plan)).toBeLessThan(1e-10);
+        },
+      ),
+    );
   });
 });
