@@ -116,7 +116,10 @@ describe('tnc info', () => {
     const src = 'dim i = 3, j = 4\ninput A[i, j], B[i, j], v[j]\nlet S[i, j] = A[i, j] - B[i, j]\nout y[i] = S[i, j] v[j]\n';
     const { code, stdout } = await run(['info', 'comb.tn'], { 'comb.tn': src });
     expect(code).toBe(0);
-    expect(stdout).toContain('let S[i,j]');
+    expect(stdout).toContain('let S[i,j] (term 1 of 2)');
+    expect(stdout).toContain('let S[i,j] (term 2 of 2, ×-1)');
+    // Each term copies a 3×4 tensor (12 flops); the statement's total is their sum.
+    expect(stdout).toContain('let S: 2 terms, total flops 24');
     expect(stdout).toContain('out y[i]');
   });
 

@@ -75,7 +75,17 @@ export function formatInfoText(report: InfoReport, file: string): string {
     if (dims.some((d) => d.symbolic)) lines.push('(~ marks a symbolic dim, bound at call time; costs use its planning hint)');
     lines.push('');
   }
-  for (const term of report.terms) lines.push(...termText(term), '');
+  report.terms.forEach((term, k) => {
+    lines.push(...termText(term), '');
+    // After the last term of a linear combination, the statement's total.
+    const next = report.terms[k + 1];
+    if (next?.statement === term.statement) return;
+    const all = report.terms.filter((t) => t.statement === term.statement);
+    if (all.length > 1) {
+      const flops = all.reduce((s, t) => s + t.cost.flops, 0n);
+      lines.push(`${term.kind} ${term.statement}: ${all.length} terms, total flops ${groupDigits(flops)}`, '');
+    }
+  });
   if (report.factorized.length > 0) {
     lines.push('factorized tensors:');
     for (const r of report.factorized) lines.push(...factorText(r).map((l) => '  ' + l));
