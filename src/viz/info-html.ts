@@ -15,6 +15,8 @@ code, td.mono { font-family: ui-monospace, monospace; }
 table { border-collapse: collapse; margin: 8px 0 16px; }
 th, td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td { white-space: nowrap; }
+.scroll { overflow-x: auto; max-width: 100%; }
 .pics { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 .pic { border: 1px solid #ddd; overflow: auto; max-width: 100%; }
 `;
@@ -24,7 +26,7 @@ const esc = escapeXml;
 function table(header: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[], cls: string): string {
   const head = `<tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`;
   const body = rows.map((r) => `<tr>${r.map((c, i) => `<td class="${numeric[i] ? 'num' : 'mono'}">${esc(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table class="${cls}">\n${head}\n${body}\n</table>`;
+  return `<div class="scroll"><table class="${cls}">\n${head}\n${body}\n</table></div>`;
 }
 
 function termSection(term: TermReport): string {
