@@ -121,6 +121,14 @@ class PairHeap {
   }
 }
 
+/** Removes v from a (short) holder list. */
+function removeHolder(list: number[], v: number): void {
+  const k = list.indexOf(v);
+  if (k < 0) return;
+  list[k] = list[list.length - 1];
+  list.pop();
+}
+
 /** Knobs of one greedy run. */
 export interface GreedyParams {
   /** Pair cost = size(result) − costmod · (size(a) + size(b)); 1 is opt_einsum's greedy. */
@@ -159,7 +167,7 @@ export function greedyRun(problem: ContractionProblem, params: GreedyParams = {}
   const total = 2 * n - 1;
   // cnt[i]: live holders of index i, plus one when i is an output index.
   const cnt = new Int32Array(m);
-  const holders: Set<number>[] = Array.from({ length: m }, () => new Set<number>());
+  const holders: number[][] = Array.from({ length: m }, () => []);
   const isOut = new Uint8Array(m);
   for (const i of problem.output) isOut[i] = 1;
   const nodeIdx: Int32Array[] = new Array(total);
@@ -187,48 +195,49 @@ export function greedyRun(problem: ContractionProblem, params: GreedyParams = {}
     let s = 1;
     for (const i of kept) {
       s *= sizes[i];
-      holders[i].add(v);
+      holders[i].push(v);
     }
     nodeSize[v] = s;
     alive[v] = 1;
   }
   const noisy = temperature > 0 && rng !== undefined;
   const heap = new PairHeap();
-  const pairKey = (a: number, b: number): number => {
-    // Size of the result of merging a and b.
-    const A = nodeIdx[a];
-    const B = nodeIdx[b];
-    let s = 1;
-    let x = 0;
-    let y = 0;
-    while (x < A.length || y < B.length) {
-      if (y >= B.length || (x < A.length && A[x] < B[y])) {
-        s *= sizes[A[x++]];
-      } else if (x >= A.length || B[y] < A[x]) {
-        s *= sizes[B[y++]];
-      } else {
-        if (cnt[A[x]] >= 3) s *= sizes[A[x]];
-        x++;
-        y++;
+  // mark[j] === v while the neighbours of v are scored: j is an index of v.
+  const mark = new Int32Array(m).fill(-1);
+  const pairKey = (v: number, w: number): number => {
+    // Size of the result of merging v and w: shared indices count once, and not at all
+    // when the merge sums them (no other holder and not output).
+    let s = nodeSize[v] * nodeSize[w];
+    const W = nodeIdx[w];
+    for (let x = 0; x < W.length; x++) {
+      const j = W[x];
+      if (mark[j] === v) {
+        s /= sizes[j];
+        if (cnt[j] < 3) s /= sizes[j];
       }
     }
-    let c = s - costmod * (nodeSize[a] + nodeSize[b]);
+    let c = s - costmod * (nodeSize[v] + nodeSize[w]);
     // Sizes beyond float range (only in hopeless runs) must not poison the heap with NaN.
-    if (Number.isNaN(c)) c = 0;
+    if (c !== c) c = 0;
     if (!noisy) return c;
     // Log-compress so one temperature suits every scale, then add Gumbel noise.
-    const lc = Math.sign(c) * Math.log2(1 + Math.abs(c));
+    const lc = c >= 0 ? Math.log2(1 + c) : -Math.log2(1 - c);
     const u = rng!();
-    return lc - temperature * -Math.log(-Math.log(u > 0 ? u : 1e-300));
+    return lc + temperature * Math.log(-Math.log(u > 0 ? u : 1e-300));
   };
   const stamp = new Int32Array(total).fill(-1);
   const pushNeighbours = (v: number, onlyHigher: boolean): void => {
     stamp[v] = v;
-    for (const i of nodeIdx[v]) {
-      for (const w of holders[i]) {
+    const V = nodeIdx[v];
+    for (let x = 0; x < V.length; x++) mark[V[x]] = v;
+    for (let x = 0; x < V.length; x++) {
+      const h = holders[V[x]];
+      for (let y = 0; y < h.length; y++) {
+        const w = h[y];
         if (stamp[w] === v || (onlyHigher && w < v)) continue;
         stamp[w] = v;
-        heap.push(pairKey(v, w), Math.min(v, w), Math.max(v, w));
+        if (v < w) heap.push(pairKey(v, w), v, w);
+        else heap.push(pairKey(v, w), w, v);
       }
     }
   };
@@ -247,16 +256,20 @@ export function greedyRun(problem: ContractionProblem, params: GreedyParams = {}
     while (x < A.length || y < B.length) {
       let i: number;
       let both = false;
-      if (y >= B.length || (x < A.length && A[x] < B[y])) i = A[x++];
-      else if (x >= A.length || B[y] < A[x]) i = B[y++];
-      else {
+      if (y >= B.length || (x < A.length && A[x] < B[y])) {
+        i = A[x++];
+        removeHolder(holders[i], a);
+      } else if (x >= A.length || B[y] < A[x]) {
+        i = B[y++];
+        removeHolder(holders[i], b);
+      } else {
         i = A[x++];
         y++;
         both = true;
+        removeHolder(holders[i], a);
+        removeHolder(holders[i], b);
       }
       involved *= sizes[i];
-      holders[i].delete(a);
-      holders[i].delete(b);
       if (both) cnt[i]--;
       if (cnt[i] >= 2) res.push(i);
       else {
@@ -265,18 +278,20 @@ export function greedyRun(problem: ContractionProblem, params: GreedyParams = {}
       }
     }
     // Leaf-local indices (dropped from the greedy's view) are still involved in the step.
-    for (const v of [a, b]) {
-      if (v < n && hasLocal[v]) {
-        involved *= localProduct[v];
-        summed = true;
-      }
+    if (a < n && hasLocal[a]) {
+      involved *= localProduct[a];
+      summed = true;
+    }
+    if (b < n && hasLocal[b]) {
+      involved *= localProduct[b];
+      summed = true;
     }
     const c = next++;
     nodeIdx[c] = Int32Array.from(res);
     let s = 1;
     for (const i of res) {
       s *= sizes[i];
-      holders[i].add(c);
+      holders[i].push(c);
     }
     nodeSize[c] = s;
     alive[a] = 0;
@@ -331,8 +346,8 @@ const sampleLog = (r: [number, number] | number, u: number): number => {
  * suits chains and random graphs), so runs are spread over arms and then concentrated on
  * the arms that have produced the best trees so far.
  */
-const COSTMODS = [0.5, 1, 2, 4, 8, 16];
-const TEMPERATURES = [0.03, 0.1, 0.3, 1];
+const COSTMODS = [1, 4, 16, 2, 8, 0.5];
+const TEMPERATURES = [0.1, 0.3, 0.03, 1];
 const ABANDON_FACTOR = 8;
 
 /** The best of many randomized greedy runs (same seed → same tree). */
@@ -348,7 +363,9 @@ export function randomGreedyTree(problem: ContractionProblem, options: RandomGre
   const n = problem.inputs.length;
   if (n <= 2) return best.tree;
   const arms: { costmod: number; temperature: number; best: number }[] = [];
-  for (const costmod of COSTMODS) for (const temperature of TEMPERATURES) arms.push({ costmod, temperature, best: Infinity });
+  // Arms in an order that tries the usually-good settings first (small budgets may only
+  // get through a few): one costmod per temperature sweep, alternating low and high.
+  for (const temperature of TEMPERATURES) for (const costmod of COSTMODS) arms.push({ costmod, temperature, best: Infinity });
   const fixed = options.costmod !== undefined || options.temperature !== undefined;
   for (let r = 1; r < repeats; r++) {
     if (maxTime !== undefined && performance.now() - start >= maxTime) break;

@@ -39,9 +39,10 @@ const better = (x: SubScore, y: SubScore): boolean =>
  * programming over all subsets and all their splits, outer products included. Costs are
  * compared in float64; the tree is marked exhaustive when they are exact (< 2^53).
  * `minimize: 'scaling'` is treated as flops at the planning sizes. With a `sizeLimit`, steps
- * whose result exceeds it are avoided (unless no tree avoids them).
+ * whose result exceeds it are avoided (unless no tree avoids them). `connectedOnly` skips
+ * outer-product splits where a split sharing an index exists: much faster, no longer exact.
  */
-export function optimalSubsetTree(problem: ContractionProblem, minimize: Objective = 'flops', sizeLimit = Infinity): ContractionTree {
+export function optimalSubsetTree(problem: ContractionProblem, minimize: Objective = 'flops', sizeLimit = Infinity, connectedOnly = false): ContractionTree {
   const k = problem.inputs.length;
   if (k > MAX_SUBSET_TENSORS) throw new Error(`optimalSubsetTree: ${k} tensors is more than ${MAX_SUBSET_TENSORS}`);
   if (k <= 1) return { leaves: k, nodes: [], exhaustive: true };
@@ -80,38 +81,66 @@ export function optimalSubsetTree(problem: ContractionProblem, minimize: Objecti
     }
     openSize[S] = p;
   }
-  const score: SubScore[] = new Array(full);
+  // Scores per subset: primary P and secondary Q (see `combine`), in flat arrays.
+  const P = new Float64Array(full);
+  const Q = new Float64Array(full);
   const choice = new Int32Array(full);
-  for (let v = 0; v < k; v++) score[1 << v] = { primary: 0, secondary: 0 };
+  const mode = minimize === 'size' ? 1 : minimize === 'combo' ? 2 : 0;
   for (let S = 1; S < full; S++) {
     if ((S & (S - 1)) === 0) continue;
     const low = S & -S;
-    let best: SubScore | undefined;
+    const resultSize = openSize[S];
+    let found = false;
+    let bp = Infinity;
+    let bq = Infinity;
     let bestA = 0;
-    for (let A = (S - 1) & S; A > 0; A = (A - 1) & S) {
-      if ((A & low) === 0) continue;
-      const B = S ^ A;
-      let flops = 1;
-      let summed = false;
-      for (let w = 0; w < W; w++) {
-        const u = open[A * W + w] | open[B * W + w];
-        if ((u & ~open[S * W + w]) !== 0) summed = true;
-        let bits = u;
-        while (bits !== 0) {
-          const t = bits & -bits;
-          flops *= size[w * 32 + 31 - Math.clz32(t)];
-          bits ^= t;
+    // First only splits whose halves share an index; outer products only when none does.
+    for (let pass = connectedOnly ? 0 : 1; pass < 2 && !found; pass++) {
+      for (let A = (S - 1) & S; A > 0; A = (A - 1) & S) {
+        if ((A & low) === 0) continue;
+        const B = S ^ A;
+        // The step involves open(A) ∪ open(B): its size is |A|·|B| / |shared|.
+        let shared = 1;
+        let any = false;
+        let summed = false;
+        for (let w = 0; w < W; w++) {
+          const oa = open[A * W + w];
+          const ob = open[B * W + w];
+          if (((oa | ob) & ~open[S * W + w]) !== 0) summed = true;
+          let bits = oa & ob;
+          if (bits !== 0) any = true;
+          while (bits !== 0) {
+            const t = bits & -bits;
+            shared *= size[w * 32 + 31 - Math.clz32(t)];
+            bits ^= t;
+          }
+        }
+        if (pass === 0 && !any) continue;
+        let flops = (openSize[A] * openSize[B]) / shared;
+        if (summed) flops *= 2;
+        let p: number;
+        let q: number;
+        if (mode === 0) {
+          p = P[A] + P[B] + flops;
+          q = Math.max(Q[A], Q[B], resultSize);
+        } else if (mode === 1) {
+          p = Math.max(P[A], P[B], resultSize);
+          q = Q[A] + Q[B] + flops;
+        } else {
+          p = P[A] + P[B] + flops + 64 * resultSize;
+          q = Q[A] + Q[B] + flops;
+        }
+        if (resultSize > sizeLimit) p = Infinity;
+        if (!found || p < bp || (p === bp && q < bq)) {
+          found = true;
+          bp = p;
+          bq = q;
+          bestA = A;
         }
       }
-      if (summed) flops *= 2;
-      const s = combine(minimize, score[A], score[B], flops, openSize[S]);
-      if (openSize[S] > sizeLimit) s.primary = Infinity;
-      if (best === undefined || better(s, best)) {
-        best = s;
-        bestA = A;
-      }
     }
-    score[S] = best!;
+    P[S] = bp;
+    Q[S] = bq;
     choice[S] = bestA;
   }
   const nodes: TreeNode[] = [];
@@ -123,7 +152,7 @@ export function optimalSubsetTree(problem: ContractionProblem, minimize: Objecti
     return k + nodes.length - 1;
   };
   build(full - 1);
-  const exact = score[full - 1].primary < 2 ** 53 && minimize === 'flops';
+  const exact = !connectedOnly && P[full - 1] < 2 ** 53 && minimize === 'flops';
   return { leaves: k, nodes, exhaustive: exact };
 }
 
@@ -151,7 +180,7 @@ export interface ReconfigureOptions {
 export function reconfigure(tree: ContractionTree, problem: ContractionProblem, options: ReconfigureOptions = {}): ContractionTree {
   const n = tree.leaves;
   if (n <= 2) return tree;
-  const k = Math.max(3, Math.min(options.subtreeSize ?? 8, MAX_SUBSET_TENSORS));
+  const k0 = Math.max(3, Math.min(options.subtreeSize ?? 8, MAX_SUBSET_TENSORS));
   const minimize = options.minimize ?? 'flops';
   const maxPasses = options.maxPasses ?? 8;
   const deadline = options.maxTimeMs !== undefined ? performance.now() + options.maxTimeMs : Infinity;
@@ -172,60 +201,73 @@ export function reconfigure(tree: ContractionTree, problem: ContractionProblem, 
     nsize[v] = Number(s.size);
   });
   const isInternal = (v: number): boolean => v >= n;
-  let improvedAny = false;
-  for (let pass = 0; pass < maxPasses; pass++) {
-    let improved = false;
-    const order = Array.from({ length: n - 1 }, (_, j) => n + j).sort((a, b) => flops[b] - flops[a] || a - b);
-    for (const v of order) {
-      if (performance.now() > deadline) break;
-      const frontier = [L[v], R[v]];
-      const internal = [v];
-      while (frontier.length < k) {
-        let pick = -1;
-        for (let f = 0; f < frontier.length; f++) {
-          const u = frontier[f];
-          if (isInternal(u) && (pick < 0 || flops[u] > flops[frontier[pick]])) pick = f;
-        }
-        if (pick < 0) break;
-        const u = frontier[pick];
-        frontier.splice(pick, 1, L[u], R[u]);
-        internal.push(u);
+  // Re-solves the subtree of up to k frontier tensors below v; true when it improved.
+  const tryNode = (v: number, k: number): boolean => {
+    const frontier = [L[v], R[v]];
+    const internal = [v];
+    while (frontier.length < k) {
+      let pick = -1;
+      for (let f = 0; f < frontier.length; f++) {
+        const u = frontier[f];
+        if (isInternal(u) && (pick < 0 || flops[u] > flops[frontier[pick]])) pick = f;
       }
-      if (frontier.length < 3) continue;
-      let current: SubScore = { primary: 0, secondary: 0 };
-      // Children before parents is not needed for sums and maxima.
-      for (const u of internal) current = combine(minimize, current, { primary: 0, secondary: 0 }, flops[u], nsize[u]);
-      const sub = makeProblem(
-        frontier.map((f) => openIdx[f]),
-        openIdx[v],
-        problem.sizes,
-      );
-      const subTree = optimalSubsetTree(sub, minimize, options.sizeLimit);
-      const subSteps = treeSteps(sub, subTree);
-      let candidate: SubScore = { primary: 0, secondary: 0 };
-      for (const s of subSteps) candidate = combine(minimize, candidate, { primary: 0, secondary: 0 }, Number(s.flops), Number(s.size));
-      const margin = 1e-12;
-      if (options.sizeLimit !== undefined && subSteps.some((st) => Number(st.size) > options.sizeLimit!)) continue;
-      const gain =
-        candidate.primary < current.primary * (1 - margin) ||
-        (candidate.primary <= current.primary && candidate.secondary < current.secondary * (1 - margin));
-      if (!gain) continue;
-      // Rewire: the sub-tree's root keeps id v, its other nodes reuse the old internal ids.
-      const freeIds = internal.slice(1);
-      const assigned: number[] = subTree.nodes.map((_, j) => (j === subTree.nodes.length - 1 ? v : freeIds[j]));
-      const mapId = (sid: number): number => (sid < frontier.length ? frontier[sid] : assigned[sid - frontier.length]);
-      subTree.nodes.forEach((nd, j) => {
-        const id = assigned[j];
-        L[id] = mapId(nd.left);
-        R[id] = mapId(nd.right);
-        openIdx[id] = subSteps[j].result;
-        flops[id] = Number(subSteps[j].flops);
-        nsize[id] = Number(subSteps[j].size);
-      });
-      improved = true;
+      if (pick < 0) break;
+      const u = frontier[pick];
+      frontier.splice(pick, 1, L[u], R[u]);
+      internal.push(u);
     }
-    improvedAny ||= improved;
-    if (!improved || performance.now() > deadline) break;
+    if (frontier.length < 3) return false;
+    let current: SubScore = { primary: 0, secondary: 0 };
+    // Children before parents is not needed for sums and maxima.
+    for (const u of internal) current = combine(minimize, current, { primary: 0, secondary: 0 }, flops[u], nsize[u]);
+    const sub = makeProblem(
+      frontier.map((f) => openIdx[f]),
+      openIdx[v],
+      problem.sizes,
+    );
+    // Up to 8 tensors the DP stays exact; larger subtrees skip outer products for speed.
+    const subTree = optimalSubsetTree(sub, minimize, options.sizeLimit, frontier.length > 8);
+    const subSteps = treeSteps(sub, subTree);
+    let candidate: SubScore = { primary: 0, secondary: 0 };
+    for (const s of subSteps) candidate = combine(minimize, candidate, { primary: 0, secondary: 0 }, Number(s.flops), Number(s.size));
+    const margin = 1e-12;
+    if (options.sizeLimit !== undefined && subSteps.some((st) => Number(st.size) > options.sizeLimit!)) return false;
+    const gain =
+      candidate.primary < current.primary * (1 - margin) ||
+      (candidate.primary <= current.primary && candidate.secondary < current.secondary * (1 - margin));
+    if (!gain) return false;
+    // Rewire: the sub-tree's root keeps id v, its other nodes reuse the old internal ids.
+    const freeIds = internal.slice(1);
+    const assigned: number[] = subTree.nodes.map((_, j) => (j === subTree.nodes.length - 1 ? v : freeIds[j]));
+    const mapId = (sid: number): number => (sid < frontier.length ? frontier[sid] : assigned[sid - frontier.length]);
+    subTree.nodes.forEach((nd, j) => {
+      const id = assigned[j];
+      L[id] = mapId(nd.left);
+      R[id] = mapId(nd.right);
+      openIdx[id] = subSteps[j].result;
+      flops[id] = Number(subSteps[j].flops);
+      nsize[id] = Number(subSteps[j].size);
+    });
+    return true;
+  };
+  let improvedAny = false;
+  // With a time budget, a converged search continues with larger subtrees (k + 2, …, 12).
+  const ladder = [k0];
+  if (options.maxTimeMs !== undefined) for (let k = k0 + 2; k <= 12; k += 2) ladder.push(k);
+  for (const k of ladder) {
+    if (performance.now() > deadline) break;
+    for (let pass = 0; pass < maxPasses; pass++) {
+      let improved = false;
+      const order = Array.from({ length: n - 1 }, (_, j) => n + j).sort((a, b) => flops[b] - flops[a] || a - b);
+      // Steps this much cheaper than the most expensive one cannot matter for flops.
+      const floor = minimize === 'size' ? 0 : flops[order[0]] * 1e-12;
+      for (const v of order) {
+        if (performance.now() > deadline || flops[v] < floor) break;
+        if (tryNode(v, k)) improved = true;
+      }
+      improvedAny ||= improved;
+      if (!improved || performance.now() > deadline) break;
+    }
   }
   if (!improvedAny) return tree;
   const result = ssaFromChildren(n, L, R, total - 1);
