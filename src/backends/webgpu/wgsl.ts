@@ -277,6 +277,7 @@ export const GEMM_HEADER = 20;
  * Bindings: 0 A, 1 B, 2 C, 3 meta.
  */
 export function gemmWgsl(p: Precision, t: GemmTile): string {
+  if (t.tm === 4 && t.tn === 4 && (t.tk * t.wgY) % t.wgX === 0 && (t.tk * t.wgX) % t.wgY === 0) return gemmVec4Wgsl(p, t);
   const TM = t.wgY * t.tm;
   const TN = t.wgX * t.tn;
   const NT = t.wgX * t.wgY;
@@ -356,6 +357,102 @@ export function gemmWgsl(p: Precision, t: GemmTile): string {
     L('    let ci = cBase + prm[prm[15] + i];');
     for (const c of cols) {
       L(`    { let j = col0 + tx + ${c * t.wgX}u; if (j < N) { let at = ci + prm[prm[16] + j]; var v = alpha * acc${r}_${c}; if (beta) { v += f32(C[at]); } C[at] = T(v); } }`);
+    }
+    L('  } }');
+  }
+  L('}');
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * The 4×4-per-invocation GEMM: panels are stored as vec4 (four consecutive rows of A, four
+ * consecutive columns of B), so the inner loop does two vector reads per 16 multiply–adds and
+ * accumulates four vec4 rows. Same parameters and bindings as the scalar GEMM.
+ */
+function gemmVec4Wgsl(p: Precision, t: GemmTile): string {
+  const TM = t.wgY * 4;
+  const TN = t.wgX * 4;
+  const NT = t.wgX * t.wgY;
+  const groupsA = (t.tk * TM) / 4;
+  const groupsB = (t.tk * TN) / 4;
+  const perA = Math.ceil(groupsA / NT);
+  const perB = Math.ceil(groupsB / NT);
+  const q4 = [0, 1, 2, 3];
+  const lines: string[] = [];
+  const L = (s: string): void => {
+    lines.push(s);
+  };
+  L(header(p));
+  L('@group(0) @binding(0) var<storage, read> A: array<T>;');
+  L('@group(0) @binding(1) var<storage, read> B: array<T>;');
+  L('@group(0) @binding(2) var<storage, read_write> C: array<T>;');
+  L('@group(0) @binding(3) var<storage, read> prm: array<u32>;');
+  L(`var<workgroup> As: array<vec4<f32>, ${groupsA}>;`);
+  L(`var<workgroup> Bs: array<vec4<f32>, ${groupsB}>;`);
+  L('');
+  L(`@compute @workgroup_size(${t.wgX}, ${t.wgY})`);
+  L('fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid3: vec3u, @builtin(local_invocation_index) li: u32) {');
+  L('  let M = prm[0]; let N = prm[1]; let K = prm[2];');
+  L('  let tilesN = prm[6]; let tilesM = prm[7];');
+  L('  let tile = wid.y * nwg.x + wid.x;');
+  L('  if (tile >= tilesN * tilesM * prm[3]) { return; }');
+  L('  let tn = tile % tilesN;');
+  L('  let tmi = (tile / tilesN) % tilesM;');
+  L('  let b = tile / (tilesN * tilesM);');
+  L(`  let row0 = tmi * ${TM}u;`);
+  L(`  let col0 = tn * ${TN}u;`);
+  L('  let aK = prm[10]; let bK = prm[12];');
+  L('  let aBase = prm[prm[8] + b]; let bBase = prm[prm[11] + b];');
+  // Load group g of the A panel: k row g / (TM/4), rows 4·(g % (TM/4)) … +3; offsets of those
+  // rows are looked up once, outside the k loop (likewise for B's columns).
+  for (let q = 0; q < perA; q++) {
+    const guard = (q + 1) * NT > groupsA ? ` && ga${q} < ${groupsA}u` : '';
+    L(`  let ga${q} = li + ${q * NT}u; let ka${q} = ga${q} / ${TM / 4}u; let ra${q} = (ga${q} % ${TM / 4}u) * 4u;`);
+    L(`  let inA${q} = true${guard};`);
+    for (const e of q4) L(`  var oa${q}_${e} = 0xffffffffu; if (inA${q} && row0 + ra${q} + ${e}u < M) { oa${q}_${e} = aBase + prm[prm[9] + row0 + ra${q} + ${e}u]; }`);
+  }
+  for (let q = 0; q < perB; q++) {
+    const guard = (q + 1) * NT > groupsB ? ` && gb${q} < ${groupsB}u` : '';
+    L(`  let gb${q} = li + ${q * NT}u; let kb${q} = gb${q} / ${TN / 4}u; let cb${q} = (gb${q} % ${TN / 4}u) * 4u;`);
+    L(`  let inB${q} = true${guard};`);
+    for (const e of q4) L(`  var ob${q}_${e} = 0xffffffffu; if (inB${q} && col0 + cb${q} + ${e}u < N) { ob${q}_${e} = bBase + prm[prm[13] + col0 + cb${q} + ${e}u]; }`);
+  }
+  for (const r of q4) L(`  var acc${r} = vec4<f32>(0.0);`);
+  L('  let ty = lid3.y;');
+  L('  let tx = lid3.x;');
+  L(`  for (var k0 = 0u; k0 < K; k0 += ${t.tk}u) {`);
+  for (let q = 0; q < perA; q++) {
+    L(`    if (inA${q}) {`);
+    L(`      let kg = k0 + ka${q};`);
+    L('      var v = vec4<f32>(0.0);');
+    L(`      if (kg < K) { let ko = prm[aK + kg]; ${q4.map((e) => `if (oa${q}_${e} != 0xffffffffu) { v[${e}] = f32(A[oa${q}_${e} + ko]); }`).join(' ')} }`);
+    L(`      As[ga${q}] = v;`);
+    L('    }');
+  }
+  for (let q = 0; q < perB; q++) {
+    L(`    if (inB${q}) {`);
+    L(`      let kg = k0 + kb${q};`);
+    L('      var v = vec4<f32>(0.0);');
+    L(`      if (kg < K) { let ko = prm[bK + kg]; ${q4.map((e) => `if (ob${q}_${e} != 0xffffffffu) { v[${e}] = f32(B[ob${q}_${e} + ko]); }`).join(' ')} }`);
+    L(`      Bs[gb${q}] = v;`);
+    L('    }');
+  }
+  L('    workgroupBarrier();');
+  L(`    for (var kk = 0u; kk < ${t.tk}u; kk++) {`);
+  L(`      let a = As[kk * ${TM / 4}u + ty];`);
+  L(`      let bv = Bs[kk * ${TN / 4}u + tx];`);
+  for (const r of q4) L(`      acc${r} += a[${r}] * bv;`);
+  L('    }');
+  L('    workgroupBarrier();');
+  L('  }');
+  L('  let alpha = bitcast<f32>(prm[4]);');
+  L('  let beta = prm[5] != 0u;');
+  L('  let cBase = prm[prm[14] + b];');
+  for (const r of q4) {
+    L(`  { let i = row0 + ty * 4u + ${r}u; if (i < M) {`);
+    L('    let ci = cBase + prm[prm[15] + i];');
+    for (const c of q4) {
+      L(`    { let j = col0 + tx * 4u + ${c}u; if (j < N) { let at = ci + prm[prm[16] + j]; var v = alpha * acc${r}[${c}]; if (beta) { v += f32(C[at]); } C[at] = T(v); } }`);
     }
     L('  } }');
   }
