@@ -1,0 +1,169 @@
+// `npm run bench:paths`: contraction-order quality and planning time of every registered
+// optimizer on the project's seeded networks (bench/networks.ts) and on cotengra's eight
+// benchmark networks (/work/shared/networks/cotengra), plus numpy.einsum_path (greedy,
+// optimal) through python3 where numpy is installed and the network has ≤ 52 indices.
+// Costs are exact (opt_einsum convention) and shown as log10 flops; ratios are to the best
+// tnc optimizer on that network. Results also go to bench/results/paths.json.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { log2Big, treeCost } from '../src/optimizer/cost.js';
+import { getOptimizer, listOptimizers } from '../src/optimizer/index.js';
+import { fromLinearPath, validateTree } from '../src/optimizer/tree.js';
+import { benchNetworks, readCotengraJson, type BenchNetwork } from './networks.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const COTENGRA_DIR = process.env.TNC_COTENGRA_DIR ?? '/work/shared/networks/cotengra';
+/** Per-optimizer time cap (ms); `auto` runs at its own default budget. */
+const CAP_MS = Number(process.env.BENCH_CAP_MS ?? 200);
+
+/** Published figures for cotengra's networks (log10 flops), from /work/shared/networks/README.md. */
+const PUBLISHED: Record<string, { label: string; log10: number }[]> = {
+  sycamore_n53_m20_s0_e0_pABCDCDAB: [
+    { label: 'cotengra random-greedy 128', log10: 18.680759440930593 },
+    { label: 'cotengra hyper greedy+kahypar 300s', log10: 18.270356493772695 },
+    { label: 'cotengra hyper SA 300s', log10: 18.039147512279065 },
+  ],
+};
+
+interface Row {
+  network: string;
+  family: string;
+  tensors: number;
+  indices: number;
+  results: Record<string, { log10Flops: number; log2Size: number; ms: number; error?: string }>;
+  best: string;
+  numpy?: Record<string, { log10Flops: number; ratio: number; s: number } | null>;
+}
+
+const log10 = (x: bigint): number => log2Big(x) / Math.log2(10);
+
+function runAll(net: BenchNetwork, names: string[]): Row {
+  const p = net.problem;
+  const results: Row['results'] = {};
+  for (const name of names) {
+    // The exhaustive searches cannot help far beyond their reach; cap them by size too.
+    if ((name === 'optimal' || name.startsWith('branch')) && p.inputs.length > 30) continue;
+    const opts = name === 'auto' ? {} : { maxTimeMs: CAP_MS };
+    const t0 = performance.now();
+    try {
+      const tree = getOptimizer(name).optimize(p, { ...opts, seed: 1 });
+      const ms = performance.now() - t0;
+      const bad = validateTree(tree, p);
+      if (bad) throw new Error(`invalid tree: ${bad}`);
+      const c = treeCost(p, tree);
+      results[name] = { log10Flops: log10(c.flops), log2Size: c.log2Size, ms };
+    } catch (e) {
+      results[name] = { log10Flops: Infinity, log2Size: Infinity, ms: performance.now() - t0, error: String(e).slice(0, 120) };
+    }
+  }
+  const best = Object.entries(results).reduce((a, b) => (b[1].log10Flops < a[1].log10Flops ? b : a))[0];
+  return { network: net.name, family: net.family, tensors: p.inputs.length, indices: p.sizes.length, results, best };
+}
+
+function numpyPaths(nets: BenchNetwork[], rows: Row[]): void {
+  const eligible = nets.filter((n) => n.problem.sizes.length <= 52);
+  const payload = eligible.map((n) => ({ id: n.name, inputs: n.problem.inputs, output: n.problem.output, sizes: n.problem.sizes }));
+  const r = spawnSync('python3', [join(here, 'numpy_paths.py')], { input: JSON.stringify(payload), encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) {
+    console.log(`numpy.einsum_path skipped: ${(r.stderr || r.error?.message || 'python3 failed').split('\n').slice(-2).join(' ')}`);
+    return;
+  }
+  const out = JSON.parse(r.stdout) as Record<string, { greedy: number[][]; optimal: number[][] | null; greedy_s: number; optimal_s: number | null }>;
+  for (const net of eligible) {
+    const row = rows.find((x) => x.network === net.name)!;
+    const e = out[net.name];
+    const bestL = row.results[row.best].log10Flops;
+    const cost = (path: number[][]): number => {
+      // numpy may end with one multi-operand step; split it left to right into pairs.
+      const pairs: number[][] = [];
+      let count = net.problem.inputs.length;
+      for (const step of path) {
+        const s = [...step].sort((a, b) => b - a);
+        if (s.length === 1) continue;
+        pairs.push([s[s.length - 1], s[s.length - 2]].sort((a, b) => a - b));
+        count -= 1;
+        for (let k = 2; k < s.length; k++) {
+          // After the first pair, the merged result sits at the end of the list.
+          const pos = s[s.length - 1 - k];
+          pairs.push([pos, count - 2].sort((a, b) => a - b));
+          count -= 1;
+        }
+      }
+      return log10(treeCost(net.problem, fromLinearPath(net.problem.inputs.length, pairs)).flops);
+    };
+    row.numpy = {};
+    for (const kind of ['greedy', 'optimal'] as const) {
+      const path = e[kind];
+      if (!path) {
+        row.numpy[kind] = null;
+        continue;
+      }
+      try {
+        const l = cost(path);
+        row.numpy[kind] = { log10Flops: l, ratio: 10 ** (l - bestL), s: (kind === 'greedy' ? e.greedy_s : e.optimal_s) ?? 0 };
+      } catch {
+        row.numpy[kind] = null;
+      }
+    }
+  }
+}
+
+function main(): void {
+  const names = listOptimizers();
+  const nets = benchNetworks();
+  if (existsSync(COTENGRA_DIR)) {
+    for (const f of readdirSync(COTENGRA_DIR).filter((x) => x.endsWith('.json')).sort()) {
+      nets.push(readCotengraJson(join(COTENGRA_DIR, f), f.replace(/\.json$/, '')));
+    }
+  }
+  const start = performance.now();
+  const rows: Row[] = [];
+  for (const net of nets) {
+    const row = runAll(net, names);
+    rows.push(row);
+    const bestL = row.results[row.best].log10Flops;
+    const cells = names.map((n) => {
+      const r = row.results[n];
+      if (!r) return `${n}=—`;
+      if (r.error) return `${n}=ERR`;
+      return `${n}=${(10 ** (r.log10Flops - bestL)).toPrecision(3)}×/${r.ms.toFixed(0)}ms`;
+    });
+    console.log(`${net.name.padEnd(34)} n=${String(row.tensors).padStart(3)} best=${bestL.toFixed(2)} (${row.best}) S=${row.results[row.best].log2Size.toFixed(1)} | ${cells.join(' ')}`);
+  }
+  numpyPaths(nets, rows);
+  console.log('\nnumpy.einsum_path (ratio to tnc best):');
+  for (const row of rows) {
+    if (!row.numpy) continue;
+    const g = row.numpy.greedy;
+    const o = row.numpy.optimal;
+    console.log(`  ${row.network.padEnd(34)} greedy ${g ? g.ratio.toPrecision(3) + '×' : '—'}  optimal ${o ? o.ratio.toPrecision(3) + '×' : '—'}`);
+  }
+  console.log('\nauto vs best per family (geometric-mean ratio, share where auto is best):');
+  const families = [...new Set(rows.map((r) => r.family))];
+  for (const fam of families) {
+    const rs = rows.filter((r) => r.family === fam && r.results.auto && !r.results.auto.error);
+    if (rs.length === 0) continue;
+    const ratios = rs.map((r) => 10 ** (r.results.auto.log10Flops - r.results[r.best].log10Flops));
+    const geo = Math.exp(ratios.reduce((s, x) => s + Math.log(x), 0) / ratios.length);
+    const hits = ratios.filter((x) => x <= 1 + 1e-9).length;
+    console.log(`  ${fam.padEnd(22)} ${geo.toFixed(3)}  ${hits}/${ratios.length}  worst ${Math.max(...ratios).toFixed(3)}`);
+  }
+  console.log('\ncotengra networks vs published figures (log10 flops):');
+  for (const row of rows.filter((r) => r.family === 'cotengra')) {
+    const pub = PUBLISHED[row.network];
+    const ours = row.results[row.best].log10Flops;
+    const auto = row.results.auto?.log10Flops;
+    const pubText = pub ? pub.map((x) => `${x.label} ${x.log10.toFixed(2)}`).join('; ') : 'no published cost';
+    console.log(`  ${row.network.padEnd(34)} tnc best ${ours.toFixed(2)} (${row.best}), auto ${auto?.toFixed(2) ?? '—'} | ${pubText}`);
+  }
+  const total = (performance.now() - start) / 1000;
+  console.log(`\ntotal ${total.toFixed(1)} s`);
+  const outDir = join(here, 'results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'paths.json'), JSON.stringify({ capMs: CAP_MS, optimizers: names, rows, seconds: total }, null, 2));
+}
+
+main();
