@@ -148,6 +148,12 @@ describe('check: examples', () => {
     expect(only('const N = 0\ndim m{n in 1..3} = 2\nparam A[m{4 / N}]\n').code).toBe('check/division-by-zero');
   });
 
+  it('an empty sum(...) is an error; an empty prod(...) is the number 1', () => {
+    expect(only('dim i = 2\nparam A[i]\nout y[i] = sum(n in 1..0) A[i]\n').code).toBe('check/empty-sum');
+    expect(only('dim i = 2\nparam A[i]\nout z[] = prod(n in 1..0) A[i]\n').code).toBe('check/constant-term');
+    expect(diagnose('dim i = 2\nparam A[i]\nout y[i] = A[i] prod(n in 1..0) A[i]\nparam sum[i]\nout s[i] = sum[i]\n')).toEqual([]);
+  });
+
   it('unknown family lists the registered ones', () => {
     const d = only('dim i = 2, j = 2\nparam W = cpp([i, j], 2)\n');
     expect(d.code).toBe('check/unknown-family');

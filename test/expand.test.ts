@@ -88,6 +88,30 @@ describe('expand: networks', () => {
     ]);
   });
 
+  it('sum(...) over a range expands like the written-out linear combination', () => {
+    const decl = 'const K = 3\ndim i = 2, j = 3\nparam A{k in 1..K}[i, j], x[j]\n';
+    const bySum = program(`${decl}out y[i] = 0.5 * sum(k in 1..K) A{k}[i, j] x[j] - x[j] A{1}[i, j]\n`);
+    const byHand = program(`${decl}out y[i] = 0.5 * (A{1}[i, j] x[j] + A{2}[i, j] x[j] + A{3}[i, j] x[j]) - x[j] A{1}[i, j]\n`);
+    expect(bySum.statements.map((s) => s.terms)).toEqual(byHand.statements.map((s) => s.terms));
+    expect(bySum.statements[0].terms.map((t) => t.coefficient)).toEqual([0.5, 0.5, 0.5, -1]);
+    // A site-dependent choice with integer arithmetic: O{1} at site s, O{0} elsewhere.
+    const local = program(
+      'const N = 3\ndim p{n in 1..N} = 2\nparam O{k in 0..1}[p{1}], v{n in 1..N}[p{n}]\n' +
+        'out E[] = sum(s in 1..N) prod(n in 1..N) (v{n}[p{n}] O{1/(1+(n-s)*(n-s))}[p{n}])\n',
+    );
+    const E = statement(local, 'E');
+    expect(E.terms.map((t) => t.network.tensors.filter((x) => x.name.startsWith('O')).map((x) => x.name))).toEqual([
+      ['O{1}', 'O{0}', 'O{0}'],
+      ['O{0}', 'O{1}', 'O{0}'],
+      ['O{0}', 'O{0}', 'O{1}'],
+    ]);
+    const data = factorData(local, 9);
+    const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => a[0] * b[0] + a[1] * b[1];
+    const d = [1, 2, 3].map((n) => [dot(data[`v{${n}}`], data['O{0}']), dot(data[`v{${n}}`], data['O{1}'])]);
+    const want = d[0][1] * d[1][0] * d[2][0] + d[0][0] * d[1][1] * d[2][0] + d[0][0] * d[1][0] * d[2][1];
+    expect(evaluate(E, data)[0]).toBeCloseTo(want, 12);
+  });
+
   it('a 2x3 lattice with two-dimensional indexed names', () => {
     const p = program(
       [

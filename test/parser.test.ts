@@ -227,7 +227,7 @@ describe('parse: examples', () => {
 // ---- random ASTs -------------------------------------------------------------------------
 
 const NO_SPAN = { start: 0, end: 0 };
-const IDENTS = ['i', 'j', 'k2', 'A', 'Bb', 'x_1', 'α', 'N', 'input1', 'dims'];
+const IDENTS = ['i', 'j', 'k2', 'A', 'Bb', 'x_1', 'α', 'N', 'input1', 'dims', 'sum'];
 const arbIdent = fc.constantFrom(...IDENTS);
 const arbNumber = fc.oneof(
   fc.nat({ max: 1000 }),
@@ -271,8 +271,8 @@ const { expr: arbExpr } = fc.letrec<{ expr: Ast.Expr }>((tie) => ({
       .filter((items) => items.length > 1 || items[0].sign === '-')
       .map((items): Ast.Expr => ({ kind: 'sum', items: items as Ast.Sum['items'], span: NO_SPAN })),
     fc
-      .tuple(fc.array(arbBinder, { minLength: 1, maxLength: 2 }), tie('expr'))
-      .map(([binders, body]): Ast.Expr => ({ kind: 'prod', binders, body, span: NO_SPAN })),
+      .tuple(fc.constantFrom('prod', 'sum' as const), fc.array(arbBinder, { minLength: 1, maxLength: 2 }), tie('expr'))
+      .map(([op, binders, body]): Ast.Expr => ({ kind: 'comprehension', op: op as 'prod', binders, body, span: NO_SPAN })),
   ),
 }));
 
@@ -360,7 +360,7 @@ function expressions(p: Ast.Program): Ast.Expr[] {
     out.push(e);
     if (e.kind === 'product') e.factors.forEach(walk);
     else if (e.kind === 'sum') e.items.forEach((i) => walk(i.expr));
-    else if (e.kind === 'prod') walk(e.body);
+    else if (e.kind === 'comprehension') walk(e.body);
   };
   for (const it of p.items) if (it.kind === 'statement') walk(it.body);
   return out;

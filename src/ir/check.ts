@@ -118,7 +118,7 @@ class Checker {
       vars,
       unknownHint: (name) =>
         this.prodVars.has(name)
-          ? `\`${name}\` is bound only inside its \`prod(...)\`, whose body is the one factor after it; put the repeated factors in parentheses`
+          ? `\`${name}\` is bound only inside its \`prod(...)\` or \`sum(...)\`, whose body is the one factor after it; put the repeated factors in parentheses`
           : undefined,
     };
   }
@@ -506,19 +506,20 @@ class Checker {
         }
         return ok ? { kind: 'sum', items, span: e.span } : undefined;
       }
-      case 'prod': {
-        const factors: CheckedExpr[] = [];
+      case 'comprehension': {
+        const parts: CheckedExpr[] = [];
         let ok = true;
         let count = 0;
+        const what = e.op === 'prod' ? 'factors' : 'terms';
         const loop = (k: number, scope: Map<string, number>): boolean => {
           if (k === e.binders.length) {
             if (++count > MAX_UNROLL) {
-              this.report(error('limit/too-many-elements', `this product unrolls into more than ${MAX_UNROLL} factors`, e.span));
+              this.report(error('limit/too-many-elements', `this ${e.op}(...) unrolls into more than ${MAX_UNROLL} ${what}`, e.span));
               return false;
             }
             const x = this.expr(e.body, scope);
             if (x === undefined) ok = false;
-            else factors.push(x);
+            else parts.push(x);
             return true;
           }
           const b = e.binders[k];
@@ -531,9 +532,16 @@ class Checker {
         };
         if (!loop(0, new Map(vars))) return undefined;
         if (!ok) return undefined;
+        if (e.op === 'sum') {
+          if (parts.length === 0) {
+            this.report(error('check/empty-sum', 'this sum(...) has no terms: its ranges are empty', e.span));
+            return undefined;
+          }
+          return parts.length === 1 ? parts[0] : { kind: 'sum', items: parts.map((expr) => ({ sign: '+' as const, expr })), span: e.span };
+        }
         // An empty range gives the empty product, which is the number 1.
-        if (factors.length === 0) return { kind: 'number', value: 1, span: e.span };
-        return factors.length === 1 ? factors[0] : { kind: 'product', factors, span: e.span };
+        if (parts.length === 0) return { kind: 'number', value: 1, span: e.span };
+        return parts.length === 1 ? parts[0] : { kind: 'product', factors: parts, span: e.span };
       }
     }
   }
@@ -609,11 +617,11 @@ function missingIndex(e: CheckedExpr, ix: string): Span | undefined {
   }
 }
 
-/** Names bound by the `prod(...)` comprehensions inside an expression. */
+/** Names bound by the `prod(...)` and `sum(...)` comprehensions inside an expression. */
 function binderNames(e: Ast.Expr): Set<string> {
   const out = new Set<string>();
   const walk = (x: Ast.Expr): void => {
-    if (x.kind === 'prod') {
+    if (x.kind === 'comprehension') {
       for (const b of x.binders) out.add(b.name);
       walk(x.body);
     } else if (x.kind === 'product') x.factors.forEach(walk);

@@ -129,9 +129,13 @@ export interface Sum {
   span: Span;
 }
 
-/** `prod(n in 1..N, ...) body`: the product of `body` over every binder value. */
+/**
+ * `prod(n in 1..N, ...) body`: the product of `body` over every binder value;
+ * `sum(n in 1..N, ...) body`: the sum (a linear combination with one term per value).
+ */
 export interface Comprehension {
-  kind: 'prod';
+  kind: 'comprehension';
+  op: 'prod' | 'sum';
   binders: Binder[];
   body: Expr;
   span: Span;

@@ -249,7 +249,8 @@ export interface ComprehensionCstNode extends CstNode {
 }
 
 export type ComprehensionCstChildren = {
-  Prod: IToken[];
+  Prod?: IToken[];
+  Identifier?: IToken[];
   LParen: IToken[];
   binder: BinderCstNode[];
   Comma?: IToken[];

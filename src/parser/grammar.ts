@@ -201,8 +201,12 @@ export class TnParser extends CstParser {
     this.SUBRULE(this.indexList);
   });
 
+  /** `prod(...) factor` or `sum(...) factor`; `sum` is not reserved (it stays a valid tensor name). */
   comprehension = this.RULE('comprehension', () => {
-    this.CONSUME(T.Prod);
+    this.OR([
+      { ALT: () => this.CONSUME(T.Prod) },
+      { GATE: () => this.LA(1).image === 'sum', ALT: () => this.CONSUME(T.Identifier) },
+    ]);
     this.CONSUME(T.LParen);
     this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.binder) });
     this.CONSUME(T.RParen);

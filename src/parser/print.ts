@@ -95,8 +95,8 @@ export function printExpr(e: Ast.Expr): string {
       return String(e.value);
     case 'access':
       return `${printNameRef(e.tensor)}${printIndices(e.indices)}`;
-    case 'prod':
-      return `prod(${e.binders.map(printBinder).join(', ')}) ${printFactor(e.body)}`;
+    case 'comprehension':
+      return `${e.op}(${e.binders.map(printBinder).join(', ')}) ${printFactor(e.body)}`;
     case 'product': {
       let out = '';
       e.factors.forEach((f, i) => {

@@ -325,13 +325,14 @@ class AstBuilder {
 
   private comprehension(node: Cst.ComprehensionCstNode): Ast.Comprehension {
     const start = this.startOf(node);
-    this.tokenSpan(this.token(node, 'Prod'));
+    const op = this.token(node, 'Prod') ? 'prod' : 'sum';
+    this.tokenSpan(this.token(node, 'Prod') ?? this.token(node, 'Identifier'));
     this.tokenSpan(this.token(node, 'LParen'));
     const binders = this.nodes(node, 'binder').map((b) => this.binder(b));
     this.tokenSpan(this.token(node, 'RParen'));
     const f = this.node(node, 'factor');
     const body = (f && this.factor(f)) ?? { kind: 'product' as const, factors: [], span: { start: this.lastEnd, end: this.lastEnd } };
-    return { kind: 'prod', binders, body, span: this.spanFrom(start) };
+    return { kind: 'comprehension', op, binders, body, span: this.spanFrom(start) };
   }
 
   private intExpr(node: Cst.IntExprCstNode): Ast.IntExpr {
