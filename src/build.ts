@@ -12,7 +12,9 @@ import { buildModuleSpec, type ModuleSpec } from './backends/module-spec.js';
 import { emitCpu, type EmittedModule } from './backends/cpu/emit.js';
 import { emitWebGpu } from './backends/webgpu/emit.js';
 
+/** Code generation targets. */
 export type Target = 'cpu' | 'webgpu';
+/** Element types of generated code. */
 export type Dtype = 'f32' | 'f64';
 
 /** Options of `tnc build`, buildModule and compile. */

@@ -11,6 +11,9 @@ import type { PlannedContraction } from '../optimizer/plan-contraction.js';
 import type { BufferDecl, EinsumStep, KernelPlan, PinnedAxis, SliceLoop, Step } from './plan.js';
 import { planEvents } from './plan.js';
 
+/** Re-exported for callers that think of them as part of lowering. */
+export { printPlan, validatePlan } from './plan.js';
+
 /** One summand to lower: its coefficient, network and planned contraction order. */
 export interface LowerTerm {
   coefficient: number;

@@ -12,6 +12,7 @@ import { NameTable } from './code-writer.js';
 /** Exact integers as numbers when safe, else as decimal strings (never rounded). */
 export type ExactNumber = number | string;
 
+/** A dim of the module: fixed, or symbolic with its planning hint. */
 export interface SpecDim {
   name: string;
   /** Fixed size; absent for symbolic dims. */
@@ -21,6 +22,7 @@ export interface SpecDim {
   hint?: number;
 }
 
+/** A factor tensor callers pass data for. */
 export interface SpecInput {
   name: string;
   role: 'input' | 'param';
@@ -32,6 +34,7 @@ export interface SpecInput {
   family?: string;
 }
 
+/** An exported function (one per `out` statement). */
 export interface SpecOutput {
   /** Statement name as written in the source. */
   name: string;
@@ -45,6 +48,7 @@ export interface SpecOutput {
   symbolicDims: string[];
 }
 
+/** One summand of a statement, with its planned contraction. */
 export interface SpecTerm {
   coefficient: number;
   /** The term's network, e.g. `A[a,b] B[b,c] -> [a,c]`. */
@@ -59,6 +63,7 @@ export interface SpecTerm {
   sliced?: string[];
 }
 
+/** A statement (`out` or `let`) and its terms. */
 export interface SpecStatement {
   name: string;
   kind: 'out' | 'let';

@@ -78,6 +78,7 @@ export interface FillStep {
   value: number;
 }
 
+/** Any step of a plan. */
 export type Step = PermuteStep | GemmStep | EinsumStep | AxpyStep | FillStep;
 
 /** One compiled statement: the buffers and the steps that fill `output` from `inputs`. */

@@ -16,6 +16,7 @@ export interface EmittedModule {
   dts: string;
 }
 
+/** Options of emitCpu. */
 export interface CpuEmitOptions {
   dtype: 'f32' | 'f64';
   /** The spec to embed (from buildModuleSpec with the planned paths); built without paths if absent. */
