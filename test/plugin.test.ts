@@ -236,6 +236,14 @@ describe('plugin behaviour in builds', () => {
     expect(err!.message).toMatch(/out y\[i\] = A\[k\]\n {15}\^/);
   });
 
+  it('the optimizer option reaches the planner; a misspelled one is refused when the plugin is created', async () => {
+    const dir = project({ 'model.tn': CP, 'entry.js': "export { spec } from './model.tn';\n" });
+    await libBuild(dir, 'entry.js', [tncVite({ optimizer: 'greedy' })]);
+    const mod = await import(pathToFileURL(join(dir, 'out', 'entry.js')).href);
+    expect(mod.spec.statements[0].terms[0].optimizer).toBe('greedy');
+    expect(() => tncVite({ optimizer: 'greedyy' })).toThrow(/unknown optimizer 'greedyy'; did you mean 'greedy'/);
+  });
+
   it('a bad query value fails the build and names the valid values', async () => {
     const dir = project({ 'model.tn': CP, 'entry.js': "export { X } from './model.tn?target=gpu';\n" });
     await expect(libBuild(dir, 'entry.js', [tncVite()])).rejects.toThrow(/unknown target 'gpu' in import query; valid targets: cpu, webgpu/);

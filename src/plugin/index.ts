@@ -8,7 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { createUnplugin, type UnpluginFactory, type UnpluginInstance } from 'unplugin';
 import { buildModule } from '../build.js';
-import { render, SourceFile, type Diagnostic } from '../diagnostics.js';
+import { render, SourceFile, TncError, type Diagnostic } from '../diagnostics.js';
+import { checkOptimizerName } from '../optimizer/plan-contraction.js';
 import { dtsWithDefaultExport, withDefaultExport } from './module-text.js';
 import { optionsFromQuery, splitId, TN_ID, validateDefaults, type TnBuildOptions } from './query.js';
 
@@ -26,6 +27,8 @@ export interface TncPluginOptions {
    * changes), so `tsc` alone type-checks the named imports.
    */
   dts?: boolean;
+  /** Contraction-order optimizer for every model (default `auto`); see `tnc path --help`. */
+  optimizer?: string;
 }
 
 /** What a failed build reports: the rendered diagnostics and the first error's location. */
@@ -41,10 +44,17 @@ export interface TnBuildFailure {
 export async function compileTn(
   text: string,
   file: string,
-  options: TnBuildOptions,
+  options: TnBuildOptions & { optimizer?: string },
 ): Promise<{ ok: true; js: string; dts: string; warnings: string[] } | { ok: false; failure: TnBuildFailure }> {
   const shown = displayPath(file);
-  const result = await buildModule(text, shown, { target: options.target, dtype: options.dtype });
+  let result: Awaited<ReturnType<typeof buildModule>>;
+  try {
+    result = await buildModule(text, shown, { target: options.target, dtype: options.dtype, ...(options.optimizer ? { optimizer: options.optimizer } : {}) });
+  } catch (e) {
+    // Planning reports some user errors (an unknown optimizer) by throwing a TncError.
+    if (e instanceof TncError) return { ok: false, failure: { message: `${shown}: ${e.message}`, file, line: 1, column: 1 } };
+    throw e;
+  }
   const source = SourceFile.from(shown, text);
   const errors = result.diagnostics.filter((d: Diagnostic) => d.severity === 'error');
   const warnings = result.diagnostics.filter((d: Diagnostic) => d.severity !== 'error');
@@ -82,6 +92,8 @@ function writeIfChanged(path: string, text: string): void {
 export const unpluginFactory: UnpluginFactory<TncPluginOptions | undefined, false> = (rawOptions) => {
   const options = rawOptions ?? {};
   const defaults = validateDefaults(options);
+  // A misspelled optimizer is a config error: report it when the plugin is created.
+  if (options.optimizer !== undefined) checkOptimizerName(options.optimizer);
   return {
     name: 'tnc',
     enforce: 'pre',
@@ -113,7 +125,7 @@ export const unpluginFactory: UnpluginFactory<TncPluginOptions | undefined, fals
         this.error({ message: `cannot read ${displayPath(file)}: ${e instanceof Error ? e.message : String(e)}`, id: file });
         return null;
       }
-      const out = await compileTn(text, file, parsed.options);
+      const out = await compileTn(text, file, { ...parsed.options, ...(options.optimizer ? { optimizer: options.optimizer } : {}) });
       if (!out.ok) {
         const { failure } = out;
         this.error({
