@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { render, SourceFile } from '../src/diagnostics.js';
@@ -256,6 +257,35 @@ describe('expand: custom networks against built-in families', () => {
     const data = factorData(p, 7);
     for (let k = 1; k <= 4; k++) data[`T_core${k}`] = data[`G{${k}}`];
     expect(maxRelError(evaluate(statement(p, 'builtIn'), data), evaluate(statement(p, 'byHand'), data))).toBeLessThan(1e-12);
+  });
+});
+
+describe('expand: fixtures', () => {
+  const fixture = (name: string): string => readFileSync(`test/fixtures/${name}`, 'utf8');
+
+  it('every fixture analyzes without diagnostics', () => {
+    for (const name of readdirSync('test/fixtures').filter((n) => n.endsWith('.tn'))) program(fixture(name));
+  });
+
+  it('the factorization machine fixture: an intermediate inside a linear combination', () => {
+    const p = program(fixture('factorization-machine.tn'));
+    const y = statement(p, 'y');
+    expect(y.terms.map((t) => t.coefficient)).toEqual([1, 0.5, -0.5, 1, -1]);
+    expect(y.terms[0].network.sizes.b).toBe(32);
+    const data = factorData(p, 11);
+    const { x, w, V, w0 } = data;
+    const B = 32;
+    const I = 16;
+    const F = 4;
+    const want = new Float64Array(B);
+    for (let b = 0; b < B; b++) {
+      let lin = 0;
+      for (let i = 0; i < I; i++) lin += x[b * I + i] * w[i];
+      let pair = 0;
+      for (let i = 0; i < I; i++) for (let j = i + 1; j < I; j++) for (let f = 0; f < F; f++) pair += x[b * I + i] * x[b * I + j] * V[i * F + f] * V[j * F + f];
+      want[b] = pair + w0[0] * lin;
+    }
+    expect(maxRelError(evaluate(y, data), want)).toBeLessThan(1e-12);
   });
 });
 
