@@ -203,6 +203,14 @@ export function buildModuleSpec(
   return spec;
 }
 
+/**
+ * The spec as readable JSON: indented objects, arrays of numbers and strings on one line.
+ * (A newline never occurs inside a JSON string, so `[` + newline is always structural.)
+ */
+export function specJson(spec: ModuleSpec): string {
+  return JSON.stringify(spec, null, 2).replace(/\[\n\s+([^[\]{}]*?)\n\s*\]/g, (_, items: string) => `[${items.split(/,\n\s*/).join(', ')}]`);
+}
+
 /** TypeScript declaration of the spec's type, for generated `.d.ts` files. */
 export const SPEC_DTS = `/** Describes the generated module: dims, inputs, outputs, contraction paths and costs. */
 export interface TncModuleSpec {

@@ -6,7 +6,7 @@
 import { InternalError } from '../../diagnostics.js';
 import type { Program } from '../../ir/network.js';
 import { CodeWriter } from '../code-writer.js';
-import { buildModuleSpec, shapeText, SPEC_DTS, TNC_VERSION, type ModuleSpec, type SpecOutput } from '../module-spec.js';
+import { buildModuleSpec, shapeText, SPEC_DTS, specJson, TNC_VERSION, type ModuleSpec, type SpecOutput } from '../module-spec.js';
 import { validatePlan, type KernelPlan } from '../plan.js';
 import { RUNTIME_JS } from './runtime-text.js';
 
@@ -77,7 +77,7 @@ export function emitCpu(program: Program, plans: readonly KernelPlan[], options:
   }
   js.line();
   js.line('/** What this module computes: dims, inputs, outputs, contraction paths and costs. */');
-  js.line(`export const spec = ${JSON.stringify(spec, null, 2)};`);
+  js.line(`export const spec = ${specJson(spec)};`);
 
   const dts = new CodeWriter();
   dts.line(header(options));
