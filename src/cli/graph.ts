@@ -3,7 +3,8 @@
 
 import { GRAPH_FORMATS, networkPanels, renderPanels, selectStatements, treePanels, type GraphFormat } from '../viz/index.js';
 import { parseFlags, UsageError, type CliIO, type Command } from './io.js';
-import { loadProgram, withOptimizerErrors } from './program-input.js';
+import { checkOptimizerName } from '../optimizer/plan-contraction.js';
+import { loadProgram } from './program-input.js';
 
 const HELP = `usage: tnc graph FILE.tn [--format svg|dot|mermaid] [--tree] [--statement NAME]
                  [--optimizer NAME] [--out FILE]
@@ -48,10 +49,9 @@ export const graphCommand: Command = {
     if (!statements) {
       throw new UsageError(`no statement named '${name}'; statements: ${program.statements.map((s) => s.name).join(', ') || '(none)'}`);
     }
+    if (typeof flags.optimizer === 'string') checkOptimizerName(flags.optimizer);
     const options = typeof flags.optimizer === 'string' ? { optimizer: flags.optimizer } : {};
-    const text = withOptimizerErrors(() =>
-      renderPanels(flags.tree === true ? treePanels(statements, options) : networkPanels(statements), format as GraphFormat),
-    );
+    const text = renderPanels(flags.tree === true ? treePanels(statements, options) : networkPanels(statements), format as GraphFormat);
     if (typeof flags.out === 'string') {
       io.writeFile(flags.out, text);
       io.stderr(`wrote ${flags.out}`);

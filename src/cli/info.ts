@@ -5,7 +5,8 @@ import { formatInfoHtml } from '../viz/info-html.js';
 import { reportProgram } from '../viz/info-report.js';
 import { formatInfoText } from '../viz/info-text.js';
 import { parseFlags, UsageError, type CliIO, type Command } from './io.js';
-import { loadProgram, withOptimizerErrors } from './program-input.js';
+import { checkOptimizerName } from '../optimizer/plan-contraction.js';
+import { loadProgram } from './program-input.js';
 
 const HELP = `usage: tnc info FILE.tn [--optimizer NAME] [--html OUT.html]
 
@@ -37,8 +38,9 @@ export const infoCommand: Command = {
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing FILE.tn' : `expected one file, got ${positionals.length}`);
     const [path] = positionals;
     const { program } = loadProgram(path, io);
+    if (typeof flags.optimizer === 'string') checkOptimizerName(flags.optimizer);
     const options = typeof flags.optimizer === 'string' ? { optimizer: flags.optimizer } : {};
-    const report = withOptimizerErrors(() => reportProgram(program, options));
+    const report = reportProgram(program, options);
     io.stdout(formatInfoText(report, path));
     if (typeof flags.html === 'string') {
       io.writeFile(flags.html, formatInfoHtml(report, path));

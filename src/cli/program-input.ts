@@ -20,13 +20,3 @@ export function loadProgram(path: string, io: CliIO): { program: Program; file: 
   if (hasErrors(result.diagnostics) || result.value === undefined) throw new TncError(result.diagnostics.filter((d) => d.severity === 'error'), file);
   return { program: result.value, file };
 }
-
-/** Runs planning code, turning an unknown optimizer name (a plain Error from the registry) into a usage error. */
-export function withOptimizerErrors<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (e) {
-    if (e instanceof Error && /^unknown optimizer/.test(e.message)) throw new UsageError(e.message);
-    throw e;
-  }
-}
