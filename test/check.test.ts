@@ -127,6 +127,14 @@ describe('check: examples', () => {
     expect(only('const N = 9007199254740991\ndim i = N + 1\n').code).toBe('limit/unsafe-integer');
   });
 
+  it('a family tensor whose dense equivalent is beyond 2^53 is fine; its factors are small', () => {
+    const legs = Array.from({ length: 40 }, (_, k) => `p{${k + 1}}`).join(', ');
+    expect(diagnose(`dim p{n in 1..40} = 4\nparam T = tt(legs: [${legs}], rank: 2)\n`)).toEqual([]);
+    const d = only(`dim p{n in 1..40} = 4\nparam T = tt(legs: [${legs}], rank: 2)\nout X[${legs}] = T[${legs}]\n`);
+    expect(d.code).toBe('limit/unsafe-integer');
+    expect(d.message).toContain('output `X`');
+  });
+
   it('a statement may use only earlier statements', () => {
     const d = only('dim i = 2\nparam A[i]\nout X[i] = Y[i]\nlet Y[i] = A[i]\n');
     expect(d.code).toBe('check/unknown-tensor');
