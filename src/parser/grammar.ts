@@ -2,7 +2,7 @@
 // on. The CST it builds is turned into the AST by `to-ast.ts`. One instance is reused;
 // assigning `input` resets it.
 
-import { CstParser, generateCstDts, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, generateCstDts, type TokenType } from 'chevrotain';
 import * as T from './lexer.js';
 import { messages } from './messages.js';
 
@@ -249,9 +249,6 @@ export class TnParser extends CstParser {
     ]);
   });
 }
-
-/** Tokens the parser produces for the CST (re-exported for to-ast). */
-export type { IToken };
 
 /** The text of `cst.d.ts`: CST node types generated from the grammar (see scripts/gen-cst-types.ts). */
 export function cstTypesText(): string {

@@ -66,10 +66,6 @@ class AstBuilder {
     return { start, end: Math.max(start, this.lastEnd) };
   }
 
-  private here(): number {
-    return this.lastEnd;
-  }
-
   /** Start offset of a CST node when known, else the current anchor. */
   private startOf(node: CstNode): number {
     const s = node.location?.startOffset;
@@ -317,7 +313,7 @@ class AstBuilder {
   private access(node: Cst.AccessCstNode): Ast.Access {
     const start = this.startOf(node);
     const ref = this.node(node, 'nameRef');
-    const tensor: Ast.NameRef = ref ? this.nameRef(ref) : { kind: 'name', base: '', subscripts: [], span: { start: this.here(), end: this.here() } };
+    const tensor: Ast.NameRef = ref ? this.nameRef(ref) : { kind: 'name', base: '', subscripts: [], span: { start: this.lastEnd, end: this.lastEnd } };
     const list = this.node(node, 'indexList');
     const indices = list ? this.indexList(list) : [];
     return { kind: 'access', tensor, indices, span: this.spanFrom(start) };
