@@ -68,12 +68,12 @@ function plan(name: string, sizes: Record<string, number>, buffers: KernelPlan['
   };
 }
 
-async function modelOf(plans: KernelPlan[], fold = true, device = ctx!.device): Promise<GpuModel> {
-  return gpuCreateModel(device, webGpuModuleData(plans, ['f32'], fold));
+async function modelOf(plans: KernelPlan[], fold = true, device = ctx!.device, maxBindingBytes?: number): Promise<GpuModel> {
+  return gpuCreateModel(device, webGpuModuleData(plans, ['f32'], fold), maxBindingBytes === undefined ? {} : { maxBindingBytes });
 }
 
-async function runPlan(p: KernelPlan, inputs: Record<string, Float64Array | Float32Array>, dims?: Record<string, number>, fold = true): Promise<Float32Array> {
-  const model = await modelOf([p], fold);
+async function runPlan(p: KernelPlan, inputs: Record<string, Float64Array | Float32Array>, dims?: Record<string, number>, fold = true, maxBindingBytes?: number): Promise<Float32Array> {
+  const model = await modelOf([p], fold, ctx!.device, maxBindingBytes);
   try {
     return (await model.run(p.name, inputs, dims, { read: true })) as Float32Array;
   } finally {
@@ -316,6 +316,60 @@ describe.skipIf(ctx === null)(`webgpu on ${ctx?.description ?? 'no adapter'}`, (
     model.destroy();
   });
 
+  test('steps touching more than the binding limit are split (GEMM by batch and rows, fill and axpy by ranges)', async () => {
+    const limit = 2048; // bytes: 512 f32 per binding
+    // Watch the bind groups: every binding must respect the limit, and steps must have been split.
+    const device = ctx!.device;
+    const orig = device.createBindGroup.bind(device);
+    const boundSizes: number[] = [];
+    device.createBindGroup = ((d: GPUBindGroupDescriptor) => {
+      for (const e of d.entries as GPUBindGroupEntry[]) boundSizes.push((e.resource as GPUBufferBinding).size ?? Infinity);
+      return orig(d);
+    }) as typeof device.createBindGroup;
+    const cases: [string, Record<string, number>, boolean][] = [
+      ['batches', { b: 5, i: 37, j: 9, k: 11 }, true],
+      ['rows', { b: 1, i: 300, j: 3, k: 4 }, false],
+    ];
+    for (const [label, sizes, transA] of cases) {
+      const aIdx = transA ? ['b', 'k', 'i'] : ['b', 'i', 'k'];
+      const p = plan(
+        label,
+        sizes,
+        [
+          { id: 0, dims: aIdx, role: 'input', name: 'A' },
+          { id: 1, dims: ['b', 'k', 'j'], role: 'input', name: 'B' },
+          { id: 2, dims: ['b', 'i', 'j'], role: 'input', name: 'D' },
+          { id: 3, dims: ['b', 'i', 'j'], role: 'output' },
+        ],
+        [
+          { kind: 'fill', dst: 3, value: 0.25 },
+          { kind: 'axpy', src: 2, dst: 3, alpha: 2, beta: 1 },
+          { kind: 'gemm', a: 0, b: 1, c: 3, batch: ['b'], m: ['i'], n: ['j'], k: ['k'], transA, transB: false, alpha: 0.5, beta: 1 },
+        ],
+      );
+      const A = dense(aIdx.map((x) => sizes[x]), 31);
+      const B = dense(['b', 'k', 'j'].map((x) => sizes[x]), 32);
+      const D = dense(['b', 'i', 'j'].map((x) => sizes[x]), 33);
+      const got = await runPlan(p, { A: A.data, B: B.data, D: D.data }, undefined, true, limit);
+      const mm = reference([aIdx, ['b', 'k', 'j']], ['b', 'i', 'j'], [A, B], sizes);
+      expectClose(got, mm.want.map((v, q) => 0.25 + 2 * D.data[q] + 0.5 * v), mm.abs.map((v, q) => 0.25 + 2 * Math.abs(D.data[q]) + 0.5 * v), label);
+    }
+    device.createBindGroup = orig;
+    expect(Math.max(...boundSizes)).toBeLessThanOrEqual(limit);
+    // Unsplit, the two cases bind 3 + 3 + 4 buffers per case in 3 bind groups; split, many more.
+    expect(boundSizes.length).toBeGreaterThan(40);
+    const big = plan(
+      'perm',
+      { i: 40, j: 30 },
+      [
+        { id: 0, dims: ['i', 'j'], role: 'input', name: 'X' },
+        { id: 1, dims: ['j', 'i'], role: 'output' },
+      ],
+      [{ kind: 'permute', src: 0, dst: 1, perm: [1, 0] }],
+    );
+    await expect(runPlan(big, { X: dense([40, 30], 1).data }, undefined, true, limit)).rejects.toThrow(/perm: a step binds input 'X' \[i, j\] \(4800 bytes\), above the storage binding limit \(2048 bytes.*cannot be split/);
+  });
+
   test('random einsums lowered and run on WebGPU match the f64 reference', async () => {
     const arb = arbEinsum({ maxOperands: 5, maxIndicesPerOperand: 4, maxSize: 5, maxTotalElements: 4000 });
     await fc.assert(
@@ -468,7 +522,7 @@ describe.skipIf(ctx === null)('webgpu: the emitted module', () => {
     const model = await mod.create(ctx!.device);
     await expect(model.y_out({ A: A.data, B: B.data }, { b })).rejects.toThrow(/y-out: missing input 'x' \(expected inputs: x, A, B\)/);
     await expect(model.y_out({ A: A.data, B: B.data, x: new Float32Array(5) }, { b })).rejects.toThrow(/input 'x' has 5 elements but its shape needs 18/);
-    await expect(model.y_out({ A: A.data, B: B.data, x: x.data }, { b: 1e9 })).rejects.toThrow(/maxStorageBufferBindingSize/);
+    await expect(model.y_out({ A: A.data, B: B.data, x: x.data }, { b: 1e9 })).rejects.toThrow(/maxBufferSize/);
     const noStorage = ctx!.device.createBuffer({ size: 1024, usage: GPUBufferUsage.COPY_DST });
     await expect(model.y_out({ A: noStorage, B: B.data, x: x.data }, { b })).rejects.toThrow(/input 'A' is a GPUBuffer without STORAGE usage/);
     const destroyed = ctx!.device.createBuffer({ size: 1024, usage: GPUBufferUsage.STORAGE });

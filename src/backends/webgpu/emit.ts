@@ -11,7 +11,7 @@ import { validatePlan, type KernelPlan } from '../plan.js';
 import { prepareGpuPlan } from './prepare.js';
 import { WEBGPU_RUNTIME_JS } from './runtime-text.js';
 import type { GpuModuleData } from './runtime.js';
-import { allKernels, EINSUM_HEADER, ELEMENTWISE_WORKGROUP, GEMM_HEADER, GEMM_TILES, MAX_EINSUM_INPUTS, type Precision } from './wgsl.js';
+import { allKernels, kernelName, EINSUM_HEADER, ELEMENTWISE_WORKGROUP, GEMM_HEADER, GEMM_TILES, MAX_EINSUM_INPUTS, type Precision } from './wgsl.js';
 
 /** Options of `emitWebGpu` (the build's EmitContext, plus WebGPU-only knobs). */
 export interface WebGpuEmitOptions {
@@ -40,11 +40,29 @@ const MODEL_MEMBERS = ['precision', 'device', 'destroy'];
 
 /** The data a generated module hands its runtime (exported for tests that skip emission). */
 export function webGpuModuleData(plans: readonly KernelPlan[], precisions: Precision[], fold = true): GpuModuleData {
+  const prepared = plans.map((p) => prepareGpuPlan(p, { fold }));
+  // Only the kernels the steps can dispatch (every GEMM tile: the runtime picks one per call).
+  const kinds = new Set<string>();
+  for (const plan of prepared) {
+    for (const st of plan.steps) {
+      if (st.k === 'fill') {
+        if (st.value !== 0) kinds.add('fill');
+      } else if (st.k === 'einsum') {
+        kinds.add(`einsum${st.ins.length}_thread`);
+        kinds.add(`einsum${st.ins.length}_group`);
+      } else if (st.k === 'gemm') {
+        for (const t of GEMM_TILES) kinds.add(`gemm_${t.name}`);
+      } else kinds.add(st.k);
+    }
+  }
   const kernels: Record<string, string> = {};
-  for (const p of precisions) Object.assign(kernels, allKernels(p));
+  for (const p of precisions) {
+    const all = allKernels(p);
+    for (const k of [...kinds].sort()) kernels[kernelName(k, p)] = all[kernelName(k, p)];
+  }
   return {
     kernels,
-    plans: plans.map((p) => prepareGpuPlan(p, { fold })),
+    plans: prepared,
     tiles: GEMM_TILES.map((t) => ({ ...t })),
     wg: ELEMENTWISE_WORKGROUP,
     einsumHeader: EINSUM_HEADER,

@@ -77,6 +77,11 @@ export interface GpuModuleData {
 export interface GpuCreateOptions {
   /** 'f16' needs the device feature `shader-f16` and a module built with --dtype f16; 'auto' (default) uses f16 when both hold. */
   precision?: 'auto' | 'f32' | 'f16';
+  /**
+   * Largest storage binding to use, in bytes (default and upper bound: the device's
+   * maxStorageBufferBindingSize). Steps touching more are split; lowering it exercises that.
+   */
+  maxBindingBytes?: number;
 }
 
 /** Options of one call. */
@@ -226,10 +231,17 @@ function gpuFromHalf(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+/** A buffer bound to one binding: a byte window of buffer `id` (aligned for storage offsets). */
+interface GpuBindEntry {
+  id: number;
+  offset: number;
+  size: number;
+}
+
 interface GpuOp {
   kernel: string | null;
-  /** Buffer ids bound in binding order (the meta segment comes last); for a clear, [dst]. */
-  bind: number[];
+  /** Buffers bound in binding order (the meta segment comes last); for a clear, [dst]. */
+  bind: GpuBindEntry[];
   metaOffset: number;
   metaBytes: number;
   groups: [number, number];
@@ -306,9 +318,8 @@ function gpuChooseTile(device: GPUDevice, tiles: GpuTile[], m: number, n: number
 }
 
 /** Prepares a statement for one dims binding: sizes, buffers, kernel parameters, dispatch sizes. */
-function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16', fn: string, plan: GpuPlan, sizes: Map<string, number>, key: string): GpuBinding {
+function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16', maxBinding: number, fn: string, plan: GpuPlan, sizes: Map<string, number>, key: string): GpuBinding {
   const elem = precision === 'f16' ? 2 : 4;
-  const maxBinding = device.limits.maxStorageBufferBindingSize;
   const size = (d: string): number => sizes.get(d)!;
   const shapes = plan.buffers.map((b) => b.dims.map(size));
   const counts = shapes.map((s, id) => {
@@ -318,11 +329,15 @@ function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16
   });
   const bytes = counts.map((n, id) => {
     const b = Math.max(4, Math.ceil((n * elem) / 4) * 4);
-    if (b > maxBinding) {
-      gpuFail(`${fn}: ${gpuDescribe(plan, id)} needs ${b} bytes, above this device's maxStorageBufferBindingSize (${maxBinding}); request a device with the adapter's limits (requiredLimits) or use smaller dims`);
-    }
+    if (b > device.limits.maxBufferSize) gpuFail(`${fn}: ${gpuDescribe(plan, id)} needs ${b} bytes, above this device's maxBufferSize (${device.limits.maxBufferSize})`);
     return b;
   });
+  const tooBig = (id: number, need: number): never =>
+    gpuFail(
+      `${fn}: a step binds ${gpuDescribe(plan, id)} (${need} bytes), above the storage binding limit (${maxBinding} bytes, the device's maxStorageBufferBindingSize) and it cannot be split; ` +
+        "request a device with the adapter's limits (requiredLimits) or use smaller dims",
+    );
+  const whole = (id: number): GpuBindEntry => (bytes[id] > maxBinding ? tooBig(id, bytes[id]) : { id, offset: 0, size: bytes[id] });
   const strides = shapes.map(gpuStrides);
   const owned: GPUBuffer[] = [];
   const make = (n: number, usage: number, label: string): GPUBuffer => {
@@ -343,7 +358,7 @@ function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16
   const ops: GpuOp[] = [];
   let metaLen = 0;
   const kname = (kind: string): string => `${kind}_${precision}`;
-  const push = (kernel: string, bind: number[], meta: number[], groups: number): void => {
+  const push = (kernel: string, bind: GpuBindEntry[], meta: number[], groups: number): void => {
     if (groups === 0) return;
     const seg = Uint32Array.from(meta);
     const offset = metaLen;
@@ -352,19 +367,30 @@ function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16
     ops.push({ kernel: kname(kernel), bind, metaOffset: offset, metaBytes: seg.byteLength, groups: gpuDispatchGroups(device, groups) });
   };
   const W = data.wg;
+  /** Contiguous element ranges [start, count] whose byte windows fit the binding limit. */
+  const chunks = (n: number): [number, number][] => {
+    const per = Math.max(align / elem, Math.floor(maxBinding / align) * (align / elem));
+    const out: [number, number][] = [];
+    for (let e0 = 0; e0 < n; e0 += per) out.push([e0, Math.min(per, n - e0)]);
+    return out;
+  };
+  const windowOf = (id: number, e0: number, n: number): GpuBindEntry => {
+    const offset = e0 * elem;
+    return { id, offset, size: Math.min(bytes[id] - offset, Math.max(4, Math.ceil((n * elem) / 4) * 4)) };
+  };
   for (const st of plan.steps) {
     switch (st.k) {
       case 'fill':
-        if (st.value === 0) ops.push({ kernel: null, bind: [st.dst], metaOffset: 0, metaBytes: 0, groups: [0, 0] });
-        else push('fill', [st.dst], [counts[st.dst], gpuBits(st.value)], Math.ceil(counts[st.dst] / W));
+        if (st.value === 0) ops.push({ kernel: null, bind: [{ id: st.dst, offset: 0, size: bytes[st.dst] }], metaOffset: 0, metaBytes: 0, groups: [0, 0] });
+        else for (const [e0, n] of chunks(counts[st.dst])) push('fill', [windowOf(st.dst, e0, n)], [n, gpuBits(st.value)], Math.ceil(n / W));
         break;
       case 'axpy':
-        push('axpy', [st.src, st.dst], [counts[st.dst], gpuBits(st.alpha), st.beta], Math.ceil(counts[st.dst] / W));
+        for (const [e0, n] of chunks(counts[st.dst])) push('axpy', [windowOf(st.src, e0, n), windowOf(st.dst, e0, n)], [n, gpuBits(st.alpha), st.beta], Math.ceil(n / W));
         break;
       case 'permute': {
         const src = strides[st.src];
         const rank = st.perm.length;
-        push('permute', [st.src, st.dst], [counts[st.dst], rank, ...shapes[st.dst], ...st.perm.map((p) => src[p])], Math.ceil(counts[st.dst] / W));
+        push('permute', [whole(st.src), whole(st.dst)], [counts[st.dst], rank, ...shapes[st.dst], ...st.perm.map((p) => src[p])], Math.ceil(counts[st.dst] / W));
         break;
       }
       case 'einsum': {
@@ -390,7 +416,7 @@ function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16
           for (const l of red) meta.push(per.get(l) ?? 0);
         }
         const group = nRed >= 64 && nOut <= 1024;
-        push(`einsum${nIn}_${group ? 'group' : 'thread'}`, [...st.ins.map((i) => i.b), st.out], meta, group ? nOut : Math.ceil(nOut / W));
+        push(`einsum${nIn}_${group ? 'group' : 'thread'}`, [...st.ins.map((i) => whole(i.b)), whole(st.out)], meta, group ? nOut : Math.ceil(nOut / W));
         break;
       }
       case 'gemm': {
@@ -422,16 +448,72 @@ function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16
         const TM = tile.wgY * tile.tm;
         const TN = tile.wgX * tile.tn;
         const tilesN = Math.ceil(N / TN);
-        const tilesM = Math.ceil(M / TM);
-        const meta = [M, N, K, Bt, gpuBits(st.alpha), st.beta, tilesN, tilesM];
-        let at = data.gemmHeader;
-        for (const t of list) {
-          meta.push(at);
-          at += t.length;
-        }
-        while (meta.length < data.gemmHeader) meta.push(0);
-        for (const t of list) for (const x of t) meta.push(x);
-        push(`gemm_${tile.name}`, [st.a.b, st.b.b, st.c.b], meta, tilesN * tilesM * Bt);
+        // Bind each operand through the window of elements the step touches; when a window
+        // exceeds the binding limit, split the batch range, then the rows of C (and of A), in
+        // halves until every window fits. Tables are rebased on their window (u32 arithmetic
+        // wraps, so a negative batch entry still sums to the right in-window offset).
+        const [aM, aK, bK, bN] = [list[1], list[2], list[4], list[5]];
+        const span = (ts: number[][]): [number, number] => {
+          let lo = 0;
+          let hi = 0;
+          for (const t of ts) {
+            let tl = Infinity;
+            let th = -Infinity;
+            for (const x of t) {
+              if (x < tl) tl = x;
+              if (x > th) th = x;
+            }
+            lo += tl;
+            hi += th;
+          }
+          return [lo, hi];
+        };
+        const emit = (b0: number, b1: number, i0: number, i1: number): void => {
+          const rowsA = aM.slice(i0, i1);
+          const rowsC = cM.slice(i0, i1);
+          const ranges: [number, number[][]][] = [
+            [st.a.b, [aB.slice(b0, b1), rowsA, aK]],
+            [st.b.b, [bB.slice(b0, b1), bK, bN]],
+            [st.c.b, [cB.slice(b0, b1), rowsC, cN]],
+          ];
+          const wins = ranges.map(([id, ts]) => {
+            const [lo, hi] = span(ts);
+            const offset = Math.floor((lo * elem) / align) * align;
+            const size = Math.min(bytes[id] - offset, Math.ceil(((hi + 1) * elem - offset) / 4) * 4);
+            return { id, offset, size };
+          });
+          const over = wins.findIndex((w) => w.size > maxBinding);
+          if (over >= 0) {
+            if (b1 - b0 > 1) {
+              const h = b0 + Math.floor((b1 - b0) / 2);
+              emit(b0, h, i0, i1);
+              emit(h, b1, i0, i1);
+              return;
+            }
+            if (i1 - i0 > 1 && over !== 1) {
+              const h = i0 + Math.floor((i1 - i0) / 2);
+              emit(b0, b1, i0, h);
+              emit(b0, b1, h, i1);
+              return;
+            }
+            tooBig(wins[over].id, wins[over].size);
+          }
+          const m = i1 - i0;
+          const bt = b1 - b0;
+          const tm = Math.ceil(m / TM);
+          const rebase = (t: number[], w: GpuBindEntry): number[] => t.map((x) => (x - w.offset / elem) >>> 0);
+          const chunk = [rebase(aB.slice(b0, b1), wins[0]), rowsA, aK, rebase(bB.slice(b0, b1), wins[1]), bK, bN, rebase(cB.slice(b0, b1), wins[2]), rowsC, cN];
+          const meta = [m, N, K, bt, gpuBits(st.alpha), st.beta, tilesN, tm];
+          let at = data.gemmHeader;
+          for (const t of chunk) {
+            meta.push(at);
+            at += t.length;
+          }
+          while (meta.length < data.gemmHeader) meta.push(0);
+          for (const t of chunk) for (const x of t) meta.push(x);
+          push(`gemm_${tile.name}`, wins, meta, tilesN * tm * bt);
+        };
+        if (Bt > 0 && M > 0 && N > 0) emit(0, Bt, 0, M);
         break;
       }
     }
@@ -465,6 +547,9 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, opt
     gpuFail(data.precisions.includes('f16') ? "precision 'f16' needs a device created with the 'shader-f16' feature" : "precision 'f16' needs a module built with --dtype f16");
   }
   const precision: 'f32' | 'f16' = want === 'f16' || (want === 'auto' && hasF16) ? 'f16' : 'f32';
+  const deviceMax = device.limits.maxStorageBufferBindingSize;
+  const maxBinding = Math.min(deviceMax, options.maxBindingBytes ?? deviceMax);
+  if (!(maxBinding >= gpuSegmentAlign(device))) gpuFail(`maxBindingBytes must be at least ${gpuSegmentAlign(device)}`);
   let lost: string | null = null;
   void device.lost.then((info) => {
     lost = `the device was lost (${info.reason}): ${info.message}`;
@@ -512,7 +597,7 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, opt
       s.bindings.push(b);
       return b;
     }
-    const b = gpuBind(device, data, precision, fn, s.plan, sizes, key);
+    const b = gpuBind(device, data, precision, maxBinding, fn, s.plan, sizes, key);
     s.bindings.push(b);
     if (s.bindings.length > GPU_BINDINGS_KEPT) gpuFreeBinding(s.bindings.shift()!);
     return b;
@@ -590,11 +675,11 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, opt
           pass.end();
           pass = null;
         }
-        enc.clearBuffer(bufs[op.bind[0]], 0, b.bytes[op.bind[0]]);
+        enc.clearBuffer(bufs[op.bind[0].id], 0, b.bytes[op.bind[0].id]);
         return;
       }
       if (pass === null) pass = enc.beginComputePass({ label: `tnc ${plan.name}` });
-      const entries: GPUBindGroupEntry[] = op.bind.map((id, binding) => ({ binding, resource: { buffer: bufs[id], offset: 0, size: b.bytes[id] } }));
+      const entries: GPUBindGroupEntry[] = op.bind.map((e, binding) => ({ binding, resource: { buffer: bufs[e.id], offset: e.offset, size: e.size } }));
       entries.push({ binding: op.bind.length, resource: { buffer: b.meta!, offset: op.metaOffset, size: op.metaBytes } });
       pass.setPipeline(pipe);
       pass.setBindGroup(0, device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries }));
