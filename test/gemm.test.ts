@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chooseGemm, createPlainGemm, fastGemm, gemmDirect, type FloatArray, type GemmFn } from '../src/backends/cpu/gemm.js';
+import { chooseGemm, createPlainGemm, enableGemmThreads, fastGemm, gemmDirect, THREADS_MIN_WORK, type FloatArray, type GemmFn } from '../src/backends/cpu/gemm.js';
+import { createGemmThreads } from '../src/backends/cpu/wasm/gemm-threads.js';
 import { sleb32, uleb } from '../src/backends/cpu/wasm/encoder.js';
-import { GEMM_WASM_BYTES } from '../src/backends/cpu/wasm/gemm-bytes.js';
+import { GEMM_WASM_BYTES, GEMM_WASM_SHARED_BYTES } from '../src/backends/cpu/wasm/gemm-bytes.js';
 import { buildGemmModule, GEMM_BYTES_PATH, KERNELS, renderGemmBytesModule } from '../src/backends/cpu/wasm/gemm-module.js';
 import { createWasmGemm } from '../src/backends/cpu/wasm/gemm-wasm.js';
 
@@ -160,17 +161,55 @@ describe('GEMM kernels equal a naive triple loop', () => {
   });
 });
 
+describe('worker-thread GEMM', () => {
+  it('splits rows across threads and equals the naive loop (bands of every size; 2 and 3 threads, none for 1)', async () => {
+    for (const threads of [2, 3]) {
+      const pool = await createGemmThreads(threads);
+      expect(pool).not.toBeNull();
+      try {
+        fc.assert(fc.property(caseArb(40, 60), (c) => check(pool!.gemm, c)), { numRuns: 40 });
+        check(pool!.gemm, { m: 67, n: 40, k: 300, transA: true, transB: false, padA: 1, padB: 2, padC: 0, offA: 2, offB: 0, offC: 4, alpha: 0.5, beta: -0.75, f32: false, seed: 3 });
+        check(pool!.gemm, { m: 67, n: 40, k: 300, transA: false, transB: true, padA: 0, padB: 0, padC: 3, offA: 0, offB: 1, offC: 0, alpha: 1, beta: 0, f32: true, seed: 4 });
+      } finally {
+        pool!.close();
+      }
+    }
+    expect(await createGemmThreads(1)).toBeNull();
+  });
+
+  it('fastGemm uses the pool for large products once enabled, and stops using it', async () => {
+    expect(await enableGemmThreads(2)).toBe(2);
+    try {
+      const [m, n, k] = [160, 100, Math.ceil(THREADS_MIN_WORK / 16000) + 3];
+      expect(chooseGemm(m, n, k)).toBe('threads');
+      expect(chooseGemm(16, 16, 16)).not.toBe('threads');
+      for (const f32 of [true, false]) {
+        check(fastGemm, { m, n, k, f32, transA: false, transB: false, padA: 0, padB: 1, padC: 2, offA: 0, offB: 3, offC: 1, alpha: 1, beta: 1, seed: 11 });
+      }
+    } finally {
+      expect(await enableGemmThreads(1)).toBe(1);
+    }
+    expect(chooseGemm(160, 100, 200)).toBe(wasm ? 'wasm' : 'plain');
+  });
+});
+
 describe('generated wasm GEMM module', () => {
   it('is deterministic and the committed bytes are up to date (regenerate: node --import tsx scripts/gen-wasm-gemm.ts)', () => {
     expect(buildGemmModule()).toEqual(buildGemmModule());
     expect(Array.from(GEMM_WASM_BYTES)).toEqual(Array.from(buildGemmModule()));
+    expect(Array.from(GEMM_WASM_SHARED_BYTES)).toEqual(Array.from(buildGemmModule(KERNELS, true)));
     expect(readFileSync(GEMM_BYTES_PATH, 'utf8')).toBe(renderGemmBytesModule());
   });
 
   it('validates and exports one kernel per dtype', () => {
     expect(WebAssembly.validate(GEMM_WASM_BYTES)).toBe(true);
-    const names = WebAssembly.Module.exports(new WebAssembly.Module(GEMM_WASM_BYTES)).map((e) => e.name);
-    expect(names.sort()).toEqual(KERNELS.map((k) => `gemm_${k.dtype}`).sort());
+    for (const bytes of [GEMM_WASM_BYTES, GEMM_WASM_SHARED_BYTES]) {
+      expect(WebAssembly.validate(bytes)).toBe(true);
+      const names = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
+      expect(names.sort()).toEqual(KERNELS.map((k) => `gemm_${k.dtype}`).sort());
+    }
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(GEMM_WASM_SHARED_BYTES));
+    expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
   });
 
   it('LEB128 encodings match the spec examples', () => {

@@ -1,9 +1,11 @@
 // Fast GEMM for the CPU runtime: a cache-blocked, register-tiled kernel in plain TypeScript,
 // the WebAssembly SIMD128 kernel (./wasm) where the runtime validates it, and `fastGemm`,
-// which picks between them (and a direct loop for tiny products) by size.
+// which picks between them (and a direct loop for tiny products) by size, plus opt-in
+// worker threads for large products (`enableGemmThreads`).
 // Inlinable into generated modules: no Node APIs, no top-level await.
 
 import { packA, packB, roundUp, scaleC, storeC, type FloatArray, type GemmFn } from './gemm-pack.js';
+import { createGemmThreads, type GemmThreads } from './wasm/gemm-threads.js';
 import { createWasmGemm, type WasmGemm } from './wasm/gemm-wasm.js';
 
 export type { FloatArray, GemmFn };
@@ -128,6 +130,8 @@ export function gemmDirect(transA: boolean, transB: boolean, m: number, n: numbe
 interface Engines {
   plain: GemmFn;
   wasm: WasmGemm | null;
+  /** Worker-thread pool, present only after `enableGemmThreads`. */
+  threads: GemmThreads | null;
 }
 
 // Lazily created engines: scratch memory is reused across calls (grow-only), which is what
@@ -135,7 +139,7 @@ interface Engines {
 let engines: Engines | null = null;
 
 function getEngines(): Engines {
-  if (engines === null) engines = { plain: createPlainGemm(), wasm: createWasmGemm() };
+  if (engines === null) engines = { plain: createPlainGemm(), wasm: createWasmGemm(), threads: null };
   return engines;
 }
 
@@ -148,12 +152,35 @@ export const DIRECT_MAX_WORK = 512;
 /** Direct-loop limit when only the plain kernel is available. */
 export const DIRECT_MAX_WORK_NO_SIMD = 4096;
 
+/**
+ * From this many multiply-adds (and at least 8 rows per thread) a GEMM is split across the
+ * worker threads, when enabled: each k-block costs a wake-up and a wait per worker.
+ */
+export const THREADS_MIN_WORK = 2 ** 21;
+
 /** Which kernel `fastGemm` uses for a problem size (exposed for tests and the benchmark). */
-export function chooseGemm(m: number, n: number, k: number): 'direct' | 'plain' | 'wasm' {
+export function chooseGemm(m: number, n: number, k: number): 'direct' | 'plain' | 'wasm' | 'threads' {
   const work = m * n * k;
-  const simd = getEngines().wasm !== null;
+  const e = getEngines();
+  const simd = e.wasm !== null;
   if (work <= (simd ? DIRECT_MAX_WORK : DIRECT_MAX_WORK_NO_SIMD) || k <= 1) return 'direct';
+  if (e.threads !== null && work >= THREADS_MIN_WORK && m >= 8 * e.threads.threads) return 'threads';
   return simd ? 'wasm' : 'plain';
+}
+
+/**
+ * Lets `fastGemm` split large GEMMs across `threads` threads (the caller included) with
+ * worker_threads and shared wasm memory. Resolves to the thread count in use: 1 where that
+ * is unavailable (browsers, no SharedArrayBuffer) or not asked for. Calling it again replaces
+ * the pool; `enableGemmThreads(1)` stops it.
+ */
+export async function enableGemmThreads(threads: number): Promise<number> {
+  const e = getEngines();
+  e.threads?.close();
+  e.threads = null;
+  if (e.wasm === null || !(threads >= 2)) return 1;
+  e.threads = await createGemmThreads(Math.floor(threads));
+  return e.threads?.threads ?? 1;
 }
 
 /**
@@ -166,6 +193,8 @@ export const fastGemm: GemmFn = (transA, transB, m, n, k, alpha, a, aOff, lda, b
   if (which === 'direct') {
     if (k <= 0 || alpha === 0) scaleC(m, n, beta, c, cOff, ldc);
     else gemmDirect(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  } else if (which === 'threads') {
+    getEngines().threads!.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
   } else if (which === 'wasm') {
     getEngines().wasm!.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
   } else {

@@ -177,11 +177,18 @@ export class FunctionBuilder {
   }
 }
 
+/** Limits of the imported memory: a shared memory (for worker threads) needs a maximum. */
+export interface MemoryLimits {
+  min: number;
+  /** Present for a shared memory. */
+  sharedMax?: number;
+}
+
 /** A module importing one memory (`env.memory`) and exporting functions by name. */
 export class ModuleBuilder {
   private readonly functions: { name: string; fn: FunctionBuilder }[] = [];
 
-  constructor(private readonly memoryMinPages = 1) {}
+  constructor(private readonly memory: MemoryLimits = { min: 1 }) {}
 
   /** Adds an exported function; returns its function index. */
   addFunction(name: string, fn: FunctionBuilder): number {
@@ -193,7 +200,10 @@ export class ModuleBuilder {
   encode(): Uint8Array<ArrayBuffer> {
     const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
     const types = this.functions.map(({ fn }) => [0x60, ...vec(fn.params.map((t) => [t])), ...vec(fn.results.map((t) => [t]))]);
-    const memoryImport = [...utf8('env'), ...utf8('memory'), 0x02, 0x00, ...uleb(this.memoryMinPages)];
+    const { min, sharedMax } = this.memory;
+    // Limits flag 0x00: min only; 0x03: min and max, shared.
+    const limits = sharedMax === undefined ? [0x00, ...uleb(min)] : [0x03, ...uleb(min), ...uleb(sharedMax)];
+    const memoryImport = [...utf8('env'), ...utf8('memory'), 0x02, ...limits];
     const bytes = [
       0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
       ...section(1, vec(types)),

@@ -25,12 +25,15 @@ export interface Blocking {
   tileN: number;
 }
 
-const F32: Blocking = { mr: 4, nr: 8, kc: 256, mc: 128, nc: 1024, tileM: 1024, tileN: 1024 };
-const F64: Blocking = { mr: 4, nr: 4, kc: 256, mc: 64, nc: 1024, tileM: 1024, tileN: 1024 };
+/** Default f32 blocking: MR×NR = 4×8, A blocks of mc×kc stay in L2. */
+export const F32: Blocking = { mr: 4, nr: 8, kc: 256, mc: 128, nc: 1024, tileM: 1024, tileN: 1024 };
+/** Default f64 blocking: MR×NR = 4×4. */
+export const F64: Blocking = { mr: 4, nr: 4, kc: 256, mc: 64, nc: 1024, tileM: 1024, tileN: 1024 };
 
 const PAGE = 65536;
 
-type Kernel = (mp: number, np: number, kc: number, pa: number, pb: number, pc: number,
+/** A generated kernel: one k-block of packed A and B accumulated into C (addresses in bytes). */
+export type Kernel = (mp: number, np: number, kc: number, pa: number, pb: number, pc: number,
   ldcBytes: number, mc: number, nc: number) => void;
 
 /** A wasm GEMM context: one instance and its memory (grown on demand, never shrunk). */
@@ -56,15 +59,30 @@ export function wasmSimdSupported(bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYT
  */
 export function createWasmGemm(
   bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYTES,
-  blocking: { f32?: Partial<Blocking>; f64?: Partial<Blocking> } = {},
+  blocking: BlockingOverrides = {},
 ): WasmGemm | null {
-  const F32b: Blocking = { ...F32, ...blocking.f32 };
-  const F64b: Blocking = { ...F64, ...blocking.f64 };
   if (!wasmSimdSupported(bytes)) return null;
   const memory = new WebAssembly.Memory({ initial: 1 });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-  const kf32 = instance.exports.gemm_f32 as Kernel;
-  const kf64 = instance.exports.gemm_f64 as Kernel;
+  const gemm = wasmDriver(memory, instance.exports.gemm_f32 as Kernel, instance.exports.gemm_f64 as Kernel, blocking);
+  return { gemm, memory };
+}
+
+/** Per-dtype overrides of the default blocking (tuning and tests). */
+export interface BlockingOverrides {
+  f32?: Partial<Blocking>;
+  f64?: Partial<Blocking>;
+}
+
+/**
+ * The blocked driver around two kernels that read `memory`: packs operands into it, calls
+ * the kernel once per k-block, writes C back. `maxBytes` bounds the memory (shared memories
+ * have a maximum); a GEMM needing more goes to `fallback`.
+ */
+export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kernel, blocking: BlockingOverrides = {},
+  maxBytes = Infinity, fallback?: GemmFn): GemmFn {
+  const F32b: Blocking = { ...F32, ...blocking.f32 };
+  const F64b: Blocking = { ...F64, ...blocking.f64 };
   let f32 = new Float32Array(memory.buffer);
   let f64 = new Float64Array(memory.buffer);
 
@@ -77,7 +95,7 @@ export function createWasmGemm(
     }
   };
 
-  const gemm: GemmFn = (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+  return (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha === 0) {
       scaleC(m, n, beta, c, cOff, ldc);
@@ -94,7 +112,12 @@ export function createWasmGemm(
     const cBase = 0;
     const aBase = cBase + tm * tn;
     const bBase = aBase + tm * kcMax;
-    reserve((bBase + kcMax * tn) * es);
+    const need = (bBase + kcMax * tn) * es;
+    if (need > maxBytes && fallback) {
+      fallback(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    reserve(need);
     const view = isF32 ? f32 : f64;
     for (let i0 = 0; i0 < m; i0 += tm) {
       const mb = Math.min(tm, m - i0);
@@ -113,6 +136,4 @@ export function createWasmGemm(
       }
     }
   };
-  return { gemm, memory };
 }
-
