@@ -162,6 +162,13 @@ describe('check: examples', () => {
     expect(diagnose('dim i = 2\nparam A[i]\nout y[i] = A[i] prod(n in 1..0) A[i]\nparam sum[i]\nout s[i] = sum[i]\n')).toEqual([]);
   });
 
+  it('a fixed dim stands for its size in integer arithmetic; a symbolic one is an error', () => {
+    const text = 'dim D = 3, N = 4\ndim a{1} = 1, a{n in 2..N} = D, a{N+1} = 1\nparam A{n in 1..N}[a{n}, a{n+1}]\nout z[a{1}, a{N+1}] = prod(n in 1..N) A{n}[a{n}, a{n+1}]\n';
+    expect(diagnose(text)).toEqual([]);
+    const d = only('dim b ~ 4\ndim m{n in 1..b} = 2\n');
+    expect(d.code).toBe('check/symbolic-size');
+  });
+
   it('unknown family lists the registered ones', () => {
     const d = only('dim i = 2, j = 2\nparam W = cpp([i, j], 2)\n');
     expect(d.code).toBe('check/unknown-family');

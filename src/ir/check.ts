@@ -116,6 +116,7 @@ class Checker {
     return {
       consts: this.result.consts,
       vars,
+      dims: this.result.dims,
       unknownHint: (name) =>
         this.prodVars.has(name)
           ? `\`${name}\` is bound only inside its \`prod(...)\` or \`sum(...)\`, whose body is the one factor after it; put the repeated factors in parentheses`

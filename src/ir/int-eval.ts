@@ -1,14 +1,17 @@
 // Integer arithmetic of the .tn language (braces, ranges, dim sizes, consts): evaluation
-// against consts and comprehension variables, with diagnostics for unknown names, division by
+// against comprehension variables, consts and fixed dims, with diagnostics for unknown names, division by
 // zero and results outside the safe integer range.
 
 import { error, nearest, type Diagnostic } from '../diagnostics.js';
 import type { Ast } from '../parser/index.js';
+import type { DimInfo } from './network.js';
 
-/** Names visible to integer expressions: comprehension variables shadow consts. */
+/** Names visible to integer expressions: comprehension variables, then consts, then dims. */
 export interface IntScope {
   consts: ReadonlyMap<string, number>;
   vars: ReadonlyMap<string, number>;
+  /** Declared dims by name: a fixed dim stands for its size (`dim D = 4` then `m{n} = D`). */
+  dims?: ReadonlyMap<string, DimInfo>;
   /** Extra advice for an unknown name (e.g. a comprehension variable used outside its body). */
   unknownHint?: (name: string) => string | undefined;
 }
@@ -29,6 +32,12 @@ export function evalInt(e: Ast.IntExpr, scope: IntScope, out: Diagnostic[]): num
     case 'ref': {
       const v = scope.vars.get(e.name) ?? scope.consts.get(e.name);
       if (v !== undefined) return v;
+      const dim = scope.dims?.get(e.name);
+      if (dim?.size.kind === 'fixed') return dim.size.size;
+      if (dim) {
+        out.push(error('check/symbolic-size', `\`${e.name}\` is a symbolic dim: its size is known only at call time, so it cannot be used in integer arithmetic`, e.span));
+        return undefined;
+      }
       const known = [...scope.vars.keys(), ...scope.consts.keys()];
       const near = nearest(e.name, known);
       const hint = scope.unknownHint?.(e.name);
