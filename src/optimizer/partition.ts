@@ -124,6 +124,72 @@ function growBisection(h: Hypergraph, vn: number[][], rng: () => number, target:
   return side;
 }
 
+/** A binary max-heap of (gain, vertex) in typed arrays; ties go to the lower vertex. */
+class GainHeap {
+  private g = new Float64Array(64);
+  private v = new Int32Array(64);
+  size = 0;
+
+  private above(a: number, b: number): boolean {
+    return this.g[a] > this.g[b] || (this.g[a] === this.g[b] && this.v[a] < this.v[b]);
+  }
+
+  private swap(a: number, b: number): void {
+    const g = this.g[a];
+    this.g[a] = this.g[b];
+    this.g[b] = g;
+    const v = this.v[a];
+    this.v[a] = this.v[b];
+    this.v[b] = v;
+  }
+
+  push(gain: number, vertex: number): void {
+    if (this.size === this.g.length) {
+      const g = new Float64Array(this.size * 2);
+      g.set(this.g);
+      this.g = g;
+      const v = new Int32Array(this.size * 2);
+      v.set(this.v);
+      this.v = v;
+    }
+    let i = this.size++;
+    this.g[i] = gain;
+    this.v[i] = vertex;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.above(i, p)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  topGain(): number {
+    return this.g[0];
+  }
+
+  /** Removes the top entry and returns its vertex. */
+  pop(): number {
+    const top = this.v[0];
+    this.size--;
+    if (this.size > 0) {
+      this.g[0] = this.g[this.size];
+      this.v[0] = this.v[this.size];
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < this.size && this.above(l, m)) m = l;
+        if (r < this.size && this.above(r, m)) m = r;
+        if (m === i) break;
+        this.swap(i, m);
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
 /**
  * Fiduccia–Mattheyses refinement of a bisection in place: passes of single-vertex moves by
  * best gain (moves that keep both sides ≤ maxSide), rolled back to the best prefix.
@@ -156,54 +222,22 @@ function refine(h: Hypergraph, vn: number[][], side: Uint8Array, maxSide: number
     const gain = new Float64Array(h.nv);
     const locked = new Uint8Array(h.nv);
     // One max-heap of (gain, vertex) with lazy invalidation through `gain`.
-    const heapG: number[] = [];
-    const heapV: number[] = [];
-    const push = (g: number, v: number): void => {
-      heapG.push(g);
-      heapV.push(v);
-      let i = heapG.length - 1;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (heapG[p] > heapG[i] || (heapG[p] === heapG[i] && heapV[p] < heapV[i])) break;
-        [heapG[p], heapG[i]] = [heapG[i], heapG[p]];
-        [heapV[p], heapV[i]] = [heapV[i], heapV[p]];
-        i = p;
-      }
-    };
-    const pop = (): [number, number] => {
-      const top: [number, number] = [heapG[0], heapV[0]];
-      const lg = heapG.pop()!;
-      const lv = heapV.pop()!;
-      if (heapG.length > 0) {
-        heapG[0] = lg;
-        heapV[0] = lv;
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          const r = l + 1;
-          let m = i;
-          const gt = (a: number, b: number): boolean => heapG[a] > heapG[b] || (heapG[a] === heapG[b] && heapV[a] < heapV[b]);
-          if (l < heapG.length && gt(l, m)) m = l;
-          if (r < heapG.length && gt(r, m)) m = r;
-          if (m === i) break;
-          [heapG[m], heapG[i]] = [heapG[i], heapG[m]];
-          [heapV[m], heapV[i]] = [heapV[i], heapV[m]];
-          i = m;
-        }
-      }
-      return top;
-    };
+    const heap = new GainHeap();
+    const push = (g: number, v: number): void => heap.push(g, v);
     for (let v = 0; v < h.nv; v++) {
       gain[v] = gainOf(v);
       push(gain[v], v);
     }
     const moves: number[] = [];
+    const touched: number[] = [];
+    const seenAt = new Int32Array(h.nv).fill(-1);
     let cum = 0;
     let bestCum = 0;
     let bestLen = 0;
     const deferred: number[] = [];
-    while (heapG.length > 0) {
-      const [g, v] = pop();
+    while (heap.size > 0) {
+      const g = heap.topGain();
+      const v = heap.pop();
       if (locked[v] || g !== gain[v]) continue;
       const from = side[v];
       const to = 1 - from;
@@ -220,20 +254,32 @@ function refine(h: Hypergraph, vn: number[][], side: Uint8Array, maxSide: number
       moves.push(v);
       const fromPc = from === 0 ? pc0 : pc1;
       const toPc = from === 0 ? pc1 : pc0;
+      // Classic FM gain updates, net by net, before and after the pin counts change.
+      touched.length = 0;
+      const bump = (u: number, d: number): void => {
+        gain[u] += d;
+        if (seenAt[u] !== moves.length) {
+          seenAt[u] = moves.length;
+          touched.push(u);
+        }
+      };
       for (const e of vn[v]) {
+        const w = h.netWeight[e];
+        const pins = h.nets[e];
+        if (toPc[e] === 0) {
+          for (const u of pins) if (!locked[u]) bump(u, w);
+        } else if (toPc[e] === 1) {
+          for (const u of pins) if (!locked[u] && side[u] === to) bump(u, -w);
+        }
         fromPc[e]--;
         toPc[e]++;
-      }
-      for (const e of vn[v]) {
-        for (const u of h.nets[e]) {
-          if (locked[u]) continue;
-          const ng = gainOf(u);
-          if (ng !== gain[u]) {
-            gain[u] = ng;
-            push(ng, u);
-          }
+        if (fromPc[e] === 0) {
+          for (const u of pins) if (!locked[u]) bump(u, -w);
+        } else if (fromPc[e] === 1) {
+          for (const u of pins) if (!locked[u] && side[u] === from) bump(u, w);
         }
       }
+      for (const u of touched) push(gain[u], u);
       for (const u of deferred) if (!locked[u]) push(gain[u], u);
       deferred.length = 0;
       if (cum > bestCum + 1e-12) {
@@ -297,7 +343,7 @@ export function bisect(h: Hypergraph, imbalance: number, rng: () => number): Uin
 export interface PartitionOptions extends OptimizeOptions {
   /** Groups of at most this many tensors are solved exactly (default 8, at most 16). */
   groupSize?: number;
-  /** Imbalances tried in turn (default [0.05, 0.2, 0.4, 0.7, 1.0]). */
+  /** Imbalances tried in turn (default [0.05, 0.2, 0.1, 0.4, 0.3, 0.6]). */
   imbalances?: number[];
   /** Number of trials (default 10, or as many as fit in maxTimeMs when that is set). */
   trials?: number;
@@ -379,7 +425,7 @@ export function partitionTrial(problem: ContractionProblem, imbalance: number, r
 export function partitionTree(problem: ContractionProblem, options: PartitionOptions = {}): ContractionTree {
   const minimize = options.minimize ?? 'flops';
   const groupSize = Math.max(2, Math.min(options.groupSize ?? 8, MAX_SUBSET_TENSORS));
-  const imbalances = options.imbalances ?? [0.05, 0.2, 0.4, 0.7, 1.0];
+  const imbalances = options.imbalances ?? [0.05, 0.2, 0.1, 0.4, 0.3, 0.6];
   const maxTime = options.maxTimeMs;
   const trials = options.trials ?? (maxTime !== undefined ? Infinity : 10);
   const rng = mulberry32((options.seed ?? 0) ^ 0xbadc0de);

@@ -359,7 +359,9 @@ export function randomGreedyTree(problem: ContractionProblem, options: RandomGre
   const repeats = options.repeats ?? (maxTime !== undefined ? Infinity : 64);
   const start = performance.now();
   let best = greedyRun(problem)!;
-  let bestScore = scoreTree(problem, best.tree, minimize);
+  // For flops the runs' own (float) totals rank them; other objectives need exact scores.
+  const exactScores = minimize !== 'flops';
+  let bestScore = exactScores ? scoreTree(problem, best.tree, minimize) : [];
   const n = problem.inputs.length;
   if (n <= 2) return best.tree;
   const arms: { costmod: number; temperature: number; best: number }[] = [];
@@ -400,8 +402,10 @@ export function randomGreedyTree(problem: ContractionProblem, options: RandomGre
       continue;
     }
     if (arm) arm.best = Math.min(arm.best, Math.log2(run.flops));
-    // The exact score is only worth computing for a possible improvement.
-    if (minimize === 'flops' && run.flops > best.flops * (1 + 1e-9)) continue;
+    if (!exactScores) {
+      if (run.flops < best.flops) best = run;
+      continue;
+    }
     const s = scoreTree(problem, run.tree, minimize);
     if (compareScores(s, bestScore) < 0) {
       best = run;
