@@ -2,7 +2,7 @@
 // tfjs `wasm` (one thread, SIMD), all measured in this run on this machine.
 //
 //   GEMM n = 256/512/1024, f32 and f64: tnc fastGemm (the dispatcher the runtime uses), and
-//   its two kernels alone (plain TypeScript, wasm SIMD128); tfjs matMul (f32 only: tfjs has no
+//   its kernels alone (plain TypeScript, wasm SIMD128, wasm on two worker threads); tfjs matMul (f32 only: tfjs has no
 //   f64); numpy matmul with the machine's OPENBLAS_* env as-is and with OPENBLAS_CORETYPE and
 //   OPENBLAS_L2_SIZE unset for that command.
 //   Models through tnc's public einsum (path planned once and cached, like numpy's precomputed
@@ -20,6 +20,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createPlainGemm, fastGemm, type GemmFn } from '../src/backends/cpu/gemm.js';
 import { createWasmGemm } from '../src/backends/cpu/wasm/gemm-wasm.js';
+import { createGemmThreads } from '../src/backends/cpu/wasm/gemm-threads.js';
+import { availableParallelism } from 'node:os';
 import { einsum } from '../src/api/einsum.js';
 
 const args = process.argv.slice(2);
@@ -130,6 +132,8 @@ interface GemmRow {
   tnc: number;
   plain: number;
   wasm?: number;
+  /** wasm kernel split across two threads (worker_threads), when the machine has 2+ cores. */
+  threads2?: number;
   tfjsCpu?: number;
   tfjsWasm?: number;
   numpy?: number;
@@ -248,6 +252,7 @@ async function main(): Promise<void> {
 
   const wasm = createWasmGemm();
   const plain = createPlainGemm();
+  const pool = availableParallelism() > 1 ? await createGemmThreads(2) : null;
   const rows: GemmRow[] = [];
   for (const dtype of ['f32', 'f64'] as const) {
     for (const n of sizes) {
@@ -257,6 +262,7 @@ async function main(): Promise<void> {
         tnc: tncGemmMs(fastGemm, n, f32),
         plain: tncGemmMs(plain, n, f32, n >= 1024 ? 0.1 : budgetS),
         wasm: wasm ? tncGemmMs(wasm.gemm, n, f32) : undefined,
+        threads2: pool ? tncGemmMs(pool.gemm, n, f32) : undefined,
         numpy: npAsIs?.gemm[`${dtype}:${n}`],
         numpyUnset: npUnset?.gemm[`${dtype}:${n}`],
       };
@@ -277,12 +283,13 @@ async function main(): Promise<void> {
   const envDesc = (r?: NumpyResult) => (r ? `CORETYPE=${r.env.OPENBLAS_CORETYPE ?? 'unset'} L2_SIZE=${r.env.OPENBLAS_L2_SIZE ?? 'unset'}` : 'not run');
   console.log(`tnc bench:cpu — node ${process.version}, numpy ${npAsIs?.numpy ?? '—'} (1 thread; as-is: ${envDesc(npAsIs)}; second column: ${envDesc(npUnset)}), tfjs 4.22 (wasm: SIMD, 1 thread)`);
   console.log('\nGEMM C = A·B, n×n, GFLOP/s (median); ratios = tnc / peer');
-  const head = ['dtype', 'n', 'tnc', 'plainTS', 'wasm', 'tfjsCpu', 'tfjsWasm', 'numpy', 'numpyUnset', 'tnc/tfjsWasm', 'plain/tfjsCpu', 'tnc/numpy', 'tnc/numpyUnset'];
+  pool?.close();
+  const head = ['dtype', 'n', 'tnc', 'plainTS', 'wasm', 'wasm2T', 'tfjsCpu', 'tfjsWasm', 'numpy', 'numpyUnset', 'tnc/tfjsWasm', 'plain/tfjsCpu', 'tnc/numpy', 'tnc/numpyUnset'];
   console.log(head.join('\t'));
   for (const r of rows) {
     const f = 2 * r.n ** 3;
     const g = (ms?: number) => (ms === undefined ? undefined : gflops(f, ms));
-    console.log([r.dtype, r.n, fmt(g(r.tnc)), fmt(g(r.plain), 2), fmt(g(r.wasm)), fmt(g(r.tfjsCpu), 2), fmt(g(r.tfjsWasm)), fmt(g(r.numpy)), fmt(g(r.numpyUnset)),
+    console.log([r.dtype, r.n, fmt(g(r.tnc)), fmt(g(r.plain), 2), fmt(g(r.wasm)), fmt(g(r.threads2)), fmt(g(r.tfjsCpu), 2), fmt(g(r.tfjsWasm)), fmt(g(r.numpy)), fmt(g(r.numpyUnset)),
       fmt(r.tfjsWasm === undefined ? undefined : r.tfjsWasm / r.tnc, 2), fmt(r.tfjsCpu === undefined ? undefined : r.tfjsCpu / r.plain, 2),
       fmt(r.numpy === undefined ? undefined : r.numpy / r.tnc, 2), fmt(r.numpyUnset === undefined ? undefined : r.numpyUnset / r.tnc, 2)].join('\t'));
   }
