@@ -242,6 +242,17 @@ describe('runtime', () => {
   });
 });
 
+describe('steady state', () => {
+  test('compiled functions called with an output buffer allocate (almost) nothing per call', () => {
+    // A child process, because gc() needs --expose-gc. One allocated object per call would
+    // be ≥ 16 bytes; what remains below that is measurement noise.
+    const text = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'test/helpers/alloc-probe.ts')], { cwd: root, encoding: 'utf8' });
+    const perCall = JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, number>;
+    expect(Object.keys(perCall).sort()).toEqual(['chain', 'combo', 'hadamard', 'trace']);
+    for (const [name, bytes] of Object.entries(perCall)) expect(bytes, name).toBeLessThan(12);
+  });
+});
+
 describe('NameTable', () => {
   test('claims unique safe identifiers', () => {
     const t = new NameTable(['spec']);

@@ -83,7 +83,7 @@ export function permute(
  * nOut..sizes.length-1 are summed. `strides[t * nLoops + l]` is input t's stride for loop l
  * (the sum of its axes' strides when a label repeats: diagonals and traces). Writes
  * out = alpha · Σ Π inputs + beta · out. `counter` is scratch of length ≥ sizes.length and
- * `offs` scratch of length ≥ inputs.length.
+ * `offs` scratch of length ≥ inputs.length (offsets are int32: buffers stay below 2^31 elements).
  */
 export function einsumLoop(
   inputs: readonly FloatArray[],
@@ -96,7 +96,7 @@ export function einsumLoop(
   alpha: number,
   beta: number,
   counter: Int32Array,
-  offs: Float64Array,
+  offs: Int32Array,
 ): void {
   const nLoops = sizes.length;
   const nIn = inputs.length;

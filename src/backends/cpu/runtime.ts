@@ -68,7 +68,7 @@ interface Executor {
   ops: Op[];
   loops: PreparedLoop[];
   counter: Int32Array;
-  offs: Float64Array;
+  offs: Int32Array;
   /** Statements this one reads (`let` intermediates), with their persistent results. */
   deps: Dep[];
   /** Per plan input (same order): the statement computing it, if it is not a caller input. */
@@ -128,7 +128,9 @@ function bindDims(fn: string, plan: KernelPlan, dims: Record<string, number> | u
 function elementCount(fn: string, dims: string[], dimIndex: Map<string, number>, values: Float64Array): number {
   let n = 1;
   for (const d of dims) n *= values[dimIndex.get(d)!];
-  if (!Number.isSafeInteger(n)) throw new RangeError(`${fn}: a tensor with dims [${dims.join(', ')}] has ${n} elements, more than can be addressed exactly`);
+  // Kernels keep element offsets in int32 scratch (no allocation); 2^31 - 1 is also past
+  // what typed arrays hold in practice.
+  if (n > 0x7fffffff) throw new RangeError(`${fn}: a tensor with dims [${dims.join(', ')}] would have ${n} elements; the CPU runtime supports up to ${0x7fffffff}`);
   return n;
 }
 
@@ -242,7 +244,7 @@ function prepare(fn: string, exec: Executor, dtype: Dtype, values: Float64Array)
   }));
   exec.loops.sort((a, b) => a.start - b.start);
   exec.counter = new Int32Array(maxRank);
-  exec.offs = new Float64Array(maxInputs);
+  exec.offs = new Int32Array(maxInputs);
   exec.bound.set(values);
   exec.prepared = true;
 }
@@ -256,7 +258,8 @@ function pinnedBase(op: PinnedOp, values: Int32Array): number {
 /** Runs the plan: steps outside loops once, each loop's range once per assignment. */
 function execute(exec: Executor): void {
   let next = 0;
-  for (const loop of exec.loops) {
+  for (let l = 0; l < exec.loops.length; l++) {
+    const loop = exec.loops[l];
     runSteps(exec, next, loop.start);
     runLoop(exec, loop);
     next = loop.end;
@@ -269,7 +272,10 @@ function runLoop(exec: Executor, loop: PreparedLoop): void {
   const { sizes, values } = loop;
   values.fill(0);
   for (;;) {
-    for (const g of loop.gathers) permute(bufs[g.src], pinnedBase(g, values), bufs[g.dst], 0, g.shape, g.strides, exec.counter);
+    for (let k = 0; k < loop.gathers.length; k++) {
+      const g = loop.gathers[k];
+      permute(bufs[g.src], pinnedBase(g, values), bufs[g.dst], 0, g.shape, g.strides, exec.counter);
+    }
     runSteps(exec, loop.start, loop.end);
     const sc = loop.scatter;
     if (sc !== undefined) scatter(bufs[sc.src], 0, bufs[sc.dst], pinnedBase(sc, values), sc.shape, sc.strides, sc.alpha, sc.beta, exec.counter);
@@ -325,9 +331,18 @@ function makeExecutor(plan: KernelPlan, deps: Dep[]): Executor {
     ops: [],
     loops: [],
     counter: new Int32Array(1),
-    offs: new Float64Array(1),
+    offs: new Int32Array(1),
     deps,
   };
+}
+
+/**
+ * Throws the missing-input error. Kept out of runExecutor: a closure there would make V8
+ * allocate a context on every call, and calls must not allocate.
+ */
+function missingInput(fn: string, exec: Executor, name: string): never {
+  const names = exec.plan.inputs.filter((_, j) => exec.sources[j] === undefined).map((x) => x.name);
+  throw new TypeError(`${fn}: missing input '${name}'; expected inputs: ${[...new Set(names)].join(', ')}`);
 }
 
 /** Runs one executor (and, first, the statements it reads) with inputs already type-checked. */
@@ -345,7 +360,8 @@ function runExecutor(
   let same = exec.prepared;
   for (let i = 0; i < values.length; i++) if (values[i] !== exec.bound[i]) same = false;
   if (!same) prepare(fn, exec, dtype, values);
-  for (const dep of exec.deps) {
+  for (let d = 0; d < exec.deps.length; d++) {
+    const dep = exec.deps[d];
     const need = exec.sizes[dep.buffer];
     if (dep.result === undefined || dep.result.length !== need) dep.result = makeArray(dtype, need);
     runExecutor(fn, dep.exec, dtype, inputs, dims, dep.values, dep.result);
@@ -355,17 +371,17 @@ function runExecutor(
     const dep = exec.sources[i];
     const arr = dep !== undefined ? dep.result! : inputs[inp.name];
     const need = exec.sizes[inp.buffer];
-    if (arr === undefined) {
-      const names = plan.inputs.filter((_, j) => exec.sources[j] === undefined).map((x) => x.name);
-      throw new TypeError(`${fn}: missing input '${inp.name}'; expected inputs: ${[...new Set(names)].join(', ')}`);
-    }
+    if (arr === undefined) missingInput(fn, exec, inp.name);
     if (!isDtype(dtype, arr)) throw new TypeError(`${fn}: input '${inp.name}' must be a ${arrayName(dtype)}`);
     if (arr.length !== need) {
       throw new RangeError(`${fn}: input '${inp.name}' has ${arr.length} elements but its shape ${shapeText(plan, plan.buffers[inp.buffer].dims, values)} needs ${need}`);
     }
     exec.bufs[inp.buffer] = arr;
   }
-  for (const b of plan.buffers) if (b.role === 'temp') exec.bufs[b.id] = exec.slots[b.slot!];
+  for (let i = 0; i < plan.buffers.length; i++) {
+    const b = plan.buffers[i];
+    if (b.role === 'temp') exec.bufs[b.id] = exec.slots[b.slot!];
+  }
   const need = exec.sizes[plan.output];
   let result: FloatArray;
   if (out === undefined) result = makeArray(dtype, need);
@@ -373,7 +389,8 @@ function runExecutor(
     if (!isDtype(dtype, out)) throw new TypeError(`${fn}: the output buffer must be a ${arrayName(dtype)}`);
     if (out.length !== need) throw new RangeError(`${fn}: the output buffer has ${out.length} elements but the output shape ${shapeText(plan, plan.buffers[plan.output].dims, values)} needs ${need}`);
     // Steps read inputs after the output is first written, so they must not share memory.
-    for (const inp of plan.inputs) {
+    for (let i = 0; i < plan.inputs.length; i++) {
+      const inp = plan.inputs[i];
       const arr = exec.bufs[inp.buffer];
       if (arr.buffer === out.buffer && arr.byteOffset < out.byteOffset + out.byteLength && out.byteOffset < arr.byteOffset + arr.byteLength) {
         throw new RangeError(`${fn}: the output buffer overlaps input '${inp.name}'; pass a separate array`);
