@@ -5,7 +5,8 @@
 
 import { afterAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import ts from 'typescript';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -459,6 +460,49 @@ describe.skipIf(ctx === null)('webgpu: the emitted module', () => {
     expect(emitted.js).not.toMatch(/^import /m);
     expect(emitted.js).toContain('y_out: (inputs, dims, opts) => model.run("y-out"');
     expect(emitted.dts).toMatch(/y_out\(inputs: \{ readonly "x": Float32Array \| Float64Array \| TncGpuBuffer; readonly "A"/);
+  });
+
+  test('the .d.ts typechecks and types the API (strict, with @webgpu/types)', () => {
+    // Inside the repository (its ignored tmp/), so that @webgpu/types resolves from node_modules.
+    const tmpRoot = join(resolve(import.meta.dirname, '..'), 'tmp');
+    mkdirSync(tmpRoot, { recursive: true });
+    const checkDir = mkdtempSync(join(tmpRoot, 'dts-'));
+    try {
+      writeFileSync(join(checkDir, 'tiny.tn.d.ts'), emitted.dts);
+      writeFileSync(join(checkDir, 'tiny.tn.js'), emitted.js);
+      writeFileSync(
+        join(checkDir, 'use.ts'),
+        [
+          '/// <reference types="@webgpu/types" />',
+          "import { create, spec, TncWebGpuError, type Model } from './tiny.tn.js';",
+          'export async function use(device: GPUDevice, buf: GPUBuffer): Promise<unknown[]> {',
+          '  const m: Model = await create(device, { precision: "f32" });',
+          '  const a: Float32Array = await m.y_out({ x: new Float32Array(3), A: buf, B: new Float64Array(2) }, { b: 1 }, { read: true });',
+          '  const g: GPUBuffer = await m.y_out({ x: buf, A: buf, B: buf }, { b: 1 }, { output: buf });',
+          '  const name: string = spec.outputs[0].export;',
+          '  // @ts-expect-error the symbolic dim b is required',
+          '  await m.y_out({ x: buf, A: buf, B: buf });',
+          '  // @ts-expect-error input B is missing',
+          '  await m.y_out({ x: buf, A: buf }, { b: 1 });',
+          '  return [a, g, name, new TncWebGpuError("x"), m.precision];',
+          '}',
+        ].join('\n'),
+      );
+      const program = ts.createProgram([join(checkDir, 'use.ts')], {
+        strict: true,
+        noEmit: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+        types: [],
+        skipLibCheck: true,
+      });
+      const diags = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      expect(diags).toEqual([]);
+    } finally {
+      rmSync(checkDir, { recursive: true, force: true });
+    }
   });
 
   test('runs a let + out program with typed arrays, GPUBuffers in and out', async () => {
