@@ -187,6 +187,13 @@ describe('parse: examples', () => {
     expect(r.diagnostics[0].message).toContain("expected ']'");
   });
 
+  it('says how to fix a missing index list', () => {
+    const a = parse('dim i = 4\nparam A[i]\nout y = A[i]\n', 'a.tn').diagnostics;
+    expect(a.map((d) => d.message)).toEqual(["expected '[' but found '='; write the indices in brackets, `[]` for a scalar"]);
+    const b = parse('dim i = 4\nparam A[i]\nout y[i] = 2 A\n', 'b.tn').diagnostics;
+    expect(b.map((d) => d.message)).toEqual(['a tensor access needs its indices in brackets: write A[...] (A[] for a scalar)']);
+  });
+
   it('reports an unexpected character with its span', () => {
     const text = 'dim i = 2 $\n';
     const r = parse(text, 'c.tn');

@@ -45,13 +45,20 @@ const RULE_TEXT: Record<string, string> = {
 
 /** The parser's error-message provider. */
 export const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual }) {
-    return `expected ${describeType(expected)} but found ${describeToken(actual)}`;
+  buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    const base = `expected ${describeType(expected)} but found ${describeToken(actual)}`;
+    // A missing index list is the usual slip: say how to write a scalar.
+    if (expected.name === 'LBracket' && ruleName === 'indexList') return `${base}; write the indices in brackets, \`[]\` for a scalar`;
+    return base;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `unexpected ${describeToken(firstRedundant)}: expected a declaration or statement ('dim', 'const', 'input', 'param', 'out' or 'let')`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    if (ruleName === 'factor' && actual[0]?.tokenType.name === 'Identifier') {
+      const name = actual[0].image;
+      return `a tensor access needs its indices in brackets: write ${name}[...] (${name}[] for a scalar)`;
+    }
     const wanted = RULE_TEXT[ruleName];
     if (wanted) return `expected ${wanted} but found ${describeToken(actual[0])}`;
     const firsts = [...new Set(expectedPathsPerAlt.flat().map((p) => describeType(p[0])))];
