@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { render, SourceFile } from '../src/diagnostics.js';
 import { analyze } from '../src/frontend.js';
 import type { Family } from '../src/ir/families/types.js';
+import { buildGraph, components, indexKey } from '../src/ir/graph.js';
 import type { Program, Statement, TensorNetwork } from '../src/ir/network.js';
 import { randomData } from './helpers/arbitraries.js';
 import { maxRelError, referenceEinsum } from './helpers/reference-einsum.js';
@@ -265,6 +266,20 @@ describe('expand: fixtures', () => {
 
   it('every fixture analyzes without diagnostics', () => {
     for (const name of readdirSync('test/fixtures').filter((n) => n.endsWith('.tn'))) program(fixture(name));
+  });
+
+  it('the MERA fixture: periodic index arithmetic wires every inner index to exactly two tensors', () => {
+    const p = program(fixture('mera.tn'));
+    const net = statement(p, 'psi').terms[0].network;
+    expect(net.tensors.map((t) => t.name)).toEqual(['Top', 'W{1}', 'U{1}', 'W{2}', 'U{2}', 'W{3}', 'U{3}', 'W{4}', 'U{4}']);
+    expect(net.tensors[8]).toEqual({ name: 'U{4}', indices: ['p{8}', 'p{1}', 'q{8}', 'q{1}'] });
+    const g = buildGraph(net);
+    for (let n = 1; n <= 8; n++) {
+      expect(g.degree(indexKey(`q{${n}}`))).toBe(2);
+      expect(g.degree(indexKey(`p{${n}}`))).toBe(2); // one disentangler + the output
+    }
+    for (let k = 1; k <= 4; k++) expect(g.degree(indexKey(`t{${k}}`))).toBe(2);
+    expect(components(g)).toHaveLength(1);
   });
 
   it('the factorization machine fixture: an intermediate inside a linear combination', () => {
