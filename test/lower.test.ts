@@ -141,10 +141,23 @@ describe('lower', () => {
         { name: 'B', indices: ['z', 'b', 'c'] },
       ],
       output: ['z', 'a', 'c'],
-      sizes: { z: 3, a: 2, b: 4, c: 5 },
+      sizes: { z: 3, a: 4, b: 4, c: 5 },
     };
     const plan = lowerNetwork(net, planContraction(net));
     expect(plan.steps[0]).toMatchObject({ kind: 'gemm', batch: ['z'], m: ['a'], n: ['c'], k: ['b'] });
+  });
+
+  test('batched steps with tiny matrices (batched dot products) are one loop nest', () => {
+    const net: TensorNetwork = {
+      tensors: [
+        { name: 'A', indices: ['z', 'b'] },
+        { name: 'B', indices: ['z', 'b'] },
+      ],
+      output: ['z'],
+      sizes: { z: 100, b: 8 },
+    };
+    const plan = lowerNetwork(net, planContraction(net));
+    expect(plan.steps.map((s) => s.kind)).toEqual(['einsum']);
   });
 
   test('temps with disjoint lifetimes share slots', () => {

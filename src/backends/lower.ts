@@ -300,7 +300,10 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
     const nOnly = B.indices.filter((i) => !inA.has(i));
     const loneSummed = [...mOnly, ...nOnly].some((i) => !kept(i, counts));
     const keptCounts = (ids: number[]): Map<number, number> => new Map(ids.map((i) => [i, counts.get(i)!]));
-    const gemmShaped = !loneSummed && (sumK.length > 0 || (mOnly.length > 0 && nOnly.length > 0));
+    // Batched GEMMs whose matrices are tiny (batched dot products, say) cost a kernel call
+    // per batch element; one loop nest does them better.
+    const tinyBatched = batch.length > 0 && size(batch) > 1 && size(mOnly) * size(nOnly) * size(sumK) < MIN_BATCHED_GEMM_WORK;
+    const gemmShaped = !loneSummed && !tinyBatched && (sumK.length > 0 || (mOnly.length > 0 && nOnly.length > 0));
     if (!gemmShaped) {
       const resultIds = [...A.indices.filter((i) => kept(i, counts)), ...nOnly.filter((i) => kept(i, counts))];
       const dst = temp(resultIds);
@@ -424,6 +427,9 @@ function finishRoot(b: PlanBuilder, root: Operand, outIds: number[], output: num
   }
   b.steps.push({ kind: 'axpy', src, dst: output, alpha: coefficient, beta });
 }
+
+/** Smallest m·n·k (planning sizes) for which a batched step is a GEMM rather than a loop nest. */
+export const MIN_BATCHED_GEMM_WORK = 64;
 
 interface GemmLayout {
   /** When true, the right operand plays GEMM's `a` (the result is [batch, n, m]). */
