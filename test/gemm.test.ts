@@ -1,98 +1,16 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chooseGemm, createPlainGemm, enableGemmThreads, fastGemm, gemmDirect, THREADS_MIN_WORK, type FloatArray, type GemmFn } from '../src/backends/cpu/gemm.js';
+import { spawnSync } from 'node:child_process';
+import { chooseGemm, createPlainGemm, enableGemmThreads, fastGemm, gemmDirect, THREADS_MIN_WORK, type GemmFn } from '../src/backends/cpu/gemm.js';
+import { caseArb, check } from './helpers/gemm-check.js';
 import { createGemmThreads } from '../src/backends/cpu/wasm/gemm-threads.js';
 import { sleb32, uleb } from '../src/backends/cpu/wasm/encoder.js';
-import { GEMM_WASM_BYTES, GEMM_WASM_SHARED_BYTES } from '../src/backends/cpu/wasm/gemm-bytes.js';
-import { buildGemmModule, GEMM_BYTES_PATH, KERNELS, renderGemmBytesModule } from '../src/backends/cpu/wasm/gemm-module.js';
+import * as generated from '../src/backends/cpu/wasm/gemm-bytes.js';
+import { GEMM_WASM_BYTES, GEMM_WASM_FMA_BYTES, GEMM_WASM_SHARED_BYTES } from '../src/backends/cpu/wasm/gemm-bytes.js';
+import { buildAllGemmModules, buildGemmModule, GEMM_BYTES_PATH, KERNELS, renderGemmBytesModule } from '../src/backends/cpu/wasm/gemm-module.js';
+import { decodeBase64, encodeBase64 } from '../src/backends/cpu/wasm/base64.js';
 import { createWasmGemm } from '../src/backends/cpu/wasm/gemm-wasm.js';
-
-/** One GEMM problem: shapes, flags, strides/offsets beyond the minimum, scalars, dtype. */
-interface Case {
-  m: number; n: number; k: number;
-  transA: boolean; transB: boolean;
-  padA: number; padB: number; padC: number;
-  offA: number; offB: number; offC: number;
-  alpha: number; beta: number;
-  f32: boolean;
-  seed: number;
-}
-
-/** Deterministic pseudo-random values in [-1, 1) (xorshift) so cases shrink reproducibly. */
-function fill(arr: FloatArray, seed: number): void {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < arr.length; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    arr[i] = (s / 2 ** 32) * 2 - 1;
-  }
-}
-
-/**
- * Runs `gemm` on the case and checks every element of the C buffer: inside the m×n window
- * against a naive float64 triple loop with an error bound scaled by Σ|a||b|, outside it
- * unchanged. With beta 0, C starts as NaN to prove C is not read.
- */
-function check(gemm: GemmFn, c: Case): void {
-  const T = c.f32 ? Float32Array : Float64Array;
-  const [ar, ac] = c.transA ? [c.k, c.m] : [c.m, c.k];
-  const [br, bc] = c.transB ? [c.n, c.k] : [c.k, c.n];
-  const lda = ac + c.padA, ldb = bc + c.padB, ldc = c.n + c.padC;
-  const a = new T(c.offA + ar * lda), b = new T(c.offB + br * ldb), cc = new T(c.offC + c.m * ldc);
-  fill(a, c.seed); fill(b, c.seed + 1); fill(cc, c.seed + 2);
-  if (c.beta === 0) for (let i = 0; i < c.m; i++) cc.fill(NaN, c.offC + i * ldc, c.offC + i * ldc + c.n);
-  const before = T.from(cc);
-  gemm(c.transA, c.transB, c.m, c.n, c.k, c.alpha, a, c.offA, lda, b, c.offB, ldb, c.beta, cc, c.offC, ldc);
-  const A = (i: number, p: number) => (c.transA ? a[c.offA + p * lda + i] : a[c.offA + i * lda + p]);
-  const B = (p: number, j: number) => (c.transB ? b[c.offB + j * ldb + p] : b[c.offB + p * ldb + j]);
-  const eps = c.f32 ? 2 ** -23 : 2 ** -52;
-  const inside = new Uint8Array(cc.length);
-  for (let i = 0; i < c.m; i++) {
-    for (let j = 0; j < c.n; j++) {
-      let s = 0, mag = 0;
-      for (let p = 0; p < c.k; p++) {
-        s += A(i, p) * B(p, j);
-        mag += Math.abs(A(i, p) * B(p, j));
-      }
-      const idx = c.offC + i * ldc + j;
-      inside[idx] = 1;
-      const old = before[idx];
-      const ref = c.beta === 0 ? c.alpha * s : c.alpha * s + c.beta * old;
-      const scale = Math.abs(c.alpha) * mag + (c.beta === 0 ? 0 : Math.abs(c.beta * old)) + 1e-30;
-      const tol = 4 * (c.k + 2) * eps * scale;
-      const got = cc[idx];
-      if (!(Math.abs(got - ref) <= tol)) {
-        throw new Error(`C[${i},${j}] = ${got}, expected ${ref} (tol ${tol}) in ${JSON.stringify(c)}`);
-      }
-    }
-  }
-  for (let idx = 0; idx < cc.length; idx++) {
-    if (!inside[idx] && !Object.is(cc[idx], before[idx])) throw new Error(`C[${idx}] outside the window changed`);
-  }
-}
-
-/** Cases with small dims (1 and non-multiples of every tile size are frequent). */
-function caseArb(maxDim: number, maxK: number): fc.Arbitrary<Case> {
-  return fc.record({
-    m: fc.integer({ min: 1, max: maxDim }),
-    n: fc.integer({ min: 1, max: maxDim }),
-    k: fc.integer({ min: 1, max: maxK }),
-    transA: fc.boolean(),
-    transB: fc.boolean(),
-    padA: fc.integer({ min: 0, max: 3 }),
-    padB: fc.integer({ min: 0, max: 3 }),
-    padC: fc.integer({ min: 0, max: 3 }),
-    offA: fc.integer({ min: 0, max: 5 }),
-    offB: fc.integer({ min: 0, max: 5 }),
-    offC: fc.integer({ min: 0, max: 5 }),
-    alpha: fc.constantFrom(1, -1, 0.5, 2.25, 0),
-    beta: fc.constantFrom(0, 1, -0.75),
-    f32: fc.boolean(),
-    seed: fc.integer({ min: 1, max: 1 << 30 }),
-  });
-}
 
 const wasm = createWasmGemm();
 const kernels: [string, GemmFn][] = [
@@ -195,9 +113,11 @@ describe('worker-thread GEMM', () => {
 
 describe('generated wasm GEMM module', () => {
   it('is deterministic and the committed bytes are up to date (regenerate: node --import tsx scripts/gen-wasm-gemm.ts)', () => {
-    expect(buildGemmModule()).toEqual(buildGemmModule());
-    expect(Array.from(GEMM_WASM_BYTES)).toEqual(Array.from(buildGemmModule()));
-    expect(Array.from(GEMM_WASM_SHARED_BYTES)).toEqual(Array.from(buildGemmModule(KERNELS, true)));
+    expect(buildAllGemmModules()).toEqual(buildAllGemmModules());
+    const fresh = buildAllGemmModules();
+    for (const [name, bytes] of Object.entries(fresh)) {
+      expect(Array.from((generated as Record<string, Uint8Array>)[name])).toEqual(Array.from(bytes));
+    }
     expect(readFileSync(GEMM_BYTES_PATH, 'utf8')).toBe(renderGemmBytesModule());
   });
 
@@ -210,6 +130,26 @@ describe('generated wasm GEMM module', () => {
     }
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(GEMM_WASM_SHARED_BYTES));
     expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+  });
+
+  it('base64 round-trips every length and matches known encodings', () => {
+    expect(encodeBase64(new TextEncoder().encode('Man'))).toBe('TWFu');
+    expect(encodeBase64(new TextEncoder().encode('Ma'))).toBe('TWE=');
+    expect(encodeBase64(new TextEncoder().encode('M'))).toBe('TQ==');
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 70 }), (bytes) => {
+      expect(Array.from(decodeBase64(encodeBase64(bytes)))).toEqual(Array.from(bytes));
+    }));
+  });
+
+  it('the relaxed-SIMD (FMA) kernels equal the naive loop (in a child node with relaxed SIMD enabled when this one lacks it)', () => {
+    if (WebAssembly.validate(GEMM_WASM_FMA_BYTES)) {
+      const g = createWasmGemm(GEMM_WASM_FMA_BYTES)!;
+      fc.assert(fc.property(caseArb(23, 300), (c) => check(g.gemm, c)), { numRuns: 60 });
+      return;
+    }
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', 'test/helpers/gemm-fma-check.ts'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr + r.stdout).toContain('fma kernels ok');
+    expect(r.status).toBe(0);
   });
 
   it('LEB128 encodings match the spec examples', () => {

@@ -59,6 +59,7 @@ const SimdOp = {
   v128Load: 0x00, i8x16Shuffle: 0x0d, v128Load32Splat: 0x09, v128Load64Splat: 0x0a, v128Store: 0x0b,
   f32x4Splat: 0x13, f64x2Splat: 0x14,
   f32x4Add: 0xe4, f32x4Mul: 0xe6, f64x2Add: 0xf0, f64x2Mul: 0xf2,
+  f32x4RelaxedMadd: 0x105, f64x2RelaxedMadd: 0x107,
 } as const;
 
 /**
@@ -162,6 +163,11 @@ export class FunctionBuilder {
   f64x2Add(): this { return this.simd(SimdOp.f64x2Add); }
   /** `f64x2.mul`. */
   f64x2Mul(): this { return this.simd(SimdOp.f64x2Mul); }
+
+  /** `f32x4.relaxed_madd` (relaxed SIMD): a·b + c, fused or not as the engine chooses. */
+  f32x4RelaxedMadd(): this { return this.simd(SimdOp.f32x4RelaxedMadd); }
+  /** `f64x2.relaxed_madd` (relaxed SIMD). */
+  f64x2RelaxedMadd(): this { return this.simd(SimdOp.f64x2RelaxedMadd); }
 
   /** The encoded body: local declarations (run-length grouped) then code, with `end`. */
   encode(): number[] {

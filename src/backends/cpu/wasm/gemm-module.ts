@@ -11,6 +11,7 @@
 // body made its scheduler hoist every load to the top and spill (measured 33 → 24 GFLOP/s
 // f32 at unroll 4). The other step orders stay available for measurement (and are tested).
 
+import { encodeBase64 } from './base64.js';
 import { FunctionBuilder, ModuleBuilder, ValType } from './encoder.js';
 
 /** Shape of one generated micro-kernel. */
@@ -28,6 +29,11 @@ export interface KernelShape {
    * 's' loads MR values of A as vectors and broadcasts lanes with shuffles (fewer loads).
    */
   variant?: 'a' | 'b' | 'inline' | 's';
+  /**
+   * Use relaxed SIMD's relaxed_madd (one fused multiply-add where the engine supports it)
+   * instead of mul + add: about 1.3× here under `--experimental-wasm-relaxed-simd`.
+   */
+  fma?: boolean;
 }
 
 /** The kernels the runtime uses; the JS packer must use the same MR/NR. */
@@ -35,6 +41,9 @@ export const KERNELS: readonly KernelShape[] = [
   { dtype: 'f32', mr: 4, nv: 2, unroll: 1, variant: 'b' },
   { dtype: 'f64', mr: 4, nv: 2, unroll: 1, variant: 'b' },
 ];
+
+/** The same kernels with relaxed-SIMD multiply-adds, used where the runtime validates them. */
+export const KERNELS_FMA: readonly KernelShape[] = KERNELS.map((k) => ({ ...k, fma: true }));
 
 /** Bytes per element. */
 function elemSize(dtype: 'f32' | 'f64'): number {
@@ -69,6 +78,23 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
   };
   const vmul = () => (dtype === 'f32' ? f.f32x4Mul() : f.f64x2Mul());
   const vadd = () => (dtype === 'f32' ? f.f32x4Add() : f.f64x2Add());
+  /** acc += x·y, with x and y pushed by the callbacks; one relaxed_madd when `fma`. */
+  const madd = (accLocal: number, pushX: () => void, pushY: () => void) => {
+    if (shape.fma) {
+      pushX();
+      pushY();
+      f.get(accLocal);
+      if (dtype === 'f32') f.f32x4RelaxedMadd();
+      else f.f64x2RelaxedMadd();
+    } else {
+      f.get(accLocal);
+      pushX();
+      pushY();
+      vmul();
+      vadd();
+    }
+    f.set(accLocal);
+  };
 
   // One k step at element offset u: load the B row, then broadcast each A value.
   const avs: number[] = [];
@@ -83,12 +109,7 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
       for (let r = 0; r < mr; r++) {
         const q = Math.floor(r / lanes);
         f.get(rowVecs[q]).get(rowVecs[q]).splatLane(r % lanes, es as 4 | 8).set(av);
-        for (let v = 0; v < nv; v++) {
-          f.get(acc[r][v]).get(av).get(bv[v]);
-          vmul();
-          vadd();
-          f.set(acc[r][v]);
-        }
+        for (let v = 0; v < nv; v++) madd(acc[r][v], () => f.get(av), () => f.get(bv[v]));
       }
       return;
     }
@@ -99,12 +120,7 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
       }
       for (let v = 0; v < nv; v++) {
         f.get(b).v128Load((u * nr + v * lanes) * es).set(bv[0]);
-        for (let r = 0; r < mr; r++) {
-          f.get(acc[r][v]).get(avs[r]).get(bv[0]);
-          vmul();
-          vadd();
-          f.set(acc[r][v]);
-        }
+        for (let r = 0; r < mr; r++) madd(acc[r][v], () => f.get(avs[r]), () => f.get(bv[0]));
       }
       return;
     }
@@ -115,13 +131,8 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
         splat((u * mr + r) * es).set(av);
       }
       for (let v = 0; v < nv; v++) {
-        f.get(acc[r][v]);
-        if (variant === 'b') f.get(av);
-        else splat((u * mr + r) * es, true);
-        f.get(bv[v]);
-        vmul();
-        vadd();
-        f.set(acc[r][v]);
+        const pushA = () => (variant === 'b' ? f.get(av) : splat((u * mr + r) * es, true));
+        madd(acc[r][v], pushA, () => f.get(bv[v]));
       }
     }
   };
@@ -224,26 +235,38 @@ export function buildGemmModule(kernels: readonly KernelShape[] = KERNELS, share
 /** Path of the committed generated module, relative to the repository root. */
 export const GEMM_BYTES_PATH = 'src/backends/cpu/wasm/gemm-bytes.ts';
 
-/** The text of gemm-bytes.ts: the module for plain memory and the one for shared memory. */
-export function renderGemmBytesModule(bytes: Uint8Array = buildGemmModule(), shared: Uint8Array = buildGemmModule(KERNELS, true)): string {
-  const literal = (b: Uint8Array): string[] => {
-    const lines: string[] = [];
-    for (let i = 0; i < b.length; i += 16) lines.push(`  ${Array.from(b.subarray(i, i + 16)).join(', ')},`);
-    return lines;
+/** The four generated modules: baseline SIMD128 or relaxed-SIMD FMA, private or shared memory. */
+export function buildAllGemmModules(): Record<'GEMM_WASM_BYTES' | 'GEMM_WASM_SHARED_BYTES' | 'GEMM_WASM_FMA_BYTES' | 'GEMM_WASM_FMA_SHARED_BYTES', Uint8Array<ArrayBuffer>> {
+  return {
+    GEMM_WASM_BYTES: buildGemmModule(KERNELS),
+    GEMM_WASM_SHARED_BYTES: buildGemmModule(KERNELS, true),
+    GEMM_WASM_FMA_BYTES: buildGemmModule(KERNELS_FMA),
+    GEMM_WASM_FMA_SHARED_BYTES: buildGemmModule(KERNELS_FMA, true),
   };
-  return [
+}
+
+const DOCS: Record<string, string> = {
+  GEMM_WASM_BYTES: 'SIMD128 kernels (mul + add); import env.memory',
+  GEMM_WASM_SHARED_BYTES: `SIMD128 kernels; import a shared env.memory (max ${SHARED_MAX_PAGES} pages) for worker threads`,
+  GEMM_WASM_FMA_BYTES: 'relaxed-SIMD kernels (relaxed_madd); import env.memory',
+  GEMM_WASM_FMA_SHARED_BYTES: 'relaxed-SIMD kernels; import a shared env.memory for worker threads',
+};
+
+/** The text of gemm-bytes.ts: each module as a base64 literal, 96 characters a line. */
+export function renderGemmBytesModule(modules: Record<string, Uint8Array> = buildAllGemmModules()): string {
+  const lines = [
     '// GENERATED by scripts/gen-wasm-gemm.ts from src/backends/cpu/wasm/gemm-module.ts; do not edit.',
     '// test/gemm.test.ts checks that these bytes are up to date.',
     '',
-    `/** The SIMD128 GEMM module (${bytes.length} bytes): exports gemm_f32 and gemm_f64, imports env.memory. */`,
-    'export const GEMM_WASM_BYTES: Uint8Array<ArrayBuffer> = /* @__PURE__ */ Uint8Array.from([',
-    ...literal(bytes),
-    ']);',
-    '',
-    `/** The same kernels importing a shared env.memory (max ${SHARED_MAX_PAGES} pages), for worker threads. */`,
-    'export const GEMM_WASM_SHARED_BYTES: Uint8Array<ArrayBuffer> = /* @__PURE__ */ Uint8Array.from([',
-    ...literal(shared),
-    ']);',
-    '',
-  ].join('\n');
+    "import { decodeBase64 } from './base64.js';",
+  ];
+  for (const [name, bytes] of Object.entries(modules)) {
+    const b64 = encodeBase64(bytes);
+    const chunks: string[] = [];
+    for (let i = 0; i < b64.length; i += 96) chunks.push(`  '${b64.slice(i, i + 96)}'`);
+    lines.push('', `/** ${DOCS[name] ?? name}; exports gemm_f32 and gemm_f64 (${bytes.length} bytes). */`);
+    lines.push(`export const ${name}: Uint8Array<ArrayBuffer> = /* @__PURE__ */ decodeBase64(`, chunks.join(' +\n') + ',', ');');
+  }
+  lines.push('');
+  return lines.join('\n');
 }

@@ -7,8 +7,7 @@
 // worker_threads (loaded by dynamic import, so this module stays inlinable and browsers just
 // get null). Browsers' main threads may not block, so there is no Web Worker path.
 
-import { GEMM_WASM_SHARED_BYTES } from './gemm-bytes.js';
-import { createWasmGemm, wasmDriver, type BlockingOverrides, type GemmFn, type Kernel } from './gemm-wasm.js';
+import { createWasmGemm, preferredGemmBytes, wasmDriver, type BlockingOverrides, type GemmFn, type Kernel } from './gemm-wasm.js';
 
 /** A pool of worker threads sharing the GEMM kernels' memory. */
 export interface GemmThreads {
@@ -60,7 +59,7 @@ for (;;) {
 /** Whether this runtime has what worker-thread GEMM needs (not counting worker_threads). */
 export function threadsSupported(): boolean {
   try {
-    return typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object' && WebAssembly.validate(GEMM_WASM_SHARED_BYTES);
+    return typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object' && preferredGemmBytes(true) !== null;
   } catch {
     return false;
   }
@@ -82,7 +81,7 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
     return null;
   }
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-  const module = new WebAssembly.Module(GEMM_WASM_SHARED_BYTES);
+  const module = new WebAssembly.Module(preferredGemmBytes(true)!.bytes);
   const own = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const nWorkers = threads - 1;
   const ctl = new Int32Array(new SharedArrayBuffer(4 * SLOT * nWorkers));

@@ -9,7 +9,7 @@
 // against O(n³) work, so this pays off for all but small GEMMs (the dispatcher in ../gemm.ts
 // sends those to the plain kernel).
 
-import { GEMM_WASM_BYTES } from './gemm-bytes.js';
+import { GEMM_WASM_BYTES, GEMM_WASM_FMA_BYTES, GEMM_WASM_FMA_SHARED_BYTES, GEMM_WASM_SHARED_BYTES } from './gemm-bytes.js';
 import { packA, packB, roundUp, scaleC, storeC, type FloatArray, type GemmFn } from '../gemm-pack.js';
 
 export type { FloatArray, GemmFn };
@@ -54,13 +54,29 @@ export function wasmSimdSupported(bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYT
 }
 
 /**
+ * The best module this runtime accepts: relaxed-SIMD FMA kernels where validated (recent
+ * engines), else the SIMD128 ones; null without SIMD. `shared` picks the shared-memory twin.
+ */
+export function preferredGemmBytes(shared = false): { kind: 'fma' | 'simd128'; bytes: Uint8Array<ArrayBuffer> } | null {
+  if (wasmSimdSupported(shared ? GEMM_WASM_FMA_SHARED_BYTES : GEMM_WASM_FMA_BYTES)) {
+    return { kind: 'fma', bytes: shared ? GEMM_WASM_FMA_SHARED_BYTES : GEMM_WASM_FMA_BYTES };
+  }
+  if (wasmSimdSupported(shared ? GEMM_WASM_SHARED_BYTES : GEMM_WASM_BYTES)) {
+    return { kind: 'simd128', bytes: shared ? GEMM_WASM_SHARED_BYTES : GEMM_WASM_BYTES };
+  }
+  return null;
+}
+
+/**
  * Instantiates the kernels synchronously (the module is a few KB, under browsers' limit for
- * synchronous compilation). Returns null where WebAssembly SIMD is unavailable.
+ * synchronous compilation): by default the preferred module for this runtime. Returns null
+ * where WebAssembly SIMD is unavailable.
  */
 export function createWasmGemm(
-  bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYTES,
+  bytes: Uint8Array<ArrayBuffer> | undefined = preferredGemmBytes()?.bytes,
   blocking: BlockingOverrides = {},
 ): WasmGemm | null {
+  if (bytes === undefined) return null;
   if (!wasmSimdSupported(bytes)) return null;
   const memory = new WebAssembly.Memory({ initial: 1 });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
