@@ -184,3 +184,24 @@ describe('examples/families', () => {
     }
   });
 });
+
+describe('docs/LANGUAGE.md, section Families', () => {
+  const text = readFileSync('docs/LANGUAGE.md', 'utf8');
+  const start = text.indexOf('\n## Families\n');
+  const end = text.indexOf('\n## ', start + 1);
+  const section = text.slice(start, end < 0 ? undefined : end);
+  // Blocks with `...` are schematic; every other block is a complete program.
+  const blocks = [...section.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => !b.includes('...'));
+
+  it('has a worked example for every family', () => {
+    expect(start).toBeGreaterThan(0);
+    for (const f of ['cp(', 'tucker(', 'tt(', 'ttm(', 'peps(', 'ht(', 'circuit(']) expect(blocks.some((b) => b.includes(`= ${f}`)), f).toBe(true);
+  });
+
+  it('every complete example analyzes without diagnostics', () => {
+    for (const b of blocks) {
+      const r = analyze(SourceFile.from('doc.tn', b));
+      expect(r.diagnostics, b).toEqual([]);
+    }
+  });
+});
