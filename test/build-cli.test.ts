@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { main } from '../src/cli.js';
 import { nodeIO, type CliIO } from '../src/cli/io.js';
@@ -11,6 +11,7 @@ import { SourceFile, TncError } from '../src/diagnostics.js';
 import { compile } from '../src/api/compile.js';
 import { buildModule } from '../src/build.js';
 import type { Program, TensorNetwork } from '../src/ir/network.js';
+import { planContraction } from '../src/optimizer/plan-contraction.js';
 import { randomData } from './helpers/arbitraries.js';
 import { maxRelError, referenceEinsum } from './helpers/reference-einsum.js';
 
@@ -66,21 +67,22 @@ function loopEinsum(inputs: string[][], output: string[], operands: { data: Arra
 }
 
 /**
- * An independent evaluation of one term: contracts the tensors left to right with the plain
- * reference evaluator, keeping at each step only the indices needed later.
+ * An evaluation of one term independent of lowering and the runtime: contracts pairs of
+ * tensors with the plain loop evaluator, in the order of a linear path (the planner's, so
+ * large networks stay cheap), keeping at each step only the indices needed later.
  */
 function referenceTerm(net: TensorNetwork, data: Record<string, Float64Array | Float32Array>, sizeOf: (ix: string) => number): Float64Array {
-  const shape = (ixs: string[]) => ixs.map(sizeOf);
-  let accIdx: string[] = [];
-  let acc = { shape: [] as number[], data: new Float64Array([1]) as Float64Array | Float32Array };
-  net.tensors.forEach((t, k) => {
-    const later = new Set([...net.output, ...net.tensors.slice(k + 1).flatMap((x) => x.indices)]);
-    const keep = [...new Set([...accIdx, ...t.indices])].filter((ix) => later.has(ix));
-    const res = loopEinsum([accIdx, t.indices], keep, [acc, { data: data[t.name] }], sizeOf);
-    accIdx = keep;
-    acc = { shape: shape(keep), data: res };
-  });
-  return loopEinsum([accIdx], net.output, [acc], sizeOf);
+  const live: { indices: string[]; data: ArrayLike<number> }[] = net.tensors.map((t) => ({ indices: t.indices, data: data[t.name] }));
+  const path = live.length > 1 ? planContraction(net).path : [];
+  for (const [i, j] of path) {
+    const [x, y] = [live[i], live[j]];
+    live.splice(Math.max(i, j), 1);
+    live.splice(Math.min(i, j), 1);
+    const later = new Set([...net.output, ...live.flatMap((t) => t.indices)]);
+    const keep = [...new Set([...x.indices, ...y.indices])].filter((ix) => later.has(ix));
+    live.push({ indices: keep, data: loopEinsum([x.indices, y.indices], keep, [x, y], sizeOf) });
+  }
+  return loopEinsum([live[0].indices], net.output, [live[0]], sizeOf);
 }
 
 function referenceProgram(program: Program, name: string, data: Record<string, Float64Array | Float32Array>, dims: Record<string, number>): Float64Array {
@@ -100,7 +102,10 @@ async function importBuilt(path: string) {
 }
 
 const examplesDir = join(root, 'examples');
-const examples = existsSync(examplesDir) ? readdirSync(examplesDir).filter((f) => f.endsWith('.tn')).sort() : [];
+const examples = ['.', 'families']
+  .filter((d) => existsSync(join(examplesDir, d)))
+  .flatMap((d) => readdirSync(join(examplesDir, d)).filter((f) => f.endsWith('.tn')).map((f) => (d === '.' ? f : `${d}/${f}`)))
+  .sort();
 
 const SMALL = `# a small model with a symbolic batch, a hyperedge and two terms
 dim b ~ 8
@@ -134,8 +139,8 @@ describe('tnc build', () => {
     const code = await main(['build', src, '--out', dir, '--dtype', 'f64'], io);
     expect(io.err.join('\n')).toBe('');
     expect(code).toBe(0);
-    expect(io.out.join('\n')).toContain(`${file}.js`);
-    const mod = await importBuilt(join(dir, `${file}.js`));
+    expect(io.out.join('\n')).toContain(`${basename(file)}.js`);
+    const mod = await importBuilt(join(dir, `${basename(file)}.js`));
     const program = analyze(SourceFile.from(src, readFileSync(src, 'utf8'))).value!;
     const dims: Record<string, number> = {};
     for (const d of mod.spec.dims) if (d.symbolic) dims[d.name] = 2;
