@@ -196,6 +196,45 @@ describe('lower', () => {
     expect(problems.some((p) => p.includes('not a permutation'))).toBe(true);
   });
 
+  test('validatePlan catches slot clashes, GEMM group mismatches, einsum label mismatches and loop hazards', () => {
+    const net: TensorNetwork = {
+      tensors: [
+        { name: 'A', indices: ['a', 'b'] },
+        { name: 'B', indices: ['b', 'c'] },
+        { name: 'C', indices: ['c', 'd'] },
+        { name: 'D', indices: ['d', 'e'] },
+      ],
+      output: ['e', 'a'],
+      sizes: { a: 2, b: 3, c: 4, d: 5, e: 2 },
+    };
+    // ((A B) (C D)): two temps alive at once.
+    const problem = toProblem(net);
+    const tree = fromSsaPath(4, [[0, 1], [2, 3], [4, 5]]);
+    const good = lowerNetwork(net, { problem, tree, path: toLinearPath(tree), cost: treeCost(problem, tree), optimizer: 'test' });
+    expect(validatePlan(good)).toEqual([]);
+    expect(good.slots).toBeGreaterThan(1);
+    const clone = (): KernelPlan => JSON.parse(JSON.stringify(good));
+    // Every temp in one slot: some temp is read after another overwrote it.
+    const clash = clone();
+    for (const b of clash.buffers) if (b.role === 'temp') b.slot = 0;
+    clash.slots = 1;
+    expect(validatePlan(clash).join('\n')).toMatch(/overwritten|same slot/);
+    const gemm = clone();
+    const g = gemm.steps.find((s) => s.kind === 'gemm')!;
+    if (g.kind === 'gemm') g.k = ['d'];
+    expect(validatePlan(gemm).join('\n')).toMatch(/has dims .* expected/);
+    const ein = lowerNetwork({ tensors: [{ name: 'A', indices: ['a', 'a', 'b'] }], output: ['b'], sizes: { a: 2, b: 3 } }, planContraction({ tensors: [{ name: 'A', indices: ['a', 'a', 'b'] }], output: ['b'], sizes: { a: 2, b: 3 } }));
+    expect(validatePlan(ein)).toEqual([]);
+    const badEin = JSON.parse(JSON.stringify(ein)) as KernelPlan;
+    const e0 = badEin.steps[0];
+    if (e0.kind === 'einsum') e0.labelDims = e0.labelDims.map((d) => (d === 'a' ? 'b' : d));
+    expect(validatePlan(badEin).join('\n')).toMatch(/axis \d is 'a' but label/);
+    // A loop whose body reads a temp written before the loop.
+    const loopy = clone();
+    loopy.loops = [{ vars: ['a'], start: 1, end: loopy.steps.length, gathers: [] }];
+    expect(validatePlan(loopy).join('\n')).toMatch(/this loop iteration has not written/);
+  });
+
   test('symbolic dims are bound at call time', () => {
     const net: TensorNetwork = {
       tensors: [
