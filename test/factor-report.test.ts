@@ -182,6 +182,14 @@ describe('initParams', () => {
     expect(v.TT_core2).toEqual(Float32Array.from(initParams(spec, { seed: 9 }).TT_core2));
   });
 
+  it('accepts the JSON-safe spec form (bigints as numbers or decimal strings)', () => {
+    const json = JSON.parse(JSON.stringify(spec, (_, v) => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v)));
+    const asString = { ...json, factorized: json.factorized.map((f: { bondAssignments: number }) => ({ ...f, bondAssignments: String(f.bondAssignments) })) };
+    const direct = initParams(spec, { seed: 3 });
+    expect(initParams(json, { seed: 3 })).toEqual(direct);
+    expect(initParams(asString, { seed: 3 })).toEqual(direct);
+  });
+
   it('rejects unbound (non-integer) shapes and bad scales', () => {
     expect(() => initParams({ factors: [{ name: 'p', role: 'param', shape: [Number.NaN] }] }, { seed: 1 })).toThrow(/non-integer dimension/);
     expect(() => initParams(spec, { seed: 1, scale: 0 })).toThrow(/scale/);
