@@ -41,6 +41,7 @@ export interface InitSpec {
   factorized?: readonly InitFactorized[];
 }
 
+/** Options of `initParams`. */
 export interface InitOptions {
   /** Any integer; the same seed gives the same values. */
   seed: number;
