@@ -537,6 +537,20 @@ describe.skipIf(ctx === null)('webgpu: the emitted module', () => {
     model.destroy();
   });
 
+  test('concurrent calls on one model are serialised and each gets its own result', async () => {
+    const mod = await load();
+    const model = await mod.create(ctx!.device);
+    const xs = [2, 5, 3].map((n, i) => dense([n, 6], 40 + i));
+    const results = await Promise.all(xs.map((xi) => model.y_out({ A: A.data, B: B.data, x: xi.data }, { b: xi.shape[0] }, { read: true })));
+    xs.forEach((xi, i) => {
+      const h = reference([['i', 'k'], ['k', 'r']], ['i', 'r'], [A, B], {});
+      const y = reference([['b', 'i'], ['i', 'r']], ['b', 'r'], [xi, { shape: [6, 4], data: h.want }], {});
+      const s3 = reference([['b', 'i'], ['i', 'k'], ['k', 'r']], ['b', 'r'], [xi, A, B].map((o) => ({ shape: o.shape, data: o.data.map(Math.abs) })), {});
+      expectClose(results[i], y.want.map((v) => -v), s3.want.map((v) => 3 * v), `call ${i}`);
+    });
+    model.destroy();
+  });
+
   test('compiles pipelines once per device', async () => {
     const device = await requestTestDevice(ctx!);
     try {
@@ -614,6 +628,11 @@ describe.skipIf(ctx === null)('webgpu: every example matches the CPU target (f64
     const cpu = await load('cpu', 'f64');
     const gpuMod = await load('webgpu', 'f32');
     const spec = gpuMod.spec;
+    // The same spec as the CPU target, but for the target and dtype fields (and the planned
+    // paths: the `auto` optimizer's time-bounded search may pick another order per build).
+    const shape = (sp: any) => ({ ...sp, target: 'cpu', dtype: 'f64', statements: sp.statements.map((st: any) => ({ name: st.name, kind: st.kind, terms: st.terms.map((t: any) => [t.coefficient, t.network]) })) });
+    expect(shape(spec)).toEqual(shape(cpu.spec));
+    expect(spec.target).toBe('webgpu');
     const dims: Record<string, number> = {};
     for (const d of spec.dims) if (d.symbolic) dims[d.name] = 2;
     const sizeOf = (s: number | string): number => (typeof s === 'number' ? s : dims[s]);
