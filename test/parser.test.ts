@@ -130,6 +130,12 @@ describe('parse: examples', () => {
     expect(text.slice(s.nameSpan.start, s.nameSpan.end)).toBe('X');
   });
 
+  it('lexes identifiers in any script, including letters beyond the BMP', () => {
+    const r = parse('dim 𝑥 = 2, Ω1 = 3, 中 = 2\nparam A[𝑥, 中]\nout y[𝑥] = A[𝑥, 中]\n', 'u.tn');
+    expect(r.diagnostics).toEqual([]);
+    expect((r.value.items[0] as Ast.DimDecl).items.map((d) => d.name)).toEqual(['𝑥', 'Ω1', '中']);
+  });
+
   it('accepts keywords as family argument names and unicode identifiers', () => {
     const r = parse('dim α = 2, β = 3\nparam W = f(in: [α], out: [β], 2)\nout y[β] = W[α, β] x[α]\n', 'u.tn');
     expect(r.diagnostics).toEqual([]);

@@ -22,14 +22,29 @@ function matchIdentifier(text: string, offset: number): RegExpExecArray | null {
   return IDENTIFIER_RE.exec(text);
 }
 
+/**
+ * Every UTF-16 code unit that can begin an identifier: `_`, the letters of the Basic
+ * Multilingual Plane, and the high surrogates (letters beyond it start with one).
+ */
+function identifierStartUnits(): string[] {
+  const out = ['_'];
+  const letter = /\p{L}/u;
+  for (let c = 0; c < 0x10000; c++) {
+    const ch = String.fromCharCode(c);
+    if ((c >= 0xd800 && c <= 0xdbff) || letter.test(ch)) out.push(ch);
+  }
+  return out;
+}
+
 /** Letters (any script) or `_`, then letters, digits or `_`. */
 export const Identifier = createToken({
   name: 'Identifier',
   // chevrotain rebuilds regex patterns without the `u` flag, so a custom matcher runs the
-  // unicode regex. No `start_chars_hint`: names may start with any letter of any script, and
-  // the first-character fast path would skip those (files are small; the plain path is fast).
+  // unicode regex; the hint lists every possible first UTF-16 unit so the lexer keeps its
+  // first-character fast path.
   pattern: { exec: matchIdentifier },
   line_breaks: false,
+  start_chars_hint: identifierStartUnits(),
   categories: [AnyName, Stray],
 });
 
