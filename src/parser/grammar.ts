@@ -12,7 +12,7 @@ const FACTOR_START: TokenType[] = [T.NumberLiteral, T.Identifier, T.Prod, T.LPar
 /** The .tn CST parser. Rule names match the CST node names used by `to-ast.ts`. */
 export class TnParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3, errorMessageProvider: messages });
+    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: 'onlyOffset', maxLookahead: 3, errorMessageProvider: messages });
     this.performSelfAnalysis();
   }
 

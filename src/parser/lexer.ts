@@ -124,4 +124,4 @@ export const allTokens: TokenType[] = [
 ];
 
 /** The single lexer instance (stateless between calls). */
-export const tnLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+export const tnLexer = new Lexer(allTokens, { positionTracking: 'onlyOffset', ensureOptimizations: false });
