@@ -305,6 +305,25 @@ describe('expand: fixtures', () => {
 });
 
 describe('expand: properties', () => {
+  it('an MPS of random length and bond sizes: prod(...) and the written-out product expand identically', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 8, maxLength: 8 }), (n, bonds) => {
+        const dims = bonds
+          .slice(0, n + 1)
+          .map((d, k) => `a{${k + 1}} = ${d}`)
+          .join(', ');
+        const decl = `const N = ${n}\ndim p{k in 1..N} = 2\ndim ${dims}\nparam A{k in 1..N}[a{k}, p{k}, a{k+1}]\n`;
+        const out = Array.from({ length: n }, (_, k) => `p{${k + 1}}`).join(', ');
+        const hand = Array.from({ length: n }, (_, k) => `A{${k + 1}}[a{${k + 1}}, p{${k + 1}}, a{${k + 2}}]`).join(' ');
+        const a = program(`${decl}out psi[a{1}, ${out}, a{N+1}] = prod(k in 1..N) A{k}[a{k}, p{k}, a{k+1}]\n`);
+        const b = program(`${decl}out psi[a{1}, ${out}, a{N+1}] = ${hand}\n`);
+        expect(a.statements[0].terms).toEqual(b.statements[0].terms);
+        expect(a.statements[0].terms[0].network.sizes[`a{${n + 1}}`]).toBe(bonds[n]);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('random linear combinations through an intermediate equal computing the intermediate first', () => {
     fc.assert(
       fc.property(
