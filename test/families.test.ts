@@ -12,6 +12,7 @@ import { families } from '../src/ir/families/index.js';
 import type { FamilyExpansion } from '../src/ir/families/types.js';
 import { SourceFile } from '../src/diagnostics.js';
 import { analyze } from '../src/frontend.js';
+import { compile } from '../src/api/compile.js';
 import type { Program, TensorNetwork } from '../src/ir/network.js';
 
 // ---------- small dense helpers (independent of the expansion) ----------
@@ -100,60 +101,53 @@ const list = (xs: (string | number)[]) => `[${xs.join(', ')}]`;
 
 const sizeArb = fc.integer({ min: 1, max: 3 });
 
-// ---------- per family ----------
+// ---------- per family: random cases with an independent dense construction ----------
 
-describe('cp', () => {
-  it('equals sum_r w[r] prod_n A_n[i_n, r]', () => {
-    fc.assert(
-      fc.property(fc.array(sizeArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.nat(), (I, R, weights, seed) => {
-        const legs = names(I.length, 'i');
-        const { expansion, diagnostics, sizes } = expandText(`cp(${list(legs)}, ${R}${weights ? ', weights: true' : ''})`, dimsOf(legs, I));
-        expect(diagnostics).toEqual([]);
-        const r = rng(seed);
-        const data: Record<string, Dense> = {};
-        I.forEach((n, k) => (data[`A${k + 1}`] = new Dense([n, R], r)));
-        if (weights) data.w = new Dense([R], r);
-        const dense = tabulate(I, (idx) => {
-          let s = 0;
-          for (let z = 0; z < R; z++) s += (weights ? data.w.get([z]) : 1) * prod(idx.map((i, n) => data[`A${n + 1}`].get([i, z])));
-          return s;
-        });
-        expect(maxRelError(evaluate(expansion!, sizes, data), dense.data)).toBeLessThan(1e-12);
-        expect(paramCount(expansion!, sizes, 'cp')).toBe(BigInt(I.reduce((s, n) => s + n * R, 0) + (weights ? R : 0)));
-      }),
-    );
-  });
-});
+/** A family call with data for each factor (by suffix) and the dense tensor built here. */
+interface Case {
+  text: string;
+  dims: Record<string, number>;
+  legs: string[];
+  data: Record<string, Dense>;
+  dense: Dense;
+  /** Closed-form parameter count. */
+  params: bigint;
+}
 
-describe('tucker', () => {
-  it('equals sum_r core[r] prod_n U_n[i_n, r_n], one rank for all or one per leg', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(sizeArb, sizeArb), { minLength: 1, maxLength: 4 }),
-        fc.boolean(),
-        fc.nat(),
-        (pairs, perLeg, seed) => {
-          const I = pairs.map((p) => p[0]);
-          const R = perLeg ? pairs.map((p) => p[1]) : pairs.map(() => pairs[0][1]);
-          const legs = names(I.length, 'i');
-          const rankText = perLeg ? list(R) : String(R[0]);
-          const { expansion, diagnostics, sizes } = expandText(`tucker(legs: ${list(legs)}, ranks: ${rankText})`, dimsOf(legs, I));
-          expect(diagnostics).toEqual([]);
-          const r = rng(seed);
-          const data: Record<string, Dense> = { core: new Dense(R, r) };
-          I.forEach((n, k) => (data[`U${k + 1}`] = new Dense([n, R[k]], r)));
-          const dense = tabulate(I, (idx) => {
-            let s = 0;
-            forEach(R, (rr) => (s += data.core.get(rr) * prod(idx.map((i, n) => data[`U${n + 1}`].get([i, rr[n]])))));
-            return s;
-          });
-          expect(maxRelError(evaluate(expansion!, sizes, data), dense.data)).toBeLessThan(1e-12);
-          expect(paramCount(expansion!, sizes, 'tucker')).toBe(BigInt(prod(R) + I.reduce((s, n, k) => s + n * R[k], 0)));
-        },
-      ),
-    );
+const cpCase: fc.Arbitrary<Case> = fc
+  .tuple(fc.array(sizeArb, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), fc.nat())
+  .map(([I, R, weights, seed]) => {
+    const legs = names(I.length, 'i');
+    const r = rng(seed);
+    const data: Record<string, Dense> = {};
+    I.forEach((n, k) => (data[`A${k + 1}`] = new Dense([n, R], r)));
+    if (weights) data.w = new Dense([R], r);
+    const dense = tabulate(I, (idx) => {
+      let s = 0;
+      for (let z = 0; z < R; z++) s += (weights ? data.w.get([z]) : 1) * prod(idx.map((i, n) => data[`A${n + 1}`].get([i, z])));
+      return s;
+    });
+    const text = `cp(${list(legs)}, ${R}${weights ? ', weights: true' : ''})`;
+    return { text, dims: dimsOf(legs, I), legs, data, dense, params: BigInt(I.reduce((s, n) => s + n * R, 0) + (weights ? R : 0)) };
   });
-});
+
+const tuckerCase: fc.Arbitrary<Case> = fc
+  .tuple(fc.array(fc.tuple(sizeArb, sizeArb), { minLength: 1, maxLength: 4 }), fc.boolean(), fc.nat())
+  .map(([pairs, perLeg, seed]) => {
+    const I = pairs.map((p) => p[0]);
+    const R = perLeg ? pairs.map((p) => p[1]) : pairs.map(() => pairs[0][1]);
+    const legs = names(I.length, 'i');
+    const r = rng(seed);
+    const data: Record<string, Dense> = { core: new Dense(R, r) };
+    I.forEach((n, k) => (data[`U${k + 1}`] = new Dense([n, R[k]], r)));
+    const dense = tabulate(I, (idx) => {
+      let s = 0;
+      forEach(R, (rr) => (s += data.core.get(rr) * prod(idx.map((i, n) => data[`U${n + 1}`].get([i, rr[n]])))));
+      return s;
+    });
+    const text = `tucker(legs: ${list(legs)}, ranks: ${perLeg ? list(R) : String(R[0])})`;
+    return { text, dims: dimsOf(legs, I), legs, data, dense, params: BigInt(prod(R) + I.reduce((s, n, k) => s + n * R[k], 0)) };
+  });
 
 /**
  * Dense tensor of a (matrix) train: `sites[k]` are the leg sizes at site k (1 for tt, 2 for ttm),
@@ -207,127 +201,95 @@ function trainParams(sites: number[][], bonds: number[], ring: boolean): bigint 
   return BigInt(total);
 }
 
-describe('tt', () => {
-  it('open trains and rings equal the (traced) product of core slices', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(sizeArb, sizeArb), { minLength: 1, maxLength: 5 }),
-        fc.boolean(),
-        fc.boolean(),
-        fc.nat(),
-        (pairs, ring, oneRank, seed) => {
-          const I = pairs.map((p) => p[0]);
-          const nb = ring ? I.length : I.length - 1;
-          const bonds = pairs.slice(0, nb).map((p) => (oneRank ? pairs[0][1] : p[1]));
-          const legs = names(I.length, 'i');
-          const rank = oneRank ? String(pairs[0][1]) : list(bonds);
-          const { expansion, diagnostics, sizes } = expandText(`tt(legs: ${list(legs)}, rank: ${rank}${ring ? ', ring: true' : ''})`, dimsOf(legs, I));
-          expect(diagnostics).toEqual([]);
-          const sites = I.map((n) => [n]);
-          const data = trainData(sites, bonds, ring, seed);
-          expect(maxRelError(evaluate(expansion!, sizes, data), trainDense(sites, bonds, ring, data).data)).toBeLessThan(1e-12);
-          expect(paramCount(expansion!, sizes, 'tt')).toBe(trainParams(sites, bonds, ring));
-        },
-      ),
-    );
+const ttCase: fc.Arbitrary<Case> = fc
+  .tuple(fc.array(fc.tuple(sizeArb, sizeArb), { minLength: 1, maxLength: 5 }), fc.boolean(), fc.boolean(), fc.nat())
+  .map(([pairs, ring, oneRank, seed]) => {
+    const I = pairs.map((p) => p[0]);
+    const nb = ring ? I.length : I.length - 1;
+    const bonds = pairs.slice(0, nb).map((p) => (oneRank ? pairs[0][1] : p[1]));
+    const legs = names(I.length, 'i');
+    const sites = I.map((n) => [n]);
+    const data = trainData(sites, bonds, ring, seed);
+    const text = `tt(legs: ${list(legs)}, rank: ${oneRank ? String(pairs[0][1]) : list(bonds)}${ring ? ', ring: true' : ''})`;
+    return { text, dims: dimsOf(legs, I), legs, data, dense: trainDense(sites, bonds, ring, data), params: trainParams(sites, bonds, ring) };
   });
-});
 
-describe('ttm', () => {
-  it('equals the product of core slices G_k[:, i_k, o_k, :], legs in then out', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(sizeArb, sizeArb, fc.integer({ min: 1, max: 2 })), { minLength: 1, maxLength: 3 }),
-        fc.boolean(),
-        fc.nat(),
-        (triples, ring, seed) => {
-          const N = triples.length;
-          const nb = ring ? N : N - 1;
-          const bonds = triples.slice(0, nb).map((t) => t[2]);
-          const ins = names(N, 'i');
-          const outs = names(N, 'o');
-          const dims = { ...dimsOf(ins, triples.map((t) => t[0])), ...dimsOf(outs, triples.map((t) => t[1])) };
-          const { expansion, diagnostics, sizes } = expandText(`ttm(in: ${list(ins)}, out: ${list(outs)}, ranks: ${list(bonds)}, ring: ${ring})`, dims);
-          expect(diagnostics).toEqual([]);
-          expect(expansion!.legs).toEqual([...ins, ...outs]);
-          const sites = triples.map((t) => [t[0], t[1]]);
-          const data = trainData(sites, bonds, ring, seed);
-          expect(maxRelError(evaluate(expansion!, sizes, data), trainDense(sites, bonds, ring, data).data)).toBeLessThan(1e-12);
-          expect(paramCount(expansion!, sizes, 'ttm')).toBe(trainParams(sites, bonds, ring));
-        },
-      ),
-    );
+const ttmCase: fc.Arbitrary<Case> = fc
+  .tuple(fc.array(fc.tuple(sizeArb, sizeArb, fc.integer({ min: 1, max: 2 })), { minLength: 1, maxLength: 3 }), fc.boolean(), fc.nat())
+  .map(([triples, ring, seed]) => {
+    const N = triples.length;
+    const bonds = triples.slice(0, ring ? N : N - 1).map((t) => t[2]);
+    const ins = names(N, 'i');
+    const outs = names(N, 'o');
+    const dims = { ...dimsOf(ins, triples.map((t) => t[0])), ...dimsOf(outs, triples.map((t) => t[1])) };
+    const sites = triples.map((t) => [t[0], t[1]]);
+    const data = trainData(sites, bonds, ring, seed);
+    const text = `ttm(in: ${list(ins)}, out: ${list(outs)}, ranks: ${list(bonds)}, ring: ${ring})`;
+    return { text, dims, legs: [...ins, ...outs], data, dense: trainDense(sites, bonds, ring, data), params: trainParams(sites, bonds, ring) };
   });
-});
 
-describe('peps', () => {
-  it('equals the sum over all bond assignments of the product of site tensors [phys, up, left, right, down]', () => {
-    const gridArb = fc
-      .record({ rows: fc.integer({ min: 1, max: 3 }), cols: fc.integer({ min: 1, max: 3 }) })
-      .filter(({ rows, cols }) => rows * cols <= 6);
-    fc.assert(
-      fc.property(gridArb, fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 9, maxLength: 9 }), fc.integer({ min: 1, max: 2 }), fc.boolean(), fc.nat(), ({ rows, cols }, physPool, D, withPhys, seed) => {
-        const phys = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => physPool[r * cols + c]));
-        const legName = (r: number, c: number) => `p${r + 1}_${c + 1}`;
-        const dims: Record<string, number> = {};
-        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dims[legName(r, c)] = phys[r][c];
-        const gridText = withPhys
-          ? list(Array.from({ length: rows }, (_, r) => list(Array.from({ length: cols }, (_, c) => legName(r, c)))))
-          : list([rows, cols]);
-        const { expansion, diagnostics, sizes } = expandText(`peps(grid: ${gridText}, bond: ${D})`, dims);
-        expect(diagnostics).toEqual([]);
-        // Bond variables: horizontal h[r][c] (c < cols-1) and vertical v[r][c] (r < rows-1).
-        const hCount = rows * (cols - 1);
-        const vCount = (rows - 1) * cols;
-        const h = (b: number[], r: number, c: number) => b[r * (cols - 1) + c];
-        const v = (b: number[], r: number, c: number) => b[hCount + r * cols + c];
-        const r0 = rng(seed);
-        const data: Record<string, Dense> = {};
-        const siteShape = (r: number, c: number) => [
-          ...(withPhys ? [phys[r][c]] : []),
-          ...(r > 0 ? [D] : []),
-          ...(c > 0 ? [D] : []),
-          ...(c < cols - 1 ? [D] : []),
-          ...(r < rows - 1 ? [D] : []),
-        ];
-        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[`site${r + 1}_${c + 1}`] = new Dense(siteShape(r, c), r0);
-        const legShape = withPhys ? phys.flat() : [];
-        const bondShape = Array.from({ length: hCount + vCount }, () => D);
-        const dense = tabulate(legShape, (p) => {
-          let total = 0;
-          forEach(bondShape, (b) => {
-            let term = 1;
-            for (let r = 0; r < rows; r++) {
-              for (let c = 0; c < cols; c++) {
-                const at = [
-                  ...(withPhys ? [p[r * cols + c]] : []),
-                  ...(r > 0 ? [v(b, r - 1, c)] : []),
-                  ...(c > 0 ? [h(b, r, c - 1)] : []),
-                  ...(c < cols - 1 ? [h(b, r, c)] : []),
-                  ...(r < rows - 1 ? [v(b, r, c)] : []),
-                ];
-                term *= data[`site${r + 1}_${c + 1}`].get(at);
-              }
-            }
-            total += term;
-          });
-          return total;
-        });
-        expect(maxRelError(evaluate(expansion!, sizes, data), dense.data)).toBeLessThan(1e-12);
-        let closed = 0;
-        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) closed += prod(siteShape(r, c));
-        expect(paramCount(expansion!, sizes, 'peps')).toBe(BigInt(closed));
-      }),
-      { numRuns: Math.min(fc.readConfigureGlobal().numRuns ?? 100, 60) },
-    );
+const pepsCase: fc.Arbitrary<Case> = fc
+  .tuple(
+    fc.record({ rows: fc.integer({ min: 1, max: 3 }), cols: fc.integer({ min: 1, max: 3 }) }).filter(({ rows, cols }) => rows * cols <= 6),
+    fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 9, maxLength: 9 }),
+    fc.integer({ min: 1, max: 2 }),
+    fc.boolean(),
+    fc.nat(),
+  )
+  .map(([{ rows, cols }, physPool, D, withPhys, seed]) => {
+    const phys = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => physPool[r * cols + c]));
+    const legName = (r: number, c: number) => `p${r + 1}_${c + 1}`;
+    const dims: Record<string, number> = {};
+    if (withPhys) for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dims[legName(r, c)] = phys[r][c];
+    const gridText = withPhys
+      ? list(Array.from({ length: rows }, (_, r) => list(Array.from({ length: cols }, (_, c) => legName(r, c)))))
+      : list([rows, cols]);
+    // Bond variables: horizontal h[r][c] (c < cols-1) and vertical v[r][c] (r < rows-1).
+    const hCount = rows * (cols - 1);
+    const vCount = (rows - 1) * cols;
+    const h = (b: number[], r: number, c: number) => b[r * (cols - 1) + c];
+    const v = (b: number[], r: number, c: number) => b[hCount + r * cols + c];
+    const r0 = rng(seed);
+    const data: Record<string, Dense> = {};
+    const siteShape = (r: number, c: number) => [
+      ...(withPhys ? [phys[r][c]] : []),
+      ...(r > 0 ? [D] : []),
+      ...(c > 0 ? [D] : []),
+      ...(c < cols - 1 ? [D] : []),
+      ...(r < rows - 1 ? [D] : []),
+    ];
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[`site${r + 1}_${c + 1}`] = new Dense(siteShape(r, c), r0);
+    const legShape = withPhys ? phys.flat() : [];
+    const bondShape = Array.from({ length: hCount + vCount }, () => D);
+    const dense = tabulate(legShape, (p) => {
+      let total = 0;
+      forEach(bondShape, (b) => {
+        let term = 1;
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) {
+            const at = [
+              ...(withPhys ? [p[r * cols + c]] : []),
+              ...(r > 0 ? [v(b, r - 1, c)] : []),
+              ...(c > 0 ? [h(b, r, c - 1)] : []),
+              ...(c < cols - 1 ? [h(b, r, c)] : []),
+              ...(r < rows - 1 ? [v(b, r, c)] : []),
+            ];
+            term *= data[`site${r + 1}_${c + 1}`].get(at);
+          }
+        }
+        total += term;
+      });
+      return total;
+    });
+    let params = 0;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) params += prod(siteShape(r, c));
+    const legs = withPhys ? Array.from({ length: rows * cols }, (_, k) => legName(Math.floor(k / cols), k % cols)) : [];
+    return { text: `peps(grid: ${gridText}, bond: ${D})`, dims, legs, data, dense, params: BigInt(params) };
   });
-});
-
-// ---------- hierarchical trees (ht and deep circuits) ----------
 
 type Shape = number | Shape[];
 
-/** Random tree shapes: a leaf (0) or a group of 2-3 subtrees; at most `maxLeaves` leaves. */
+/** Random tree shapes: a leaf (0) or a group of 2-3 subtrees; at most 5 leaves. */
 const treeArb: fc.Arbitrary<Shape[]> = fc
   .letrec<{ node: Shape }>((tie) => ({
     node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.constant(0), fc.array(tie('node'), { minLength: 2, maxLength: 3 })),
@@ -336,6 +298,10 @@ const treeArb: fc.Arbitrary<Shape[]> = fc
 
 function countLeaves(t: Shape): number {
   return Array.isArray(t) ? t.reduce<number>((s, c) => s + countLeaves(c), 0) : 1;
+}
+
+function nonRootCount(t: Shape): number {
+  return Array.isArray(t) ? t.reduce<number>((s, c) => s + 1 + nonRootCount(c), 0) : 0;
 }
 
 /** Writes a shape as a tree text with legs named i1.. left to right. */
@@ -352,20 +318,23 @@ function treeText(t: Shape, counter = { n: 0 }): string {
 function htDense(root: Shape[], legSizes: number[], ranks: number[], rootExtra: number[], seed: number) {
   const r0 = rng(seed);
   const data: Record<string, Dense> = {};
-  // First pass: assign ranks (pre-order of non-root nodes) and names, creating data in name order.
   let leafNo = 0;
   let innerNo = 0;
   let rankNo = 0;
-  interface Node { shape: Shape; rank?: number; leaf?: number; name: string; children: Node[] }
+  interface Node {
+    rank?: number;
+    leaf?: number;
+    name: string;
+    children: Node[];
+  }
+  // Names and ranks in pre-order: a node is numbered before its children.
   const build = (s: Shape, isRoot: boolean): Node => {
     const rank = isRoot ? undefined : ranks[rankNo++];
     if (!Array.isArray(s)) {
       const leaf = leafNo++;
-      return { shape: s, rank, leaf, name: `U${leaf + 1}`, children: [] };
+      return { rank, leaf, name: `U${leaf + 1}`, children: [] };
     }
-    const name = `B${++innerNo}`;
-    // Children are numbered after their parent (pre-order).
-    const node: Node = { shape: s, rank, name, children: [] };
+    const node: Node = { rank, name: `B${++innerNo}`, children: [] };
     node.children = s.map((c) => build(c, false));
     return node;
   };
@@ -376,7 +345,7 @@ function htDense(root: Shape[], legSizes: number[], ranks: number[], rootExtra: 
     n.children.forEach(makeData);
   };
   makeData(tree);
-  // Second pass: the value of a node as a tensor over [its leaves..., its own rank or rootExtra].
+  // The value of a node as a tensor over [its leaves..., its own rank or rootExtra].
   const value = (n: Node): { legs: number[]; t: Dense } => {
     if (n.leaf !== undefined) return { legs: [legSizes[n.leaf]], t: data[n.name] };
     const parts = n.children.map(value);
@@ -399,34 +368,113 @@ function htDense(root: Shape[], legSizes: number[], ranks: number[], rootExtra: 
     });
     return { legs, t };
   };
-  return { dense: value(tree).t, data };
+  const params = BigInt(Object.values(data).reduce((s, d) => s + d.data.length, 0));
+  return { dense: value(tree).t, data, params };
 }
 
-function nonRootCount(t: Shape): number {
-  return Array.isArray(t) ? t.reduce<number>((s, c) => s + 1 + nonRootCount(c), 0) : 0;
-}
-
-describe('ht', () => {
-  it('equals the bottom-up contraction of leaf matrices and transfer tensors', () => {
-    fc.assert(
-      fc.property(treeArb, fc.array(sizeArb, { minLength: 5, maxLength: 5 }), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 12, maxLength: 12 }), fc.boolean(), fc.nat(), (tree, legPool, rankPool, oneRank, seed) => {
-        const N = countLeaves(tree);
-        const E = nonRootCount(tree);
-        const legSizes = legPool.slice(0, N);
-        const ranks = oneRank ? Array.from({ length: E }, () => rankPool[0]) : rankPool.slice(0, E);
-        const legs = names(N, 'i');
-        const { expansion, diagnostics, sizes } = expandText(`ht(${treeText(tree)}, ${oneRank ? ranks[0] : list(ranks)})`, dimsOf(legs, legSizes));
-        expect(diagnostics).toEqual([]);
-        expect(expansion!.legs).toEqual(legs);
-        const { dense, data } = htDense(tree, legSizes, ranks, [], seed);
-        expect(maxRelError(evaluate(expansion!, sizes, data), dense.data)).toBeLessThan(1e-12);
-        const closed = Object.values(data).reduce((s, d) => s + d.data.length, 0);
-        expect(paramCount(expansion!, sizes, 'ht')).toBe(BigInt(closed));
-      }),
-      { numRuns: Math.min(fc.readConfigureGlobal().numRuns ?? 100, 60) },
-    );
+const htCase: fc.Arbitrary<Case> = fc
+  .tuple(treeArb, fc.array(sizeArb, { minLength: 5, maxLength: 5 }), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 12, maxLength: 12 }), fc.boolean(), fc.nat())
+  .map(([tree, legPool, rankPool, oneRank, seed]) => {
+    const N = countLeaves(tree);
+    const E = nonRootCount(tree);
+    const legSizes = legPool.slice(0, N);
+    const ranks = oneRank ? Array.from({ length: E }, () => rankPool[0]) : rankPool.slice(0, E);
+    const legs = names(N, 'i');
+    const { dense, data, params } = htDense(tree, legSizes, ranks, [], seed);
+    return { text: `ht(${treeText(tree)}, ${oneRank ? ranks[0] : list(ranks)})`, dims: dimsOf(legs, legSizes), legs, data, dense, params };
   });
 
+const shallowCase: fc.Arbitrary<Case> = fc
+  .tuple(fc.array(sizeArb, { minLength: 1, maxLength: 4 }), sizeArb, fc.integer({ min: 1, max: 3 }), fc.nat())
+  .map(([M, Y, Z, seed]) => {
+    const patches = names(M.length, 'm');
+    const r = rng(seed);
+    const data: Record<string, Dense> = {};
+    M.forEach((m, n) => (data[`U${n + 1}`] = new Dense([m, Z], r)));
+    data.Y = new Dense([Y, Z], r);
+    const dense = tabulate([Y, ...M], ([y, ...d]) => {
+      let s = 0;
+      for (let z = 0; z < Z; z++) s += data.Y.get([y, z]) * prod(d.map((i, n) => data[`U${n + 1}`].get([i, z])));
+      return s;
+    });
+    const text = `circuit(kind: shallow, patches: ${list(patches)}, classes: y, rank: ${Z})`;
+    return { text, dims: { ...dimsOf(patches, M), y: Y }, legs: ['y', ...patches], data, dense, params: BigInt(M.reduce((s, m) => s + m * Z, 0) + Y * Z) };
+  });
+
+const deepCase: fc.Arbitrary<Case> = fc
+  .tuple(
+    fc.oneof(fc.record({ pool: fc.constant(2), layers: fc.integer({ min: 1, max: 2 }) }), fc.record({ pool: fc.constant(3), layers: fc.constant(1) })),
+    fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 4, maxLength: 4 }),
+    fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 2, maxLength: 2 }),
+    sizeArb,
+    fc.nat(),
+  )
+  .map(([{ pool, layers }, M, R, Y, seed]) => {
+    const N = pool ** layers;
+    const patchSizes = M.slice(0, N);
+    const perLayer = R.slice(0, layers);
+    const patches = names(N, 'm');
+    // The balanced pooling tree: groups of `pool` adjacent nodes, layer by layer.
+    const group = (xs: Shape[]): Shape[] => (xs.length === 1 ? (xs[0] as Shape[]) : group(Array.from({ length: xs.length / pool }, (_, k) => xs.slice(k * pool, k * pool + pool))));
+    const tree = group(Array.from({ length: N }, () => 0));
+    // Rank of a non-root node = per-layer rank of its level (leaves are level 0), in pre-order.
+    const ranks: number[] = [];
+    const walk = (s: Shape, level: number) => {
+      if (!Array.isArray(s)) return;
+      for (const c of s) {
+        ranks.push(perLayer[level - 1]);
+        walk(c, level - 1);
+      }
+    };
+    walk(tree, layers);
+    const { dense, data, params } = htDense(tree, patchSizes, ranks, [Y], seed);
+    // htDense gives [m..., y]; the circuit's legs are [y, m...].
+    const moved = tabulate([Y, ...patchSizes], ([y, ...d]) => dense.get([...d, y]));
+    const text = `circuit(kind: deep, patches: ${list(patches)}, classes: y, rank: ${list(perLayer)}${pool !== 2 ? `, pool: ${pool}` : ''})`;
+    return { text, dims: { ...dimsOf(patches, patchSizes), y: Y }, legs: ['y', ...patches], data, dense: moved, params };
+  });
+
+/** The expansion, evaluated by the reference einsum, equals the dense tensor; parameters match. */
+function checkExpansion(c: Case): void {
+  const { expansion, diagnostics, sizes } = expandText(c.text, c.dims);
+  expect(diagnostics).toEqual([]);
+  expect(expansion!.legs).toEqual(c.legs);
+  expect(maxRelError(evaluate(expansion!, sizes, c.data), c.dense.data)).toBeLessThan(1e-12);
+  expect(paramCount(expansion!, sizes, c.text.slice(0, c.text.indexOf('(')))).toBe(c.params);
+}
+
+/** The family compiled from .tn source (CPU, f64) and run on the factor data equals the dense tensor. */
+function checkCompiled(c: Case): void {
+  const dimLine = Object.keys(c.dims).length > 0 ? `dim ${Object.entries(c.dims).map(([k, v]) => `${k} = ${v}`).join(', ')}\n` : '';
+  const source = `${dimLine}param W = ${c.text}\nout T[${c.legs.join(', ')}] = W[${c.legs.join(', ')}]\n`;
+  const mod = compile(source, { dtype: 'f64' });
+  const inputs = Object.fromEntries(Object.entries(c.data).map(([suffix, d]) => [`W_${suffix}`, d.data]));
+  const got = mod.functions.T(inputs);
+  expect(maxRelError(got, c.dense.data), source).toBeLessThan(1e-10);
+}
+
+const cases: [string, fc.Arbitrary<Case>][] = [
+  ['cp', cpCase],
+  ['tucker', tuckerCase],
+  ['tt (open and ring)', ttCase],
+  ['ttm (open and ring)', ttmCase],
+  ['peps (with and without physical legs)', pepsCase],
+  ['ht (random trees)', htCase],
+  ['circuit shallow', shallowCase],
+  ['circuit deep (pool 2 and 3)', deepCase],
+];
+
+describe.each(cases)('%s', (_, arb) => {
+  const runs = fc.readConfigureGlobal().numRuns ?? 100;
+  it('expansion equals the dense tensor built with explicit loops; parameter count is the closed form', () => {
+    fc.assert(fc.property(arb, checkExpansion), { numRuns: Math.min(runs, 60) });
+  });
+  it('compiled module (CPU, f64) equals the dense tensor', () => {
+    fc.assert(fc.property(arb, checkCompiled), { numRuns: Math.max(1, Math.round(runs / 8)) });
+  });
+});
+
+describe('ht and circuit specifics', () => {
   it('closed-form parameter count for a balanced binary tree over 8 legs', () => {
     const legs = names(8, 'i');
     const { expansion, sizes } = expandText('ht((((i1, i2), (i3, i4)), ((i5, i6), (i7, i8))), 3)', dimsOf(legs, Array(8).fill(4)));
@@ -441,85 +489,37 @@ describe('ht', () => {
     expect(re.expansion!.factors).toEqual(base.expansion!.factors);
     expect(re.expansion!.legs).toEqual(['c', 'a', 'b']);
   });
-});
 
-describe('circuit', () => {
-  it('shallow: A[y, d..] = sum_z Y[y, z] prod_n U_n[d_n, z]; scores match a direct evaluation', () => {
+  it('shallow circuit classifier: scores[b, y] keep the batch and equal a direct evaluation', () => {
     fc.assert(
-      fc.property(fc.array(sizeArb, { minLength: 1, maxLength: 4 }), sizeArb, fc.integer({ min: 1, max: 3 }), fc.nat(), (M, Y, Z, seed) => {
-        const patches = names(M.length, 'm');
-        const dims = { ...dimsOf(patches, M), y: Y };
-        const { expansion, diagnostics, sizes } = expandText(`circuit(kind: shallow, patches: ${list(patches)}, classes: y, rank: ${Z})`, dims);
-        expect(diagnostics).toEqual([]);
-        expect(expansion!.legs).toEqual(['y', ...patches]);
-        const r = rng(seed);
-        const data: Record<string, Dense> = {};
-        M.forEach((m, n) => (data[`U${n + 1}`] = new Dense([m, Z], r)));
-        data.Y = new Dense([Y, Z], r);
-        const dense = tabulate([Y, ...M], ([y, ...d]) => {
-          let s = 0;
-          for (let z = 0; z < Z; z++) s += data.Y.get([y, z]) * prod(d.map((i, n) => data[`U${n + 1}`].get([i, z])));
-          return s;
-        });
-        expect(maxRelError(evaluate(expansion!, sizes, data), dense.data)).toBeLessThan(1e-12);
-        // The classifier: scores[b, y] = sum_d A[y, d] prod_n rep_n[b, d_n], batch kept.
+      fc.property(shallowCase, fc.nat(), (c, seed) => {
+        const { expansion, sizes } = expandText(c.text, c.dims);
+        const patches = c.legs.slice(1);
         const B = 2;
-        const reps = M.map((m) => new Dense([B, m], r));
+        const r = rng(seed);
+        const reps = patches.map((p) => new Dense([B, c.dims[p]], r));
         const scoreNet = referenceEinsum(
           [...expansion!.factors.map((f) => f.dims), ...patches.map((p) => ['b', p])],
           ['b', 'y'],
-          [...expansion!.factors.map((f) => data[f.suffix]), ...reps],
+          [...expansion!.factors.map((f) => c.data[f.suffix]), ...reps],
           { ...sizes, b: B },
         );
-        const direct = tabulate([B, Y], ([b, y]) => {
+        const Z = c.data.Y.shape[1];
+        const direct = tabulate([B, c.dims.y], ([b, y]) => {
           let s = 0;
-          for (let z = 0; z < Z; z++) s += data.Y.get([y, z]) * prod(M.map((m, n) => {
-            let dot = 0;
-            for (let i = 0; i < m; i++) dot += data[`U${n + 1}`].get([i, z]) * reps[n].get([b, i]);
-            return dot;
-          }));
+          for (let z = 0; z < Z; z++) {
+            let term = c.data.Y.get([y, z]);
+            patches.forEach((p, n) => {
+              let dot = 0;
+              for (let i = 0; i < c.dims[p]; i++) dot += c.data[`U${n + 1}`].get([i, z]) * reps[n].get([b, i]);
+              term *= dot;
+            });
+            s += term;
+          }
           return s;
         });
         expect(maxRelError(scoreNet, direct.data)).toBeLessThan(1e-12);
-        expect(paramCount(expansion!, sizes, 'circuit')).toBe(BigInt(M.reduce((s, m) => s + m * Z, 0) + Y * Z));
       }),
-    );
-  });
-
-  it('deep: a pooling tree of window `pool` with per-layer ranks and the class leg on the root', () => {
-    const cases = fc.oneof(
-      fc.record({ pool: fc.constant(2), layers: fc.integer({ min: 1, max: 2 }) }),
-      fc.record({ pool: fc.constant(3), layers: fc.constant(1) }),
-    );
-    fc.assert(
-      fc.property(cases, fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 4, maxLength: 4 }), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 2, maxLength: 2 }), sizeArb, fc.nat(), ({ pool, layers }, M, R, Y, seed) => {
-        const N = pool ** layers;
-        const patchSizes = M.slice(0, N);
-        const perLayer = R.slice(0, layers);
-        const patches = names(N, 'm');
-        const dims = { ...dimsOf(patches, patchSizes), y: Y };
-        const text = `circuit(kind: deep, patches: ${list(patches)}, classes: y, rank: ${list(perLayer)}${pool !== 2 ? `, pool: ${pool}` : ''})`;
-        const { expansion, diagnostics, sizes } = expandText(text, dims);
-        expect(diagnostics).toEqual([]);
-        // The same network as ht over the balanced pooling tree, with the root carrying y.
-        const group = (xs: Shape[]): Shape[] => (xs.length === 1 ? (xs[0] as Shape[]) : group(Array.from({ length: xs.length / pool }, (_, k) => xs.slice(k * pool, k * pool + pool))));
-        const tree = group(Array.from({ length: N }, () => 0));
-        // Rank of a non-root node = per-layer rank of its level (leaves are level 0), pre-order.
-        const ranks: number[] = [];
-        const walk = (s: Shape, level: number) => {
-          if (!Array.isArray(s)) return;
-          for (const c of s) {
-            ranks.push(perLayer[level - 1]);
-            walk(c, level - 1);
-          }
-        };
-        walk(tree, layers);
-        const { dense, data } = htDense(tree, patchSizes, ranks, [Y], seed);
-        // htDense gives [m..., y]; the circuit's legs are [y, m...].
-        const moved = tabulate([Y, ...patchSizes], ([y, ...d]) => dense.get([...d, y]));
-        expect(maxRelError(evaluate(expansion!, sizes, data), moved.data)).toBeLessThan(1e-12);
-      }),
-      { numRuns: Math.min(fc.readConfigureGlobal().numRuns ?? 100, 60) },
     );
   });
 });
