@@ -100,36 +100,83 @@ export function einsumLoop(
 ): void {
   const nLoops = sizes.length;
   const nIn = inputs.length;
-  let outCount = 1;
-  for (let l = 0; l < nOut; l++) outCount *= sizes[l];
-  let sumCount = 1;
-  for (let l = nOut; l < nLoops; l++) sumCount *= sizes[l];
   for (let l = 0; l < nLoops; l++) counter[l] = 0;
   for (let t = 0; t < nIn; t++) offs[t] = inOffs[t];
-  for (let o = 0; o < outCount; o++) {
-    let acc = 0;
-    for (let s = 0; s < sumCount; s++) {
-      let prod = 1;
-      for (let t = 0; t < nIn; t++) prod *= inputs[t][offs[t]];
-      acc += prod;
-      // Advance the summed loops; on wrap-around they return to their start offsets.
-      for (let l = nLoops - 1; l >= nOut; l--) {
-        counter[l]++;
-        for (let t = 0; t < nIn; t++) offs[t] += strides[t * nLoops + l];
-        if (counter[l] < sizes[l]) break;
-        for (let t = 0; t < nIn; t++) offs[t] -= strides[t * nLoops + l] * sizes[l];
-        counter[l] = 0;
+  if (nLoops === 0) {
+    let prod = 1;
+    for (let t = 0; t < nIn; t++) prod *= inputs[t][offs[t]];
+    out[outOff] = beta === 0 ? alpha * prod : alpha * prod + beta * out[outOff];
+    return;
+  }
+  // The innermost loop runs tight (constant strides, one case per input count); the loops
+  // outside it advance like an odometer.
+  const inner = nLoops - 1;
+  const len = sizes[inner];
+  const x = inputs[0];
+  const y = nIn > 1 ? inputs[1] : x;
+  const sx = nIn > 0 ? strides[inner] : 0;
+  const sy = nIn > 1 ? strides[nLoops + inner] : 0;
+  if (nLoops > nOut) {
+    // Summed loops exist: the innermost is a dot product per output element.
+    let outCount = 1;
+    for (let l = 0; l < nOut; l++) outCount *= sizes[l];
+    let outerSum = 1;
+    for (let l = nOut; l < inner; l++) outerSum *= sizes[l];
+    for (let o = 0; o < outCount; o++) {
+      let acc = 0;
+      for (let s = 0; s < outerSum; s++) {
+        if (nIn === 1) {
+          for (let j = 0, a = offs[0]; j < len; j++, a += sx) acc += x[a];
+        } else if (nIn === 2) {
+          for (let j = 0, a = offs[0], b = offs[1]; j < len; j++, a += sx, b += sy) acc += x[a] * y[b];
+        } else {
+          for (let j = 0; j < len; j++) {
+            let prod = 1;
+            for (let t = 0; t < nIn; t++) prod *= inputs[t][offs[t] + j * strides[t * nLoops + inner]];
+            acc += prod;
+          }
+        }
+        advance(counter, sizes, strides, offs, nIn, nLoops, inner - 1, nOut);
+      }
+      const at = outOff + o;
+      out[at] = beta === 0 ? alpha * acc : alpha * acc + beta * out[at];
+      advance(counter, sizes, strides, offs, nIn, nLoops, nOut - 1, 0);
+    }
+    return;
+  }
+  // No summed loop: the innermost output loop writes a contiguous run.
+  let outer = 1;
+  for (let l = 0; l < inner; l++) outer *= sizes[l];
+  let at = outOff;
+  for (let o = 0; o < outer; o++) {
+    if (nIn === 1) {
+      for (let j = 0, a = offs[0]; j < len; j++, a += sx, at++) out[at] = beta === 0 ? alpha * x[a] : alpha * x[a] + beta * out[at];
+    } else if (nIn === 2) {
+      for (let j = 0, a = offs[0], b = offs[1]; j < len; j++, a += sx, b += sy, at++) {
+        out[at] = beta === 0 ? alpha * x[a] * y[b] : alpha * x[a] * y[b] + beta * out[at];
+      }
+    } else {
+      for (let j = 0; j < len; j++, at++) {
+        let prod = 1;
+        for (let t = 0; t < nIn; t++) prod *= inputs[t][offs[t] + j * strides[t * nLoops + inner]];
+        out[at] = beta === 0 ? alpha * prod : alpha * prod + beta * out[at];
       }
     }
-    const at = outOff + o;
-    out[at] = beta === 0 ? alpha * acc : alpha * acc + beta * out[at];
-    for (let l = nOut - 1; l >= 0; l--) {
-      counter[l]++;
-      for (let t = 0; t < nIn; t++) offs[t] += strides[t * nLoops + l];
-      if (counter[l] < sizes[l]) break;
-      for (let t = 0; t < nIn; t++) offs[t] -= strides[t * nLoops + l] * sizes[l];
-      counter[l] = 0;
-    }
+    advance(counter, sizes, strides, offs, nIn, nLoops, inner - 1, 0);
+  }
+}
+
+/**
+ * Advances loops `from` down to `to` (inclusive) by one step, odometer-style, moving every
+ * input's offset by its stride; a loop that wraps returns its offsets to where it started.
+ */
+function advance(counter: Int32Array, sizes: ArrayLike<number>, strides: ArrayLike<number>, offs: Int32Array, nIn: number, nLoops: number, from: number, to: number): void {
+  for (let l = from; l >= to; l--) {
+    counter[l]++;
+    for (let t = 0; t < nIn; t++) offs[t] += strides[t * nLoops + l];
+    if (counter[l] < sizes[l]) return;
+    for (let t = 0; t < nIn; t++) offs[t] -= strides[t * nLoops + l] * sizes[l];
+    counter[l] = 0;
   }
 }
 
