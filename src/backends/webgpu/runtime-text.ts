@@ -363,6 +363,7 @@ export const WEBGPU_RUNTIME_JS: string = [
   "                        meta.push(at);",
   "                        at += t.length;",
   "                    }",
+  "                    meta.push(K > 1 && aK[1] - aK[0] === 1 ? 1 : 0, K > 1 && bK[1] - bK[0] === 1 ? 1 : 0);",
   "                    while (meta.length < data.gemmHeader)",
   "                        meta.push(0);",
   "                    for (const t of chunk)",

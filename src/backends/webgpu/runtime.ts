@@ -509,6 +509,8 @@ function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16
             meta.push(at);
             at += t.length;
           }
+          // Whether k is each operand's contiguous axis: the kernel then loads along k.
+          meta.push(K > 1 && aK[1] - aK[0] === 1 ? 1 : 0, K > 1 && bK[1] - bK[0] === 1 ? 1 : 0);
           while (meta.length < data.gemmHeader) meta.push(0);
           for (const t of chunk) for (const x of t) meta.push(x);
           push(`gemm_${tile.name}`, wins, meta, tilesN * tm * bt);

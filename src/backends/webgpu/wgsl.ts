@@ -273,7 +273,8 @@ export const GEMM_HEADER = 20;
  * cB[b] + cM[i] + cN[j], A(b, i, k) at aB[b] + aM[i] + aK[k], B(b, k, j) at bB[b] + bK[k] + bN[j].
  * C = alpha·A·B (+ C when beta = 1). Panels of A and B are staged in workgroup memory.
  * meta: [M, N, K, batch, bits(alpha), beta, tilesN, tilesM, then the start (in meta) of the
- *        tables aB, aM, aK, bB, bK, bN, cB, cM, cN, padding to GEMM_HEADER, then the tables].
+ *        tables aB, aM, aK, bB, bK, bN, cB, cM, cN, then flags "k is A's / B's contiguous axis"
+ *        (load order only), padding to GEMM_HEADER, then the tables].
  * Bindings: 0 A, 1 B, 2 C, 3 meta.
  */
 export function gemmWgsl(p: Precision, t: GemmTile): string {
@@ -403,17 +404,25 @@ function gemmVec4Wgsl(p: Precision, t: GemmTile): string {
   L(`  let col0 = tn * ${TN}u;`);
   L('  let aK = prm[10]; let bK = prm[12];');
   L('  let aBase = prm[prm[8] + b]; let bBase = prm[prm[11] + b];');
-  // Load group g of the A panel: k row g / (TM/4), rows 4·(g % (TM/4)) … +3; offsets of those
-  // rows are looked up once, outside the k loop (likewise for B's columns).
+  // Load group g of the A panel: four consecutive rows at one k. Neighbouring invocations take
+  // neighbouring row groups, or neighbouring k when k is A's contiguous axis (flag prm[17]),
+  // so global reads coalesce either way; likewise for B's column groups (prm[18]). The row
+  // (column) offsets are looked up once, outside the k loop.
+  L('  let kfa = prm[17] != 0u;');
+  L('  let kfb = prm[18] != 0u;');
   for (let q = 0; q < perA; q++) {
     const guard = (q + 1) * NT > groupsA ? ` && ga${q} < ${groupsA}u` : '';
-    L(`  let ga${q} = li + ${q * NT}u; let ka${q} = ga${q} / ${TM / 4}u; let ra${q} = (ga${q} % ${TM / 4}u) * 4u;`);
+    L(`  let ga${q} = li + ${q * NT}u;`);
+    L(`  let ka${q} = select(ga${q} / ${TM / 4}u, ga${q} % ${t.tk}u, kfa);`);
+    L(`  let ra${q} = select(ga${q} % ${TM / 4}u, ga${q} / ${t.tk}u, kfa) * 4u;`);
     L(`  let inA${q} = true${guard};`);
     for (const e of q4) L(`  var oa${q}_${e} = 0xffffffffu; if (inA${q} && row0 + ra${q} + ${e}u < M) { oa${q}_${e} = aBase + prm[prm[9] + row0 + ra${q} + ${e}u]; }`);
   }
   for (let q = 0; q < perB; q++) {
     const guard = (q + 1) * NT > groupsB ? ` && gb${q} < ${groupsB}u` : '';
-    L(`  let gb${q} = li + ${q * NT}u; let kb${q} = gb${q} / ${TN / 4}u; let cb${q} = (gb${q} % ${TN / 4}u) * 4u;`);
+    L(`  let gb${q} = li + ${q * NT}u;`);
+    L(`  let kb${q} = select(gb${q} / ${TN / 4}u, gb${q} % ${t.tk}u, kfb);`);
+    L(`  let cb${q} = select(gb${q} % ${TN / 4}u, gb${q} / ${t.tk}u, kfb) * 4u;`);
     L(`  let inB${q} = true${guard};`);
     for (const e of q4) L(`  var ob${q}_${e} = 0xffffffffu; if (inB${q} && col0 + cb${q} + ${e}u < N) { ob${q}_${e} = bBase + prm[prm[13] + col0 + cb${q} + ${e}u]; }`);
   }
@@ -426,7 +435,7 @@ function gemmVec4Wgsl(p: Precision, t: GemmTile): string {
     L(`      let kg = k0 + ka${q};`);
     L('      var v = vec4<f32>(0.0);');
     L(`      if (kg < K) { let ko = prm[aK + kg]; ${q4.map((e) => `if (oa${q}_${e} != 0xffffffffu) { v[${e}] = f32(A[oa${q}_${e} + ko]); }`).join(' ')} }`);
-    L(`      As[ga${q}] = v;`);
+    L(`      As[ka${q} * ${TM / 4}u + ra${q} / 4u] = v;`);
     L('    }');
   }
   for (let q = 0; q < perB; q++) {
@@ -434,7 +443,7 @@ function gemmVec4Wgsl(p: Precision, t: GemmTile): string {
     L(`      let kg = k0 + kb${q};`);
     L('      var v = vec4<f32>(0.0);');
     L(`      if (kg < K) { let ko = prm[bK + kg]; ${q4.map((e) => `if (ob${q}_${e} != 0xffffffffu) { v[${e}] = f32(B[ob${q}_${e} + ko]); }`).join(' ')} }`);
-    L(`      Bs[gb${q}] = v;`);
+    L(`      Bs[kb${q} * ${TN / 4}u + cb${q} / 4u] = v;`);
     L('    }');
   }
   L('    workgroupBarrier();');
