@@ -1,9 +1,11 @@
 // lower: a statement's planned contraction trees → one KernelPlan of pairwise steps.
 // Each leaf first loses its repeated indices and the indices summed only inside it (an einsum
 // step); each tree node then becomes permute(s) + GEMM when it has a summed or an outer
-// structure, or a generic einsum loop (Hadamard-style products); the root is permuted into
-// the output order and terms are combined with axpy. Shapes are dim-name lists, so symbolic
-// dims resolve at call time. Temps get memory slots by lifetime.
+// structure, or a generic einsum loop (Hadamard-style products, tiny batched matrices); the
+// root is written or permuted into the output and terms accumulate (axpy or beta = 1).
+// Sliced indices (memory limits) become a loop: inputs are gathered per slice and results
+// accumulated. Shapes are dim-name lists, so symbolic dims resolve at call time. Temps get
+// memory slots by lifetime.
 
 import { assert, InternalError } from '../diagnostics.js';
 import type { DimInfo, Program, Statement, TensorNetwork } from '../ir/network.js';
@@ -30,8 +32,8 @@ export interface LowerContext {
   /** A dim's size, or symbolic (bound at call time; `hint` is the planning size). */
   dim(name: string): { size?: number; symbolic: boolean };
   /**
-   * Dims of a named input tensor in axis order (its declaration), or undefined to take them
-   * from the network's indices.
+   * Dims of a named input tensor in axis order (its declaration), to check arity. Buffers
+   * are viewed through the indices' dims, which the checker guarantees have equal sizes.
    */
   inputDims?(name: string): string[] | undefined;
 }
