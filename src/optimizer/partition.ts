@@ -6,7 +6,7 @@
 
 import type { ContractionProblem } from './problem.js';
 import { makeProblem } from './problem.js';
-import { compareScores, mulberry32, scoreTree } from './random-greedy.js';
+import { compareScores, greedyRun, mulberry32, scoreTree } from './random-greedy.js';
 import { optimalSubsetTree, MAX_SUBSET_TENSORS } from './reconfigure.js';
 import type { OptimizeOptions, Optimizer } from './registry.js';
 import type { ContractionTree, TreeNode } from './tree.js';
@@ -349,8 +349,11 @@ export interface PartitionOptions extends OptimizeOptions {
   trials?: number;
 }
 
-/** One partition tree: recursive bisection with exact leaves. */
-export function partitionTrial(problem: ContractionProblem, imbalance: number, rng: () => number, groupSize: number): ContractionTree {
+/**
+ * One partition tree: recursive bisection with exact leaves. Past `deadline`, groups not yet
+ * split are finished by the greedy instead, so a trial on a huge network still ends soon.
+ */
+export function partitionTrial(problem: ContractionProblem, imbalance: number, rng: () => number, groupSize: number, deadline = Infinity): ContractionTree {
   const n = problem.inputs.length;
   const nodes: TreeNode[] = [];
   if (n <= 1) return { leaves: n, nodes };
@@ -373,7 +376,7 @@ export function partitionTrial(problem: ContractionProblem, imbalance: number, r
       [...out],
       problem.sizes,
     );
-    const t = optimalSubsetTree(sub);
+    const t = group.length <= groupSize ? optimalSubsetTree(sub) : greedyRun(sub)!.tree;
     const ids = [...group];
     for (const nd of t.nodes) {
       nodes.push({ left: ids[nd.left], right: ids[nd.right] });
@@ -384,7 +387,7 @@ export function partitionTrial(problem: ContractionProblem, imbalance: number, r
 
   const solve = (group: number[]): number => {
     if (group.length === 1) return group[0];
-    if (group.length <= groupSize) return solveExact(group);
+    if (group.length <= groupSize || performance.now() > deadline) return solveExact(group);
     const pos = new Map(group.map((v, k) => [v, k]));
     const pinsOf = new Map<number, number[]>();
     for (const v of group) {
@@ -434,7 +437,9 @@ export function partitionTree(problem: ContractionProblem, options: PartitionOpt
   let bestScore: bigint[] = [];
   for (let t = 0; t < trials; t++) {
     if (best && maxTime !== undefined && performance.now() - start >= maxTime) break;
-    const tree = partitionTrial(problem, imbalances[t % imbalances.length], mulberry32(Math.floor(rng() * 2 ** 32)), groupSize);
+    // The first trial always completes (greedy-finished past the budget); later ones must fit.
+    const deadline = maxTime !== undefined ? start + maxTime : Infinity;
+    const tree = partitionTrial(problem, imbalances[t % imbalances.length], mulberry32(Math.floor(rng() * 2 ** 32)), groupSize, deadline);
     const s = scoreTree(problem, tree, minimize);
     if (!best || compareScores(s, bestScore) < 0) {
       best = tree;
