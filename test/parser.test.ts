@@ -217,6 +217,9 @@ describe('parse: examples', () => {
       expect(r.diagnostics.map((d) => d.code)).toEqual(['limit/nesting-too-deep']);
       checkSpans(text, r.diagnostics);
     }
+    // Brackets left open by many broken statements are syntax errors, not nesting.
+    const open = Array.from({ length: 150 }, (_, k) => `out y${k}[i = A[i]`).join('\n');
+    expect(parse(`dim i = 2\nparam A[i]\n${open}\n`, 'open.tn').diagnostics.every((d) => d.code.startsWith('syntax/'))).toBe(true);
     // Long but flat input is fine: a 20000-term sum of integers and a 2000-factor product.
     const flat = `dim i = ${Array.from({ length: 20000 }, () => '1').join('+')}\nparam A[i]\nout y[] = ${'A[i] '.repeat(2000)}\n`;
     const r = analyze(SourceFile.from('flat.tn', flat));

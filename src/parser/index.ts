@@ -27,6 +27,8 @@ function isReal(tok: IToken | undefined): tok is IToken {
 /** Deepest nesting the parser accepts: brackets, directly nested `prod`s and runs of `-`. */
 export const MAX_NESTING = 100;
 
+const TOP_KEYWORDS = new Set(['Dim', 'Const', 'Input', 'Param', 'Out', 'Let']);
+
 /**
  * The first token past MAX_NESTING, if any. Counts open brackets, plus runs of `-` and of
  * directly nested `prod(...) prod(...)` (each nests one grammar level without a bracket).
@@ -42,6 +44,12 @@ function tooDeep(tokens: readonly IToken[]): IToken | undefined {
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k];
     const name = t.tokenType.name;
+    if (TOP_KEYWORDS.has(name)) {
+      // A declaration or statement starts here: brackets left open before it are syntax errors
+      // of their own, not nesting.
+      brackets = 0;
+      prodListDepth = -1;
+    }
     if (name === 'Prod') {
       prodRun = prodListEnd === k - 1 ? prodRun + 1 : 1;
       prodListDepth = brackets;
