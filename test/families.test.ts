@@ -627,9 +627,22 @@ describe('bad arguments', () => {
       ['expand/duplicate-leg', 'i'],
       ['expand/bad-rank', '0'],
     ]);
-    expect(diags('tt([i, q], 2, ring: 7)', d4)).toEqual([
+    expect(diags('tt([i, q], 0, ring: 7)', d4)).toEqual([
       ['expand/unknown-dim', 'q'],
       ['expand/bad-argument', '7'],
+      ['expand/bad-rank', '0'],
+    ]);
+    expect(diags('tucker([i, i], [2, 0])', d4)).toEqual([
+      ['expand/duplicate-leg', 'i'],
+      ['expand/bad-rank', '0'],
+    ]);
+    expect(diags('ttm(in: [i], out: [q], rank: 0)', d4)).toEqual([
+      ['expand/unknown-dim', 'q'],
+      ['expand/bad-rank', '0'],
+    ]);
+    expect(diags('ht(((i, j), (k)), [2, 0])', d4)).toEqual([
+      ['expand/bad-tree', '(k)'],
+      ['expand/bad-rank', '0'],
     ]);
   });
 
@@ -720,6 +733,9 @@ describe('families and hand-written networks agree', () => {
     const text = 'dim i = 2, j = 3\nparam W = tucker(legs: [i, j, i], ranks: 0)\n';
     const r = analyze(SourceFile.from('bad.tn', text));
     expect(r.value).toBeUndefined();
-    expect(r.diagnostics.map((d) => [d.code, text.slice(d.span.start, d.span.end)])).toEqual([['expand/duplicate-leg', 'i']]);
+    expect(r.diagnostics.map((d) => [d.code, text.slice(d.span.start, d.span.end)])).toEqual([
+      ['expand/duplicate-leg', 'i'],
+      ['expand/bad-rank', '0'],
+    ]);
   });
 });

@@ -161,6 +161,15 @@ export function readRank(v: FamilyValue, ctx: FamilyContext, what = 'rank'): num
 }
 
 /**
+ * Checks rank values when their expected count is unknown (because the legs or the tree
+ * were bad), so one pass still reports every bad rank. Always returns undefined.
+ */
+export function checkRankValues(v: FamilyValue, ctx: FamilyContext, what = 'rank'): undefined {
+  for (const item of v.kind === 'list' ? v.items : [v]) readRank(item, ctx, what);
+  return undefined;
+}
+
+/**
  * Reads `count` ranks: one value used for all, or a list of exactly `count` values.
  * `where` names what the list runs over, for the length-mismatch message.
  */

@@ -14,7 +14,7 @@
 import { error } from '../../diagnostics.js';
 import type { Span } from '../../diagnostics.js';
 import type { Family, FamilyCall, FamilyContext, FamilyExpansion, FamilyValue, FactorTemplate } from './types.js';
-import { bindArgs, LegSet, readRanks } from './args.js';
+import { bindArgs, checkRankValues, LegSet, readRanks } from './args.js';
 
 /** A parsed dimension tree. */
 export type DimTree = { kind: 'leaf'; leg: string; span: Span } | { kind: 'node'; children: DimTree[]; span: Span };
@@ -116,7 +116,7 @@ export const ht: Family = {
     const tree = readTree(treeValue, treeLegs, ctx);
     const legsArg = args.get('legs');
     const order = legsArg ? new LegSet(ctx).addList(legsArg.value) : undefined;
-    if (!tree || (legsArg && !order)) return undefined;
+    if (!tree || (legsArg && !order)) return checkRankValues(args.get('rank')!.value, ctx);
     const leaves = treeLeaves(tree);
     let legs = leaves;
     if (order) {

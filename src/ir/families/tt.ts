@@ -8,7 +8,7 @@
 // (open: core1 = [leg1, bond1], coreN = [bond_{N-1}, legN]; ring: core1 = [bondN, leg1, bond1]).
 
 import type { Family, FamilyCall, FamilyContext, FamilyExpansion } from './types.js';
-import { bindArgs, LegSet, readBool, readRanks } from './args.js';
+import { bindArgs, checkRankValues, LegSet, readBool, readRanks } from './args.js';
 
 /** Cores of a train over `legs` (one extra dim list per site appended after the leg). */
 export function trainCores(
@@ -45,7 +45,7 @@ export const tt: Family = {
     const legs = new LegSet(ctx).addList(args.get('legs')!.value);
     const ringArg = args.get('ring');
     const ring = ringArg ? readBool(ringArg.value, ctx) : false;
-    if (!legs || ring === undefined) return undefined;
+    if (!legs || ring === undefined) return checkRankValues(args.get('rank')!.value, ctx);
     const bondCount = ring ? legs.length : legs.length - 1;
     const ranks = readRanks(args.get('rank')!.value, bondCount, ctx, ring ? 'one per bond of a ring: one per leg' : 'one per bond: legs - 1');
     if (!ranks) return undefined;

@@ -7,7 +7,7 @@
 
 import { error } from '../../diagnostics.js';
 import type { Family, FamilyCall, FamilyContext, FamilyExpansion } from './types.js';
-import { bindArgs, LegSet, readBool, readRanks } from './args.js';
+import { bindArgs, checkRankValues, LegSet, readBool, readRanks } from './args.js';
 import { trainCores } from './tt.js';
 
 /** TT-matrix (MPO). */
@@ -32,7 +32,7 @@ export const ttm: Family = {
     const outs = seen.addList(outArg.value);
     const ringArg = args.get('ring');
     const ring = ringArg ? readBool(ringArg.value, ctx) : false;
-    if (!ins || !outs || ring === undefined) return undefined;
+    if (!ins || !outs || ring === undefined) return checkRankValues(args.get('rank')!.value, ctx);
     if (ins.length !== outs.length) {
       ctx.report(error('expand/length-mismatch', `ttm needs as many out-legs as in-legs: ${ins.length} in, ${outs.length} out`, outArg.value.span));
       return undefined;

@@ -4,7 +4,7 @@
 // Factors: `core` with dims [r1..rN], then `U1..UN` with dims [leg_n, r_n].
 
 import type { Family, FamilyCall, FamilyContext, FamilyExpansion } from './types.js';
-import { bindArgs, LegSet, readRanks } from './args.js';
+import { bindArgs, checkRankValues, LegSet, readRanks } from './args.js';
 
 /** Tucker decomposition: core plus factor matrices. */
 export const tucker: Family = {
@@ -21,7 +21,7 @@ export const tucker: Family = {
     );
     if (!args) return undefined;
     const legs = new LegSet(ctx).addList(args.get('legs')!.value);
-    if (!legs) return undefined;
+    if (!legs) return checkRankValues(args.get('ranks')!.value, ctx);
     const ranks = readRanks(args.get('ranks')!.value, legs.length, ctx, 'one per leg');
     if (!ranks) return undefined;
     const bonds = ranks.map((size, n) => ctx.freshDim(`${call.tensorName}.r${n + 1}`, size));
