@@ -470,11 +470,21 @@ describe.skipIf(ctx === null)('webgpu: the emitted module', () => {
     try {
       writeFileSync(join(checkDir, 'tiny.tn.d.ts'), emitted.dts);
       writeFileSync(join(checkDir, 'tiny.tn.js'), emitted.js);
+      const web = buildModule(readFileSync(resolve(import.meta.dirname, '../examples/web/model.tn'), 'utf8'), 'model.tn', { target: 'webgpu', dtype: 'f32' });
+      writeFileSync(join(checkDir, 'web.tn.d.ts'), web.value!.dts);
+      writeFileSync(join(checkDir, 'web.tn.js'), web.value!.js);
       writeFileSync(
         join(checkDir, 'use.ts'),
         [
           '/// <reference types="@webgpu/types" />',
           "import { create, spec, TncWebGpuError, type Model } from './tiny.tn.js';",
+          "import { create as createWeb } from './web.tn.js';",
+          'export async function noSymbolic(device: GPUDevice, f: Float32Array): Promise<unknown[]> {',
+          '  const m = await createWeb(device);',
+          '  const x: Float32Array = await m.X({ A: f, B: f, C: f, w: f }, undefined, { read: true });',
+          '  const t: GPUBuffer = await m.total({ A: f, B: f, C: f, w: f });',
+          '  return [x, t];',
+          '}',
           'export async function use(device: GPUDevice, buf: GPUBuffer): Promise<unknown[]> {',
           '  const m: Model = await create(device, { precision: "f32" });',
           '  const a: Float32Array = await m.y_out({ x: new Float32Array(3), A: buf, B: new Float64Array(2) }, { b: 1 }, { read: true });',
@@ -482,6 +492,8 @@ describe.skipIf(ctx === null)('webgpu: the emitted module', () => {
           '  const name: string = spec.outputs[0].export;',
           '  // @ts-expect-error the symbolic dim b is required',
           '  await m.y_out({ x: buf, A: buf, B: buf });',
+          '  // @ts-expect-error the symbolic dim b is required when reading back too',
+          '  await m.y_out({ x: buf, A: buf, B: buf }, undefined, { read: true });',
           '  // @ts-expect-error input B is missing',
           '  await m.y_out({ x: buf, A: buf }, { b: 1 });',
           '  return [a, g, name, new TncWebGpuError("x"), m.precision];',

@@ -163,13 +163,15 @@ export function emitWebGpu(program: Program, plans: readonly KernelPlan[], optio
           ? `dims: { ${out.symbolicDims.map((d) => `readonly ${JSON.stringify(d)}: number`).join('; ')}; readonly [dim: string]: number }`
           : 'dims?: { readonly [dim: string]: number }';
       dts.doc(functionDoc(out, spec));
-      dts.line(`${out.export}(inputs: ${inputsType}, ${dimsParam} | undefined, options: CallOptions & { read: true }): Promise<Float32Array>;`);
+      // Before a required `options`, dims must be a required parameter (`undefined` allowed when no dim is symbolic).
+      const dimsBeforeOptions = out.symbolicDims.length > 0 ? dimsParam : 'dims: { readonly [dim: string]: number } | undefined';
+      dts.line(`${out.export}(inputs: ${inputsType}, ${dimsBeforeOptions}, options: CallOptions & { read: true }): Promise<Float32Array>;`);
       dts.line(`${out.export}(inputs: ${inputsType}, ${dimsParam}, options?: CallOptions): Promise<TncGpuBuffer>;`);
     }
   });
   dts.line();
   dts.doc(["Compiles the kernels for `device` (cached per device). `precision: 'f16'` needs 'shader-f16' and --dtype f16."]);
-  dts.line("export declare function create(device: TncGpuDevice, options?: { precision?: 'auto' | 'f32' | 'f16' }): Promise<Model>;");
+  dts.line("export declare function create(device: TncGpuDevice, options?: { precision?: 'auto' | 'f32' | 'f16'; maxBindingBytes?: number }): Promise<Model>;");
   dts.line();
   dts.line('/** The error class runtime failures are thrown with. */');
   dts.line('export declare const TncWebGpuError: { new (message: string): Error };');
