@@ -4,6 +4,7 @@
 // Mattheyses refinement under an imbalance bound); groups of at most `groupSize` tensors
 // are solved exactly. Several seeds and imbalances are tried; the best tree is kept.
 
+import { treeSteps } from './cost.js';
 import type { ContractionProblem } from './problem.js';
 import { makeProblem } from './problem.js';
 import { compareScores, greedyRun, mulberry32, scoreTree } from './random-greedy.js';
@@ -349,14 +350,47 @@ export interface PartitionOptions extends OptimizeOptions {
   trials?: number;
 }
 
+/** A subtree over global leaf ids: a leaf, or a pair of subtrees. */
+type Sub = number | [Sub, Sub];
+
+/** SSA nodes of a subtree (post-order, left first), without recursion. */
+function emit(root: Sub, n: number): TreeNode[] {
+  const nodes: TreeNode[] = [];
+  const idOf = new Map<Sub, number>();
+  const stack: Sub[] = [root];
+  while (stack.length > 0) {
+    const s = stack[stack.length - 1];
+    if (typeof s === 'number') {
+      stack.pop();
+      continue;
+    }
+    const [l, r] = s;
+    if (typeof l !== 'number' && !idOf.has(l)) {
+      stack.push(l);
+      continue;
+    }
+    if (typeof r !== 'number' && !idOf.has(r)) {
+      stack.push(r);
+      continue;
+    }
+    stack.pop();
+    const left = typeof l === 'number' ? l : idOf.get(l)!;
+    const right = typeof r === 'number' ? r : idOf.get(r)!;
+    idOf.set(s, n + nodes.length);
+    nodes.push({ left, right });
+  }
+  return nodes;
+}
+
 /**
- * One partition tree: recursive bisection with exact leaves. Past `deadline`, groups not yet
- * split are finished by the greedy instead, so a trial on a huge network still ends soon.
+ * One partition tree: recursive bisection with exact leaves. Every group also gets a greedy
+ * tree, and the cheaper of the two (by flops) is kept, so chain-like parts (where balanced
+ * cuts are poor) are not forced through bisection. Past `deadline`, groups not yet split
+ * are finished by the greedy alone, so a trial on a huge network still ends soon.
  */
 export function partitionTrial(problem: ContractionProblem, imbalance: number, rng: () => number, groupSize: number, deadline = Infinity): ContractionTree {
   const n = problem.inputs.length;
-  const nodes: TreeNode[] = [];
-  if (n <= 1) return { leaves: n, nodes };
+  if (n <= 1) return { leaves: n, nodes: [] };
   const holderCount = new Int32Array(problem.sizes.length);
   const unique = problem.inputs.map((t) => [...new Set(t)]);
   for (const t of unique) for (const i of t) holderCount[i]++;
@@ -365,29 +399,42 @@ export function partitionTrial(problem: ContractionProblem, imbalance: number, r
   const logSize = problem.sizes.map((s) => Math.log2(Math.max(s, 1)));
   const localCount = new Int32Array(problem.sizes.length);
 
-  const solveExact = (group: number[]): number => {
-    // The group's output: its indices that are carried outside it or kept in the output.
+  /** The group's open indices: carried outside it or kept in the output. */
+  const openOf = (group: number[]): number[] => {
     for (const v of group) for (const i of unique[v]) localCount[i]++;
     const out = new Set<number>();
     for (const v of group) for (const i of unique[v]) if (isOut[i] || localCount[i] < holderCount[i]) out.add(i);
     for (const v of group) for (const i of unique[v]) localCount[i] = 0;
-    const sub = makeProblem(
-      group.map((v) => problem.inputs[v]),
-      [...out],
-      problem.sizes,
-    );
-    const t = group.length <= groupSize ? optimalSubsetTree(sub) : greedyRun(sub)!.tree;
-    const ids = [...group];
-    for (const nd of t.nodes) {
-      nodes.push({ left: ids[nd.left], right: ids[nd.right] });
-      ids.push(n + nodes.length - 1);
-    }
+    return [...out].sort((x, y) => x - y);
+  };
+  const toSub = (group: number[], t: ContractionTree): Sub => {
+    const ids: Sub[] = [...group];
+    for (const nd of t.nodes) ids.push([ids[nd.left], ids[nd.right]]);
     return ids[ids.length - 1];
   };
+  interface Solved {
+    sub: Sub;
+    flops: number;
+    open: number[];
+  }
 
-  const solve = (group: number[]): number => {
-    if (group.length === 1) return group[0];
-    if (group.length <= groupSize || performance.now() > deadline) return solveExact(group);
+  const solve = (group: number[]): Solved => {
+    const open = openOf(group);
+    if (group.length === 1) return { sub: group[0], flops: 0, open };
+    const sp = makeProblem(
+      group.map((v) => problem.inputs[v]),
+      open,
+      problem.sizes,
+    );
+    if (group.length <= groupSize) {
+      const t = optimalSubsetTree(sp);
+      let flops = 0;
+      for (const st of treeSteps(sp, t)) flops += Number(st.flops);
+      return { sub: toSub(group, t), flops, open };
+    }
+    const g = greedyRun(sp)!;
+    const greedy: Solved = { sub: toSub(group, g.tree), flops: g.flops, open };
+    if (performance.now() > deadline) return greedy;
     const pos = new Map(group.map((v, k) => [v, k]));
     const pinsOf = new Map<number, number[]>();
     for (const v of group) {
@@ -407,21 +454,26 @@ export function partitionTrial(problem: ContractionProblem, imbalance: number, r
     }
     const h: Hypergraph = { nv: group.length, vertexWeight: group.map(() => 1), nets, netWeight };
     let side = bisect(h, imbalance, rng);
-    let count0 = side.reduce((s, x) => s + (x === 0 ? 1 : 0), 0);
+    const count0 = side.reduce((s, x) => s + (x === 0 ? 1 : 0), 0);
     if (count0 === 0 || count0 === group.length) {
       // Degenerate cut (e.g. no nets): split by position.
       side = Uint8Array.from(group, (_, k) => (k < group.length / 2 ? 0 : 1));
-      count0 = Math.ceil(group.length / 2);
     }
-    const a = group.filter((_, k) => side[k] === 0);
-    const b = group.filter((_, k) => side[k] === 1);
-    const ra = solve(a);
-    const rb = solve(b);
-    nodes.push({ left: ra, right: rb });
-    return n + nodes.length - 1;
+    const a = solve(group.filter((_, k) => side[k] === 0));
+    const b = solve(group.filter((_, k) => side[k] === 1));
+    // The merge step involves open(A) ∪ open(B) and sums what the group does not keep.
+    const union = new Set([...a.open, ...b.open]);
+    const keep = new Set(open);
+    let step = 1;
+    let summed = false;
+    for (const i of union) {
+      step *= problem.sizes[i];
+      if (!keep.has(i)) summed = true;
+    }
+    const flops = a.flops + b.flops + (summed ? 2 * step : step);
+    return flops < greedy.flops ? { sub: [a.sub, b.sub], flops, open } : greedy;
   };
-  solve(Array.from({ length: n }, (_, i) => i));
-  return { leaves: n, nodes };
+  return { leaves: n, nodes: emit(solve(Array.from({ length: n }, (_, i) => i)).sub, n) };
 }
 
 /** The best of several partition trees over seeds and imbalances (same seed → same tree). */
