@@ -27,6 +27,7 @@ export type CheckedExpr =
   | { kind: 'product'; factors: CheckedExpr[]; span: Span }
   | { kind: 'sum'; items: { sign: '+' | '-'; expr: CheckedExpr }[]; span: Span };
 
+/** A statement with its output indices resolved and its body checked. */
 export interface CheckedStatement {
   name: string;
   mode: 'out' | 'let';
@@ -47,6 +48,7 @@ export interface CheckedProgram {
   statements: CheckedStatement[];
 }
 
+/** Options of `check` (and `analyze`). */
 export interface CheckOptions {
   /** Family lookup; defaults to the built-in registry. Tests pass their own. */
   getFamily?: (name: string) => Family | undefined;

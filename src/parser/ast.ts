@@ -45,6 +45,7 @@ export interface DimItem {
   span: Span;
 }
 
+/** `dim i = 64, b ~ 8, t`: one or more dim items. */
 export interface DimDecl {
   kind: 'dim';
   items: DimItem[];
@@ -66,6 +67,7 @@ export type FamilyValueAst =
   | { kind: 'name'; ref: NameRef; span: Span }
   | { kind: 'list'; bracket: '[' | '('; items: FamilyValueAst[]; span: Span };
 
+/** One family argument, positional or named (`rank: 8`). */
 export interface FamilyArgAst {
   kind: 'family-arg';
   name?: string;
@@ -94,6 +96,7 @@ export interface TensorItem {
   span: Span;
 }
 
+/** `input ...` or `param ...` with one or more tensor items. */
 export interface TensorDecl {
   kind: 'tensor';
   role: 'input' | 'param';
@@ -109,6 +112,7 @@ export interface Access {
   span: Span;
 }
 
+/** A numeric coefficient, e.g. `0.5`. */
 export interface NumberLit {
   kind: 'number';
   value: number;
@@ -141,6 +145,7 @@ export interface Comprehension {
   span: Span;
 }
 
+/** The right side of a statement. */
 export type Expr = Access | NumberLit | Product | Sum | Comprehension;
 
 /** `out X[i, j] = ...` or `let T[i, k] = ...`. */
@@ -154,8 +159,10 @@ export interface StatementAst {
   span: Span;
 }
 
+/** A declaration or statement at the top level of a file. */
 export type TopItem = DimDecl | ConstDecl | TensorDecl | StatementAst;
 
+/** A whole `.tn` file. */
 export interface Program {
   kind: 'program';
   items: TopItem[];

@@ -9,6 +9,7 @@ import { TnParser } from './grammar.js';
 import { tnLexer } from './lexer.js';
 import { toAst } from './to-ast.js';
 
+/** The AST node types, as a namespace: `Ast.Program`, `Ast.Expr`, ... */
 export type { Ast };
 export { printProgram, printExpr, printIntExpr } from './print.js';
 export { indexedName } from './ast.js';

@@ -57,36 +57,62 @@ function keyword(word: string, startsItem: boolean): TokenType {
   });
 }
 
+/** `dim`: declares dims. */
 export const Dim = keyword('dim', true);
+/** `const`: declares an integer constant. */
 export const Const = keyword('const', true);
+/** `input`: declares input tensors. */
 export const Input = keyword('input', true);
+/** `param`: declares parameter tensors. */
 export const Param = keyword('param', true);
+/** `out`: an exported statement. */
 export const Out = keyword('out', true);
+/** `let`: an intermediate statement. */
 export const Let = keyword('let', true);
+/** `prod`: a product over ranges. */
 export const Prod = keyword('prod', false);
+/** `in`: binds a range in `n in 1..N`. */
 export const In = keyword('in', false);
 
 /** Decimal numbers: `64`, `0.5`, `1e-3`. `1..N` lexes as `1`, `..`, `N`. */
-export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/ , categories: [Stray] });
+export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/, categories: [Stray] });
 
-export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./ , categories: [Stray] });
-export const Equals = createToken({ name: 'Equals', pattern: /=/ , categories: [Stray] });
-export const Tilde = createToken({ name: 'Tilde', pattern: /~/ , categories: [Stray] });
-export const Comma = createToken({ name: 'Comma', pattern: /,/ , categories: [Stray] });
-export const Colon = createToken({ name: 'Colon', pattern: /:/ , categories: [Stray] });
-export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ , categories: [Stray] });
-export const RBracket = createToken({ name: 'RBracket', pattern: /]/ , categories: [Stray] });
-export const LParen = createToken({ name: 'LParen', pattern: /\(/ , categories: [Stray] });
-export const RParen = createToken({ name: 'RParen', pattern: /\)/ , categories: [Stray] });
-export const LBrace = createToken({ name: 'LBrace', pattern: /\{/ , categories: [Stray] });
-export const RBrace = createToken({ name: 'RBrace', pattern: /}/ , categories: [Stray] });
-export const Plus = createToken({ name: 'Plus', pattern: /\+/ , categories: [Stray] });
-export const Minus = createToken({ name: 'Minus', pattern: /-/ , categories: [Stray] });
-export const Star = createToken({ name: 'Star', pattern: /\*/ , categories: [Stray] });
-export const Slash = createToken({ name: 'Slash', pattern: /\// , categories: [Stray] });
-export const Percent = createToken({ name: 'Percent', pattern: /%/ , categories: [Stray] });
+/** `..` in ranges. */
+export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./, categories: [Stray] });
+/** `=`. */
+export const Equals = createToken({ name: 'Equals', pattern: /=/, categories: [Stray] });
+/** `~` (planning hint of a symbolic dim). */
+export const Tilde = createToken({ name: 'Tilde', pattern: /~/, categories: [Stray] });
+/** `,`. */
+export const Comma = createToken({ name: 'Comma', pattern: /,/, categories: [Stray] });
+/** `:` after a family argument name. */
+export const Colon = createToken({ name: 'Colon', pattern: /:/, categories: [Stray] });
+/** `[`. */
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/, categories: [Stray] });
+/** `]`. */
+export const RBracket = createToken({ name: 'RBracket', pattern: /]/, categories: [Stray] });
+/** `(`. */
+export const LParen = createToken({ name: 'LParen', pattern: /\(/, categories: [Stray] });
+/** `)`. */
+export const RParen = createToken({ name: 'RParen', pattern: /\)/, categories: [Stray] });
+/** `{` of an indexed name. */
+export const LBrace = createToken({ name: 'LBrace', pattern: /\{/, categories: [Stray] });
+/** `}`. */
+export const RBrace = createToken({ name: 'RBrace', pattern: /}/, categories: [Stray] });
+/** `+`. */
+export const Plus = createToken({ name: 'Plus', pattern: /\+/, categories: [Stray] });
+/** `-`. */
+export const Minus = createToken({ name: 'Minus', pattern: /-/, categories: [Stray] });
+/** `*`. */
+export const Star = createToken({ name: 'Star', pattern: /\*/, categories: [Stray] });
+/** `/` (integer division, rounding down). */
+export const Slash = createToken({ name: 'Slash', pattern: /\//, categories: [Stray] });
+/** `%` (integer remainder). */
+export const Percent = createToken({ name: 'Percent', pattern: /%/, categories: [Stray] });
 
+/** `#` comments, skipped. */
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: Lexer.SKIPPED });
+/** White space including line breaks, skipped. */
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 
 /** Every token type, in lexing priority order. */
