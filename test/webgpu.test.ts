@@ -580,6 +580,13 @@ describe.skipIf(ctx === null)('webgpu: the emitted module', () => {
       const m2 = await mod.create(device);
       for (let i = 0; i < 3; i++) await m2.y_out({ A: A.data, B: B.data, x: dense([2 + i, 6], i).data }, { b: 2 + i }, { read: true });
       expect(compiled).toBe(afterFirst);
+      // Another generated module (its own inlined runtime) shares the device's kernels.
+      const again = join(dir, 'tiny-copy.tn.js');
+      writeFileSync(again, emitted.js);
+      const m3 = await ((await import(pathToFileURL(again).href)) as Record<string, any>).create(device);
+      await m3.y_out({ A: A.data, B: B.data, x: x.data }, { b }, { read: true });
+      expect(compiled).toBe(afterFirst);
+      m3.destroy();
       m1.destroy();
       m2.destroy();
     } finally {

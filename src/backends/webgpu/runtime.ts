@@ -121,8 +121,17 @@ const GPU_MAP_MODE_READ = 0x01;
 /** Dims bindings (sets of symbolic dim values) kept per statement; older ones are freed. */
 const GPU_BINDINGS_KEPT = 4;
 
-/** Compiled pipelines per device, by kernel name. A cache keyed by the device: entries go with it. */
-const gpuPipelineCache = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+/**
+ * Compiled pipelines per device, keyed by WGSL text: a cache keyed by its inputs (entries go
+ * with the device). It lives on globalThis under a registered symbol so that every generated
+ * module in a page or process (each inlines this runtime) shares it: identical kernels are
+ * compiled once per device, whichever model asks first.
+ */
+const gpuPipelineCache: WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>> = (() => {
+  const key = Symbol.for('tnc.webgpu.pipelines.v1');
+  const g = globalThis as unknown as Record<symbol, WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>> | undefined>;
+  return (g[key] ??= new WeakMap());
+})();
 
 function gpuFail(message: string): never {
   throw new GpuTncError(message);
@@ -134,12 +143,12 @@ function gpuPipeline(device: GPUDevice, data: GpuModuleData, name: string): Prom
     cache = new Map();
     gpuPipelineCache.set(device, cache);
   }
-  let p = cache.get(name);
+  const code = data.kernels[name];
+  if (code === undefined) gpuFail(`internal: the module has no kernel '${name}'`);
+  let p = cache.get(code);
   if (p === undefined) {
-    const code = data.kernels[name];
-    if (code === undefined) gpuFail(`internal: the module has no kernel '${name}'`);
     p = gpuCompile(device, name, code);
-    cache.set(name, p);
+    cache.set(code, p);
   }
   return p;
 }
