@@ -6,6 +6,9 @@ import { hasErrors, SourceFile, type Diagnostic, type StageResult } from './diag
 import { analyze } from './frontend.js';
 import type { Program } from './ir/network.js';
 import { planContraction, type PathOptions, type PlannedContraction } from './optimizer/plan-contraction.js';
+import { log2Big, treeCost } from './optimizer/cost.js';
+import { chooseSlices, slicedProblem } from './optimizer/slice.js';
+import { toLinearPath } from './optimizer/tree.js';
 import { lower } from './backends/lower.js';
 import type { KernelPlan } from './backends/plan.js';
 import { buildModuleSpec, type ModuleSpec } from './backends/module-spec.js';
@@ -55,13 +58,38 @@ export const EMITTERS: Readonly<Record<Target, ModuleEmitter | undefined>> = {
   webgpu: (program, plans, context) => emitWebGpu(program, plans, context),
 };
 
+/**
+ * Slices a planned contraction whose largest intermediate is over the memory limit, when the
+ * planner reported it (`overLimit`) without slicing it itself. Uses the deterministic
+ * choice (no time-budgeted reconfiguration), so builds stay byte-identical.
+ */
+export function withSlices(planned: PlannedContraction, memoryLimit: number | undefined): PlannedContraction {
+  if (memoryLimit === undefined || planned.slices !== undefined || planned.overLimit !== true) return planned;
+  const plan = chooseSlices(planned.problem, planned.tree, memoryLimit, { reconfigure: false });
+  if (plan.indices.length === 0) return planned;
+  const perSlice = treeCost(slicedProblem(planned.problem, plan.indices), plan.tree);
+  const count = BigInt(plan.count);
+  return {
+    ...planned,
+    tree: plan.tree,
+    path: toLinearPath(plan.tree),
+    cost: treeCost(planned.problem, plan.tree),
+    slices: {
+      indices: plan.indices.map((i) => planned.problem.names[i]),
+      count: plan.count,
+      cost: { flops: plan.slicedCost, size: perSlice.size, write: perSlice.write * count, log2Flops: log2Big(plan.slicedCost), log2Size: perSlice.log2Size },
+      overhead: plan.overhead,
+    },
+  };
+}
+
 /** Plans every statement of an analyzed program and lowers it. */
 export function planAnalyzed(program: Program, options: BuildOptions, source?: string): PlannedProgram {
   const pathOptions: PathOptions = {};
   if (options.optimizer !== undefined) pathOptions.optimizer = options.optimizer;
   if (options.memoryLimit !== undefined) pathOptions.memoryLimit = options.memoryLimit;
   if (options.maxTimeMs !== undefined) pathOptions.maxTimeMs = options.maxTimeMs;
-  const planned = program.statements.map((s) => s.terms.map((t) => planContraction(t.network, pathOptions)));
+  const planned = program.statements.map((s) => s.terms.map((t) => withSlices(planContraction(t.network, pathOptions), options.memoryLimit)));
   const plans = program.statements.map((s, i) => lower(s, planned[i], program));
   const spec = buildModuleSpec(program, planned, { target: options.target, dtype: options.dtype, source });
   return { program, planned, plans, spec };

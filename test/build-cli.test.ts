@@ -159,6 +159,32 @@ describe('tnc build', () => {
     }
   });
 
+  test.each([
+    ['tucker-reconstruction.tn', 64],
+    ['mps-norm.tn', 16],
+    ['matrix-chain.tn', 64],
+  ])('--memory-limit slices %s (limit %i); results stay right', async (file, limit) => {
+    const src = join(examplesDir, file);
+    const text = readFileSync(src, 'utf8');
+    const unlimited = buildModule(text, file, { target: 'cpu', dtype: 'f64' }).value!;
+    expect(unlimited.js).not.toContain('"sliced"');
+    const io = captureIO();
+    const outDir = join(dir, 'limited');
+    expect(await main(['build', src, '--out', outDir, '--dtype', 'f64', '--memory-limit', String(limit)], io)).toBe(0);
+    const mod = await importBuilt(join(outDir, `${file}.js`));
+    const term = mod.spec.statements[0].terms[0];
+    expect(term.sliced?.length, JSON.stringify(term)).toBeGreaterThan(0);
+    expect(Number(term.size)).toBeLessThanOrEqual(limit);
+    const program = analyze(SourceFile.from(src, text)).value!;
+    const out = mod.spec.outputs[0];
+    const data: Record<string, Float64Array> = {};
+    out.inputs.forEach((name: string, k: number) => {
+      const spec = mod.spec.inputs.find((i: { name: string }) => i.name === name);
+      data[name] = randomData(spec.shape.reduce((p: number, s: number) => p * s, 1), 5 + k) as Float64Array;
+    });
+    expect(maxRelError(mod[out.export](data), referenceProgram(program, out.name, data, {}))).toBeLessThan(1e-9);
+  });
+
   test('a model with a symbolic batch, a hyperedge, two terms and a scalar output: f32 and f64', async () => {
     const src = join(dir, 'small.tn');
     writeFileSync(src, SMALL);

@@ -56,7 +56,7 @@ export interface SpecTerm {
   /** Linear contraction path (opt_einsum format). */
   path: number[][];
   flops: ExactNumber;
-  /** Largest intermediate, in elements. */
+  /** Largest intermediate, in elements (of one slice when sliced). */
   size: ExactNumber;
   optimizer: string;
   /** Indices sliced to fit a memory limit, when any. */
@@ -191,7 +191,7 @@ export function buildModuleSpec(
         // Sliced plans (memory limits) run every slice: their cost is the sliced total.
         const cost = p.slices?.cost ?? p.cost;
         total += cost.flops;
-        const term: SpecTerm = { coefficient: t.coefficient, network: net, path: p.path.map((x) => [...x]), flops: exact(cost.flops), size: exact(p.cost.size), optimizer: p.optimizer };
+        const term: SpecTerm = { coefficient: t.coefficient, network: net, path: p.path.map((x) => [...x]), flops: exact(cost.flops), size: exact(cost.size), optimizer: p.optimizer };
         if (p.slices !== undefined && p.slices.indices.length > 0) term.sliced = [...p.slices.indices];
         return term;
       });
