@@ -122,15 +122,26 @@ function main(): void {
   for (const net of nets) {
     const row = runAll(net, names);
     rows.push(row);
-    const bestL = row.results[row.best].log10Flops;
-    const cells = names.map((n) => {
-      const r = row.results[n];
-      if (!r) return `${n}=—`;
-      if (r.error) return `${n}=ERR`;
-      return `${n}=${(10 ** (r.log10Flops - bestL)).toPrecision(3)}×/${r.ms.toFixed(0)}ms`;
-    });
-    console.log(`${net.name.padEnd(34)} n=${String(row.tensors).padStart(3)} best=${bestL.toFixed(2)} (${row.best}) S=${row.results[row.best].log2Size.toFixed(1)} | ${cells.join(' ')}`);
+    const best = row.results[row.best];
+    console.log(`${net.name.padEnd(34)} n=${String(row.tensors).padStart(3)}  best ${best.log10Flops.toFixed(2)} (log2 size ${best.log2Size.toFixed(1)}) by ${row.best}`);
   }
+  // Matrices: one column per optimizer, keyed by letter (legend first).
+  const keys = names.map((_, k) => String.fromCharCode(65 + k));
+  console.log(`\ncolumns: ${names.map((n, k) => `${keys[k]}=${n}`).join('  ')}`);
+  const table = (title: string, cell: (r: Row['results'][string], row: Row) => string, width: number): void => {
+    console.log(`\n${title}`);
+    console.log(`${''.padEnd(34)}${keys.map((k) => k.padStart(width)).join('')}`);
+    for (const row of rows) {
+      const cells = names.map((n) => {
+        const r = row.results[n];
+        return (r === undefined ? '—' : r.error ? 'ERR' : cell(r, row)).padStart(width);
+      });
+      console.log(`${row.network.padEnd(34)}${cells.join('')}`);
+    }
+  };
+  table('log10 flops / log2 largest intermediate', (r) => `${r.log10Flops.toFixed(2)}/${r.log2Size.toFixed(0)}`, 11);
+  table('cost ratio to the best optimizer on the network', (r, row) => (10 ** (r.log10Flops - row.results[row.best].log10Flops)).toPrecision(3), 10);
+  table('planning time (ms)', (r) => r.ms.toFixed(0), 7);
   numpyPaths(nets, rows);
   console.log('\nnumpy.einsum_path (ratio to tnc best):');
   for (const row of rows) {
@@ -140,9 +151,9 @@ function main(): void {
     console.log(`  ${row.network.padEnd(34)} greedy ${g ? g.ratio.toPrecision(3) + '×' : '—'}  optimal ${o ? o.ratio.toPrecision(3) + '×' : '—'}`);
   }
   console.log('\nauto vs best per family (geometric-mean ratio, share where auto is best):');
-  const families = [...new Set(rows.map((r) => r.family))];
+  const families = [...new Set(rows.map((r) => r.family)), 'all'];
   for (const fam of families) {
-    const rs = rows.filter((r) => r.family === fam && r.results.auto && !r.results.auto.error);
+    const rs = rows.filter((r) => (fam === 'all' || r.family === fam) && r.results.auto && !r.results.auto.error);
     if (rs.length === 0) continue;
     const ratios = rs.map((r) => 10 ** (r.results.auto.log10Flops - r.results[r.best].log10Flops));
     const geo = Math.exp(ratios.reduce((s, x) => s + Math.log(x), 0) / ratios.length);
