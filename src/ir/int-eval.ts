@@ -3,6 +3,7 @@
 // zero and results outside the safe integer range.
 
 import { error, nearest, type Diagnostic } from '../diagnostics.js';
+import { leftSpine } from '../parser/ast.js';
 import type { Ast } from '../parser/index.js';
 import type { DimInfo } from './network.js';
 
@@ -55,13 +56,7 @@ export function evalInt(e: Ast.IntExpr, scope: IntScope, out: Diagnostic[]): num
       return v === undefined ? undefined : v === 0 ? 0 : -v;
     }
     case 'binary': {
-      // Walk the left spine iteratively: `1+1+...+1` is a left-deep tree as long as the text.
-      const spine: Extract<Ast.IntExpr, { kind: 'binary' }>[] = [];
-      let leftmost: Ast.IntExpr = e;
-      while (leftmost.kind === 'binary') {
-        spine.push(leftmost);
-        leftmost = leftmost.left;
-      }
+      const { leftmost, spine } = leftSpine(e);
       let acc = evalInt(leftmost, scope, out);
       for (let k = spine.length - 1; k >= 0; k--) {
         const node = spine[k];
@@ -78,7 +73,7 @@ export function evalInt(e: Ast.IntExpr, scope: IntScope, out: Diagnostic[]): num
 }
 
 /** One arithmetic step, with the division and safe-range checks. */
-function applyOp(e: Extract<Ast.IntExpr, { kind: 'binary' }>, l: number, r: number, out: Diagnostic[]): number | undefined {
+function applyOp(e: Ast.IntBinary, l: number, r: number, out: Diagnostic[]): number | undefined {
   let v: number;
   switch (e.op) {
     case '+':

@@ -169,6 +169,24 @@ export interface Program {
   span: Span;
 }
 
+/** A binary integer operation. */
+export type IntBinary = Extract<IntExpr, { kind: 'binary' }>;
+
+/**
+ * The left spine of an integer expression: `1+2+3` gives leftmost `1` and the operations
+ * `[+3, +2]` from the root down. Long sums are left-deep trees as long as the text, so
+ * evaluators and printers walk this iteratively instead of recursing.
+ */
+export function leftSpine(e: IntExpr): { leftmost: IntExpr; spine: IntBinary[] } {
+  const spine: IntBinary[] = [];
+  let leftmost = e;
+  while (leftmost.kind === 'binary') {
+    spine.push(leftmost);
+    leftmost = leftmost.left;
+  }
+  return { leftmost, spine };
+}
+
 /** The text form of a resolved indexed name, e.g. `A{1,2}`; plain names stay unchanged. */
 export function indexedName(base: string, values: readonly number[]): string {
   return values.length === 0 ? base : `${base}{${values.join(',')}}`;

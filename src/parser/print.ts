@@ -2,6 +2,7 @@
 // spans); the round-trip tests rely on it. Parentheses are printed exactly where precedence
 // needs them, and integer arithmetic is printed compactly (`m{n+1}`).
 
+import { leftSpine } from './ast.js';
 import type * as Ast from './ast.js';
 
 const INT_PREC: Record<string, number> = {
@@ -30,13 +31,8 @@ export function printIntExpr(e: Ast.IntExpr): string {
     case 'neg':
       return `-${e.operand.kind === 'binary' ? `(${printIntExpr(e.operand)})` : printIntExpr(e.operand)}`;
     case 'binary': {
-      // Iterate down the left spine (long sums are left-deep trees), wrapping as we go up.
-      const spine: Extract<Ast.IntExpr, { kind: 'binary' }>[] = [];
-      let leftmost: Ast.IntExpr = e;
-      while (leftmost.kind === 'binary') {
-        spine.push(leftmost);
-        leftmost = leftmost.left;
-      }
+      // Walk up from the leftmost operand (long sums are left-deep trees), wrapping as needed.
+      const { leftmost, spine } = leftSpine(e);
       let text = printIntExpr(leftmost);
       let prec = intPrec(leftmost);
       for (let k = spine.length - 1; k >= 0; k--) {
