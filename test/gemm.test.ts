@@ -37,7 +37,7 @@ describe('GEMM kernels equal a naive triple loop', () => {
   it('wasm and plain: m and n across the 1024/512 C tiles', () => {
     const base = { transA: false, transB: true, padA: 1, padB: 0, padC: 2, offA: 3, offB: 0, offC: 1, alpha: 1.5, beta: 1, seed: 7 };
     for (const f32 of [true, false]) {
-      for (const [m, n, k] of [[1030, 9, 5], [6, 1029, 4], [520, 517, 3]]) {
+      for (const [m, n, k] of [[1030, 9, 5], [6, 1029, 4], [520, 517, 3], [1030, 1029, 2]]) {
         for (const [, gemm] of kernels.filter(([nm]) => nm === 'wasm' || nm === 'plain')) {
           check(gemm, { ...base, m, n, k, f32 });
         }
@@ -52,6 +52,15 @@ describe('GEMM kernels equal a naive triple loop', () => {
       for (const f32 of [true, false]) {
         check(fastGemm, { m, n, k, f32, transA: true, transB: false, padA: 2, padB: 1, padC: 0, offA: 1, offB: 2, offC: 3, alpha: -1, beta: 0, seed: m + n + k });
       }
+    }
+  });
+
+  it('wasm: contiguous C written back by one copy, across shape changes and memory growth', () => {
+    const g = createWasmGemm()!;
+    const base = { transA: false, transB: false, padA: 0, padB: 0, padC: 0, offA: 0, offB: 0, alpha: 1, beta: 0 };
+    const shapes = [[5, 8, 3], [9, 16, 300], [5, 8, 3], [300, 24, 40], [5, 8, 3], [1030, 16, 2], [9, 16, 300]];
+    for (const f32 of [true, false]) {
+      shapes.forEach(([m, n, k], i) => check(g.gemm, { ...base, m, n, k, f32, offC: i % 3, seed: 100 + i }));
     }
   });
 

@@ -56,7 +56,7 @@ const Op = {
 
 /** SIMD128 opcodes (after the 0xfd prefix) that the kernels use. */
 const SimdOp = {
-  v128Load: 0x00, i8x16Shuffle: 0x0d, v128Load32Splat: 0x09, v128Load64Splat: 0x0a, v128Store: 0x0b,
+  v128Load: 0x00, v128Const: 0x0c, i8x16Shuffle: 0x0d, v128Load32Splat: 0x09, v128Load64Splat: 0x0a, v128Store: 0x0b,
   f32x4Splat: 0x13, f64x2Splat: 0x14,
   f32x4Add: 0xe4, f32x4Mul: 0xe6, f64x2Add: 0xf0, f64x2Mul: 0xf2,
   f32x4RelaxedMadd: 0x105, f64x2RelaxedMadd: 0x107,
@@ -96,6 +96,10 @@ export class FunctionBuilder {
   block(): this { return this.op(Op.block, 0x40); }
   /** `loop` with an empty block type. */
   loop(): this { return this.op(Op.loop, 0x40); }
+  /** `if` (i32 condition on the stack) with an empty block type. */
+  if(): this { return this.op(Op.if, 0x40); }
+  /** `else` of an `if`. */
+  else(): this { return this.op(Op.else); }
   /** `end` of a block, loop or the function. */
   end(): this { return this.op(Op.end); }
   /** `br depth`. */
@@ -151,6 +155,8 @@ export class FunctionBuilder {
     for (let i = 0; i < 16; i++) lanes.push(lane * bytes + (i % bytes));
     return this.shuffle(lanes);
   }
+  /** `v128.const` of sixteen zero bytes. */
+  v128Zero(): this { return this.simd(SimdOp.v128Const, ...new Array<number>(16).fill(0)); }
   /** `f32x4.splat`. */
   f32x4Splat(): this { return this.simd(SimdOp.f32x4Splat); }
   /** `f64x2.splat`. */

@@ -2,9 +2,10 @@
 // runtime only ever sees the committed bytes in gemm-bytes.ts).
 //
 // Each exported function multiplies one k-block of packed operands into a padded C:
-//   gemm_<dtype>(mp, np, kc, pa, pb, pc, ldcBytes, mc, nc)
+//   gemm_<dtype>(mp, np, kc, pa, pb, pc, ldcBytes, mc, nc, accumulate)
 // pa: mp/MR panels, each kc×MR (k-major); pb: np/NR panels, each kc×NR (k-major); both
-// zero-padded. C (row-major, row stride ldcBytes) is accumulated into: C += A·B.
+// zero-padded. C (row-major, row stride ldcBytes) gets C += A·B, or C = A·B when
+// accumulate is 0 (the first k-block, so C is never cleared separately).
 // The register tile is MR rows × NV vectors. V8 measured here runs tiles of at most eight
 // v128 accumulators at full speed, so both dtypes use 4 rows × 2 vectors. The k loop is not
 // unrolled in the module: TurboFan unrolls small innermost loops itself, while an unrolled
@@ -58,8 +59,8 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
   const lanes = 16 / es;
   const nr = nv * lanes;
   const I = ValType.i32;
-  const f = new FunctionBuilder([I, I, I, I, I, I, I, I, I]);
-  const [mp, np, kc, pa, pb, pc, ldc, mc, nc] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = new FunctionBuilder([I, I, I, I, I, I, I, I, I, I]);
+  const [mp, np, kc, pa, pb, pc, ldc, mc, nc, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const jc = f.local(I), ic = f.local(I), jr = f.local(I), ir = f.local(I);
   const jEnd = f.local(I), iEnd = f.local(I);
   const a = f.local(I), b = f.local(I), c = f.local(I), cnt = f.local(I);
@@ -160,6 +161,8 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
           f.get(pa).get(ir).get(kc).mul().i32(es).mul().add().set(a);
           f.get(pb).get(jr).get(kc).mul().i32(es).mul().add().set(b);
           f.get(pc).get(ir).get(ldc).mul().add().get(jr).i32(es).mul().add().set(c);
+          // Start from C (later k-blocks) or from zero (the first: C need not be cleared).
+          f.get(accumulate).if();
           for (let r = 0; r < mr; r++) {
             for (let v = 0; v < nv; v++) {
               f.get(c);
@@ -167,6 +170,9 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
               f.v128Load(v * 16).set(acc[r][v]);
             }
           }
+          f.else();
+          for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) f.v128Zero().set(acc[r][v]);
+          f.end();
           f.get(kc).set(cnt);
           f.block(); // done
           {

@@ -21,9 +21,9 @@ export interface GemmThreads {
 
 /** Int32 slots per worker in the control array. */
 const SLOT = 16;
-// Slot layout: SEQ (bumped to start a job), CMD (0 f32, 1 f64, 2 stop), nine kernel
+// Slot layout: SEQ (bumped to start a job), CMD (0 f32, 1 f64, 2 stop), ten kernel
 // arguments, DONE (0 running, 1 done, 2 failed).
-const SEQ = 0, CMD = 1, ARGS = 2, DONE = 11;
+const SEQ = 0, CMD = 1, ARGS = 2, DONE = 12;
 /** Pages of the shared memory's maximum (matches the shared module's import). */
 const MAX_PAGES = 16384;
 
@@ -47,7 +47,7 @@ for (;;) {
   if (cmd === 2) break;
   const a = base + ${ARGS};
   try {
-    (cmd === 0 ? ex.gemm_f32 : ex.gemm_f64)(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8]);
+    (cmd === 0 ? ex.gemm_f32 : ex.gemm_f64)(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9]);
     Atomics.store(ctl, base + ${DONE}, 1);
   } catch (e) {
     Atomics.store(ctl, base + ${DONE}, 2);
@@ -105,7 +105,7 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
   for (const worker of workers) worker.unref();
 
   /** Splits one kernel call into bands of rows (multiples of MR = 4), one per thread. */
-  const split = (cmd: number, local: Kernel): Kernel => (mp, np, kc, pa, pb, pc, ldc, mc, nc) => {
+  const split = (cmd: number, local: Kernel): Kernel => (mp, np, kc, pa, pb, pc, ldc, mc, nc, accumulate) => {
     const es = cmd === 0 ? 4 : 8;
     const band = Math.ceil(mp / threads / 4) * 4;
     let started = 0;
@@ -117,13 +117,13 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
       ctl[s + CMD] = cmd;
       ctl[s + ARGS] = rows; ctl[s + ARGS + 1] = np; ctl[s + ARGS + 2] = kc;
       ctl[s + ARGS + 3] = pa + i0 * kc * es; ctl[s + ARGS + 4] = pb; ctl[s + ARGS + 5] = pc + i0 * ldc;
-      ctl[s + ARGS + 6] = ldc; ctl[s + ARGS + 7] = mc; ctl[s + ARGS + 8] = nc;
+      ctl[s + ARGS + 6] = ldc; ctl[s + ARGS + 7] = mc; ctl[s + ARGS + 8] = nc; ctl[s + ARGS + 9] = accumulate;
       Atomics.store(ctl, s + DONE, 0);
       Atomics.add(ctl, s + SEQ, 1);
       Atomics.notify(ctl, s + SEQ);
       started++;
     }
-    local(Math.min(band, mp), np, kc, pa, pb, pc, ldc, mc, nc);
+    local(Math.min(band, mp), np, kc, pa, pb, pc, ldc, mc, nc, accumulate);
     let failed = false;
     for (let w = 0; w < started; w++) {
       const s = w * SLOT;

@@ -34,7 +34,7 @@ const PAGE = 65536;
 
 /** A generated kernel: one k-block of packed A and B accumulated into C (addresses in bytes). */
 export type Kernel = (mp: number, np: number, kc: number, pa: number, pb: number, pc: number,
-  ldcBytes: number, mc: number, nc: number) => void;
+  ldcBytes: number, mc: number, nc: number, accumulate: number) => void;
 
 /** A wasm GEMM context: one instance and its memory (grown on demand, never shrunk). */
 export interface WasmGemm {
@@ -101,6 +101,19 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
   const F64b: Blocking = { ...F64, ...blocking.f64 };
   let f32 = new Float32Array(memory.buffer);
   let f64 = new Float64Array(memory.buffer);
+  // Views of the start of the C tile keyed by element count (negative for f64), so a
+  // contiguous C is written back with one TypedArray.set (a memcpy) and no allocation once
+  // the shapes repeat. Rebuilt when the memory grows.
+  const tileViews = new Map<number, FloatArray>();
+  const tileView = (isF32: boolean, len: number): FloatArray => {
+    const key = isF32 ? len : -len;
+    let v = tileViews.get(key);
+    if (v === undefined) {
+      v = isF32 ? f32.subarray(0, len) : f64.subarray(0, len);
+      tileViews.set(key, v);
+    }
+    return v;
+  };
 
   const reserve = (bytesNeeded: number): void => {
     const have = memory.buffer.byteLength;
@@ -108,6 +121,7 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     if (f32.buffer !== memory.buffer) {
       f32 = new Float32Array(memory.buffer);
       f64 = new Float64Array(memory.buffer);
+      tileViews.clear();
     }
   };
 
@@ -121,8 +135,10 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     const bl = isF32 ? F32b : F64b;
     const es = isF32 ? 4 : 8;
     const kernel = isF32 ? kf32 : kf64;
+    // C tiles of at most tileM×tileN elements; a short C gets wider tiles (often one
+    // contiguous tile, written back by a single copy).
     const tm = Math.min(roundUp(m, bl.mr), bl.tileM);
-    const tn = Math.min(roundUp(n, bl.nr), bl.tileN);
+    const tn = Math.min(roundUp(n, bl.nr), Math.max(bl.tileN, Math.floor((bl.tileM * bl.tileN) / tm / bl.nr) * bl.nr));
     const kcMax = Math.min(k, bl.kc);
     // Layout in elements: [C tile tm×tn][A block tm×kc][B block kc×tn].
     const cBase = 0;
@@ -141,14 +157,14 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
       for (let j0 = 0; j0 < n; j0 += tn) {
         const nb = Math.min(tn, n - j0);
         const np = roundUp(nb, bl.nr);
-        view.fill(0, cBase, cBase + mp * np);
         for (let p0 = 0; p0 < k; p0 += bl.kc) {
           const kb = Math.min(bl.kc, k - p0);
           packA(transA, a, aOff, lda, i0, mb, p0, kb, bl.mr, view, aBase);
           packB(transB, b, bOff, ldb, j0, nb, p0, kb, bl.nr, view, bBase);
-          kernel(mp, np, kb, aBase * es, bBase * es, cBase * es, np * es, bl.mc, bl.nc);
+          kernel(mp, np, kb, aBase * es, bBase * es, cBase * es, np * es, bl.mc, bl.nc, p0 === 0 ? 0 : 1);
         }
-        storeC(mb, nb, alpha, view, cBase, np, beta, c, cOff + i0 * ldc + j0, ldc);
+        if (alpha === 1 && beta === 0 && nb === np && ldc === nb) c.set(tileView(isF32, mb * np), cOff + i0 * ldc);
+        else storeC(mb, nb, alpha, view, cBase, np, beta, c, cOff + i0 * ldc + j0, ldc);
       }
     }
   };
