@@ -358,6 +358,17 @@ describe('tnc check', () => {
     expect(JSON.parse(good.out)).toEqual({ file: 'ok.tn', ok: true, diagnostics: [] });
   });
 
+  it('checks several files; exit 1 when any has errors', async () => {
+    const files = { 'a.tn': 'dim i = 2\nparam A[i]\nout y[i] = A[i]\n', 'b.tn': 'dim i = 2\nout y[i] = B[i]\n' };
+    const r = await runCheck(files, ['a.tn', 'b.tn']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('a.tn: ok (1 dim, 1 factor, 1 statement: 1 out)\n');
+    expect(r.err).toContain('b.tn: 1 error');
+    const j = await runCheck(files, ['--json', 'a.tn', 'b.tn']);
+    expect(j.out.trim().split('\n').map((l) => JSON.parse(l).ok)).toEqual([true, false]);
+    expect((await runCheck(files, ['a.tn', 'a.tn'])).code).toBe(0);
+  });
+
   it('reports usage errors for a missing file or argument', async () => {
     const { UsageError } = await import('../src/cli/io.js');
     await expect(runCheck({}, [])).rejects.toBeInstanceOf(UsageError);
