@@ -211,6 +211,33 @@ describe('expand: networks', () => {
     expect(maxRelError(evaluate(statement(p, 'Y'), data), want)).toBeLessThan(1e-12);
   });
 
+  it('per-use copies never collide with dims a family made under a repeated base name', () => {
+    // A family asking twice for the base `W.r` gets `W.r` and `W.r~2`.
+    const twice: Family = {
+      name: 'twice',
+      signature: 'twice(a, b)',
+      expand(call, ctx) {
+        const [a, b] = call.args.map((x) => (x.value.kind === 'name' ? x.value.name : ''));
+        const r1 = ctx.freshDim(`${call.tensorName}.r`, 2);
+        const r2 = ctx.freshDim(`${call.tensorName}.r`, 3);
+        return { legs: [a, b], factors: [{ suffix: 'X', dims: [a, r1, r2] }, { suffix: 'Y', dims: [r1, r2, b] }] };
+      },
+    };
+    const p = program('dim a = 2, b = 2\nparam W = twice(a, b)\nout Y[a, b] = W[a, b]\nout Z[a] = W[a, b] W[b, a]\n', {
+      getFamily: (n: string) => (n === 'twice' ? twice : undefined),
+    });
+    expect(p.dims.map((d) => d.name)).toEqual(['a', 'b', 'W.r', 'W.r~2']);
+    const dimSize = new Map(p.dims.map((d) => [d.name, d.size.kind === 'fixed' ? d.size.size : -1]));
+    for (const s of p.statements) {
+      for (const t of s.terms) {
+        const indices = new Set(t.network.tensors.flatMap((x) => x.indices));
+        for (const ix of indices) expect(t.network.sizes[ix]).toBe(dimSize.get(t.network.indexDims![ix]));
+        // 2 legs + 2 bonds per use of W.
+        expect(indices.size).toBe(s.name === 'Y' ? 4 : 2 + 4);
+      }
+    }
+  });
+
   it('symbolic dims: planning sizes are the hint or the default, listed in symbolic', () => {
     const p = program('dim b ~ 8, c, i = 2\ninput x[b, c, i]\nout y[b, c] = x[b, c, i]\n');
     const net = p.statements[0].terms[0].network;

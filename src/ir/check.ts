@@ -344,8 +344,9 @@ class Checker {
     const ctx = {
       dims: this.result.dims as ReadonlyMap<string, DimInfo>,
       freshDim: (base: string, size: number): string => {
+        // `~` appears in no user name and in no per-use copy (`#`), so these never collide.
         let unique = base;
-        for (let k = 2; this.result.dims.has(unique); k++) unique = `${base}#${k}`;
+        for (let k = 2; this.result.dims.has(unique); k++) unique = `${base}~${k}`;
         if (!Number.isSafeInteger(size) || size <= 0) {
           this.report(error('expand/bad-size', `family \`${family.name}\` made a dim \`${base}\` of size ${size}; sizes must be positive integers`, callAst.span));
           failed = true;

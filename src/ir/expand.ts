@@ -105,14 +105,15 @@ function expandExpr(e: CheckedExpr, checked: CheckedProgram, done: readonly Stat
  * Renames a network's indices for one use: its `legs` (in order) become `uses`, every other
  * index becomes a fresh copy `${dim}#${n}` (one new name per distinct index per use).
  */
-function instantiate(tensors: readonly NetworkTensor[], legs: readonly string[], uses: readonly string[], fresh: Fresh): NetworkTensor[] {
+function instantiate(tensors: readonly NetworkTensor[], legs: readonly string[], uses: readonly string[], checked: CheckedProgram, fresh: Fresh): NetworkTensor[] {
   const map = new Map<string, string>();
   legs.forEach((l, k) => map.set(l, uses[k]));
   const rename = (ix: string): string => {
     let r = map.get(ix);
     if (r === undefined) {
       const dim = dimOf(ix, fresh);
-      r = `${dim}#${fresh.next++}`;
+      do r = `${dim}#${fresh.next++}`;
+      while (checked.dims.has(r));
       fresh.dimOf.set(r, dim);
       map.set(ix, r);
     }
@@ -132,12 +133,12 @@ function expandAccess(
     case 'factor':
       return [{ coefficient: 1, tensors: [{ name: entry.name, indices: [...e.indices] }] }];
     case 'family':
-      return [{ coefficient: 1, tensors: instantiate(entry.tensor.network.tensors, entry.legs, e.indices, fresh) }];
+      return [{ coefficient: 1, tensors: instantiate(entry.tensor.network.tensors, entry.legs, e.indices, checked, fresh) }];
     case 'statement': {
       const st = done[entry.statement];
       return st.terms.map((t) => ({
         coefficient: t.coefficient,
-        tensors: instantiate(t.network.tensors, t.network.output, e.indices, fresh),
+        tensors: instantiate(t.network.tensors, t.network.output, e.indices, checked, fresh),
       }));
     }
   }
