@@ -317,7 +317,7 @@ describe.skipIf(ctx === null)(`webgpu on ${ctx?.description ?? 'no adapter'}`, (
     model.destroy();
   });
 
-  test('steps touching more than the binding limit are split (GEMM by batch and rows, fill and axpy by ranges)', async () => {
+  test('steps touching more than the binding limit are split (GEMM by batch and rows; fill, axpy, permute, einsum by output ranges)', async () => {
     const limit = 2048; // bytes: 512 f32 per binding
     // Watch the bind groups: every binding must respect the limit, and steps must have been split.
     const device = ctx!.device;
@@ -355,12 +355,33 @@ describe.skipIf(ctx === null)(`webgpu on ${ctx?.description ?? 'no adapter'}`, (
       const mm = reference([aIdx, ['b', 'k', 'j']], ['b', 'i', 'j'], [A, B], sizes);
       expectClose(got, mm.want.map((v, q) => 0.25 + 2 * D.data[q] + 0.5 * v), mm.abs.map((v, q) => 0.25 + 2 * Math.abs(D.data[q]) + 0.5 * v), label);
     }
+    // A permute and an einsum over tensors above the limit, split over output ranges.
+    const pe = plan(
+      'permute-einsum',
+      { a: 50, b: 3, c: 4 },
+      [
+        { id: 0, dims: ['a', 'b', 'c'], role: 'input', name: 'X' },
+        { id: 1, dims: ['a', 'b', 'c'], role: 'input', name: 'Y' },
+        { id: 2, dims: ['a', 'c', 'b'], role: 'temp', slot: 0 },
+        { id: 3, dims: ['a', 'c'], role: 'output' },
+      ],
+      [
+        { kind: 'permute', src: 0, dst: 2, perm: [0, 2, 1] },
+        // out[a,c] = Σ_b Xp[a,c,b] · Y[a,b,c]
+        { kind: 'einsum', inputs: [{ buffer: 2, labels: [0, 2, 1] }, { buffer: 1, labels: [0, 1, 2] }], out: 3, outLabels: [0, 2], labelDims: ['a', 'b', 'c'], alpha: 1, beta: 0 },
+      ],
+    );
+    const X = dense([50, 3, 4], 34);
+    const Y = dense([50, 3, 4], 35);
+    const pw = reference([['a', 'b', 'c'], ['a', 'b', 'c']], ['a', 'c'], [X, Y], { a: 50, b: 3, c: 4 });
+    for (const fold of [false, true]) expectClose(await runPlan(pe, { X: X.data, Y: Y.data }, undefined, fold, limit), pw.want, pw.abs, `permute-einsum fold=${fold}`);
     device.createBindGroup = orig;
     expect(Math.max(...boundSizes)).toBeLessThanOrEqual(limit);
-    // Unsplit, the two cases bind 3 + 3 + 4 buffers per case in 3 bind groups; split, many more.
-    expect(boundSizes.length).toBeGreaterThan(40);
-    const big = plan(
-      'perm',
+    // Unsplit, these plans bind 29 buffers in 9 bind groups; split, many more.
+    expect(boundSizes.length).toBeGreaterThan(60);
+    // A transpose splits too (small output ranges read narrow column windows).
+    const tr = plan(
+      'transpose',
       { i: 40, j: 30 },
       [
         { id: 0, dims: ['i', 'j'], role: 'input', name: 'X' },
@@ -368,7 +389,44 @@ describe.skipIf(ctx === null)(`webgpu on ${ctx?.description ?? 'no adapter'}`, (
       ],
       [{ kind: 'permute', src: 0, dst: 1, perm: [1, 0] }],
     );
-    await expect(runPlan(big, { X: dense([40, 30], 1).data }, undefined, true, limit)).rejects.toThrow(/perm: a step binds input 'X' \[i, j\] \(4800 bytes\), above the storage binding limit \(2048 bytes.*cannot be split/);
+    const T = dense([40, 30], 1);
+    const tw = reference([['i', 'j']], ['j', 'i'], [T], {});
+    expectClose(await runPlan(tr, { X: T.data }, undefined, true, limit), tw.want, tw.abs, 'transpose');
+    // One output reading more than the limit (a full reduction) cannot be split.
+    const sum = plan(
+      'sum',
+      { i: 40, j: 30 },
+      [
+        { id: 0, dims: ['i', 'j'], role: 'input', name: 'X' },
+        { id: 1, dims: [], role: 'output' },
+      ],
+      [{ kind: 'einsum', inputs: [{ buffer: 0, labels: [0, 1] }], out: 1, outLabels: [], labelDims: ['i', 'j'], alpha: 1, beta: 0 }],
+    );
+    await expect(runPlan(sum, { X: T.data }, undefined, true, limit)).rejects.toThrow(/sum: a step binds input 'X' \[i, j\] \(4800 bytes\), above the storage binding limit \(2048 bytes.*cannot be split/);
+  });
+
+  test('random einsums under a 1 KiB binding limit: split and correct, or a clear error', async () => {
+    const arb = arbEinsum({ maxOperands: 4, maxIndicesPerOperand: 4, maxSize: 6, maxTotalElements: 4000 });
+    let split = 0;
+    await fc.assert(
+      fc.asyncProperty(arb, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.nat(), async (e: RandomEinsum, picks, seed) => {
+        const net: TensorNetwork = { tensors: e.inputs.map((indices, t) => ({ name: `T${t}`, indices })), output: e.output, sizes: e.sizes };
+        const p = lowerNetwork(net, plannedWith(net, picks));
+        const ops = e.inputs.map((ix, t) => dense(ix.map((x) => e.sizes[x]), seed + t));
+        const inputs = Object.fromEntries(ops.map((o, t) => [`T${t}`, o.data]));
+        let got: Float32Array;
+        try {
+          got = await runPlan(p, inputs, undefined, true, 1024);
+        } catch (err) {
+          expect((err as Error).message).toMatch(/above the storage binding limit \(1024 bytes.*cannot be split/);
+          return;
+        }
+        const { want, abs } = reference(e.inputs, e.output, ops, e.sizes);
+        expectClose(got, want, abs, `${e.inputs.map((t) => t.join('')).join(',')}->${e.output.join('')}`);
+        if (ops.some((o) => o.data.length > 256) || want.length > 256) split++;
+      }),
+    );
+    expect(split).toBeGreaterThan(0);
   });
 
   test('random einsums lowered and run on WebGPU match the f64 reference', async () => {

@@ -52,6 +52,11 @@ export function webGpuModuleData(plans: readonly KernelPlan[], precisions: Preci
         kinds.add(`einsum${st.ins.length}_group`);
       } else if (st.k === 'gemm') {
         for (const t of GEMM_TILES) kinds.add(`gemm_${t.name}`);
+      } else if (st.k === 'permute') {
+        // Permutes too large to bind whole run on the one-input einsum kernel, split.
+        kinds.add('permute');
+        kinds.add('einsum1_thread');
+        kinds.add('einsum1_group');
       } else kinds.add(st.k);
     }
   }

@@ -387,6 +387,81 @@ function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16
     const offset = e0 * elem;
     return { id, offset, size: Math.min(bytes[id] - offset, Math.max(4, Math.ceil((n * elem) / 4) * 4)) };
   };
+  const einsum = (st: Extract<GpuStep, { k: 'einsum' }>): void => {
+    const nIn = st.ins.length;
+    if (nIn > data.maxEinsumInputs) gpuFail(`internal: an einsum step has ${nIn} inputs (at most ${data.maxEinsumInputs})`);
+    if (nIn + 2 > device.limits.maxStorageBuffersPerShaderStage) {
+      gpuFail(`${fn}: a step binds ${nIn + 2} storage buffers but this device allows ${device.limits.maxStorageBuffersPerShaderStage} per shader stage`);
+    }
+    const outSet = new Set(st.outLabels);
+    const red: number[] = [];
+    for (const inp of st.ins) for (const l of inp.labels) if (!outSet.has(l) && !red.includes(l)) red.push(l);
+    const osz = st.outLabels.map((l) => size(st.labelDims[l]));
+    const rsz = red.map((l) => size(st.labelDims[l]));
+    const nOut = gpuProd(osz);
+    const nRed = gpuProd(rsz);
+    const ostr: number[][] = [];
+    const rstr: number[][] = [];
+    for (const inp of st.ins) {
+      const per = new Map<number, number>();
+      inp.labels.forEach((l, ax) => per.set(l, (per.get(l) ?? 0) + strides[inp.b][ax]));
+      ostr.push(st.outLabels.map((l) => per.get(l) ?? 0));
+      rstr.push(red.map((l) => per.get(l) ?? 0));
+    }
+    const group = nRed >= 64 && nOut <= 1024;
+    const kernel = `einsum${nIn}_${group ? 'group' : 'thread'}`;
+    const emitChunk = (o0: number, n: number, wins: GpuBindEntry[]): void => {
+      const meta = [n, nRed, osz.length, rsz.length, gpuBits(st.alpha), st.beta, o0];
+      st.ins.forEach((_, k) => meta.push(wins[k].offset / elem));
+      while (meta.length < data.einsumHeader) meta.push(0);
+      meta.push(...osz, ...rsz);
+      st.ins.forEach((_, k) => meta.push(...ostr[k], ...rstr[k]));
+      push(kernel, wins, meta, group ? n : Math.ceil(n / W));
+    };
+    if (nOut === 0) return;
+    if (st.ins.every((i) => bytes[i.b] <= maxBinding) && bytes[st.out] <= maxBinding) {
+      emitChunk(0, nOut, [...st.ins.map((i) => whole(i.b)), whole(st.out)]);
+      return;
+    }
+    // Split the output into aligned ranges; each input is bound through the window its range
+    // touches (the base offsets of the range's outputs plus the reduction's extent).
+    const redMax = rstr.map((rs) => rs.reduce((acc, x, q) => acc + x * (rsz[q] - 1), 0));
+    const step = align / elem;
+    const split = (o0: number, n: number): void => {
+      const lo = st.ins.map(() => Infinity);
+      const hi = st.ins.map(() => -Infinity);
+      const coord = new Array<number>(osz.length).fill(0);
+      let rem = o0;
+      for (let j = osz.length - 1; j >= 0; j--) {
+        coord[j] = rem % osz[j];
+        rem = Math.floor(rem / osz[j]);
+      }
+      for (let e = 0; e < n; e++) {
+        st.ins.forEach((_, k) => {
+          let b = 0;
+          for (let j = 0; j < osz.length; j++) b += coord[j] * ostr[k][j];
+          if (b < lo[k]) lo[k] = b;
+          if (b > hi[k]) hi[k] = b;
+        });
+        for (let j = osz.length - 1; j >= 0; j--) {
+          if (++coord[j] < osz[j]) break;
+          coord[j] = 0;
+        }
+      }
+      const wins: GpuBindEntry[] = st.ins.map((inp, k) => {
+        const offset = Math.floor((lo[k] * elem) / align) * align;
+        return { id: inp.b, offset, size: Math.min(bytes[inp.b] - offset, Math.ceil(((hi[k] + redMax[k] + 1) * elem - offset) / 4) * 4) };
+      });
+      wins.push(windowOf(st.out, o0, n));
+      const over = wins.findIndex((w) => w.size > maxBinding);
+      if (over < 0) return emitChunk(o0, n, wins);
+      if (n <= step) return tooBig(wins[over].id, wins[over].size);
+      const h = Math.ceil(n / 2 / step) * step;
+      split(o0, h);
+      split(o0 + h, n - h);
+    };
+    split(0, nOut);
+  };
   for (const st of plan.steps) {
     switch (st.k) {
       case 'fill':
@@ -399,35 +474,19 @@ function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16
       case 'permute': {
         const src = strides[st.src];
         const rank = st.perm.length;
-        push('permute', [whole(st.src), whole(st.dst)], [counts[st.dst], rank, ...shapes[st.dst], ...st.perm.map((p) => src[p])], Math.ceil(counts[st.dst] / W));
+        if (bytes[st.src] <= maxBinding && bytes[st.dst] <= maxBinding) {
+          push('permute', [whole(st.src), whole(st.dst)], [counts[st.dst], rank, ...shapes[st.dst], ...st.perm.map((p) => src[p])], Math.ceil(counts[st.dst] / W));
+        } else {
+          // Too large to bind whole: the one-input einsum kernel splits over output ranges.
+          const labels = new Array<number>(rank);
+          st.perm.forEach((p, q) => (labels[p] = q));
+          einsum({ k: 'einsum', ins: [{ b: st.src, labels }], out: st.dst, outLabels: st.perm.map((_, q) => q), labelDims: [...plan.buffers[st.dst].dims], alpha: 1, beta: 0 });
+        }
         break;
       }
-      case 'einsum': {
-        const nIn = st.ins.length;
-        if (nIn > data.maxEinsumInputs) gpuFail(`internal: an einsum step has ${nIn} inputs (at most ${data.maxEinsumInputs})`);
-        if (nIn + 2 > device.limits.maxStorageBuffersPerShaderStage) {
-          gpuFail(`${fn}: a step binds ${nIn + 2} storage buffers but this device allows ${device.limits.maxStorageBuffersPerShaderStage} per shader stage`);
-        }
-        const outSet = new Set(st.outLabels);
-        const red: number[] = [];
-        for (const inp of st.ins) for (const l of inp.labels) if (!outSet.has(l) && !red.includes(l)) red.push(l);
-        const osz = st.outLabels.map((l) => size(st.labelDims[l]));
-        const rsz = red.map((l) => size(st.labelDims[l]));
-        const nOut = gpuProd(osz);
-        const nRed = gpuProd(rsz);
-        const meta = [nOut, nRed, osz.length, rsz.length, gpuBits(st.alpha), st.beta, 0, 0];
-        while (meta.length < data.einsumHeader) meta.push(0);
-        meta.push(...osz, ...rsz);
-        for (const inp of st.ins) {
-          const per = new Map<number, number>();
-          inp.labels.forEach((l, ax) => per.set(l, (per.get(l) ?? 0) + strides[inp.b][ax]));
-          for (const l of st.outLabels) meta.push(per.get(l) ?? 0);
-          for (const l of red) meta.push(per.get(l) ?? 0);
-        }
-        const group = nRed >= 64 && nOut <= 1024;
-        push(`einsum${nIn}_${group ? 'group' : 'thread'}`, [...st.ins.map((i) => whole(i.b)), whole(st.out)], meta, group ? nOut : Math.ceil(nOut / W));
+      case 'einsum':
+        einsum(st);
         break;
-      }
       case 'gemm': {
         const g = (names: string[]): number[] => names.map(size);
         const bS = g(st.batch);

@@ -146,7 +146,7 @@ fn main(${BUILTINS}) {
 }
 
 /** Index of the first word after the einsum meta header. */
-export const EINSUM_HEADER = 8;
+export const EINSUM_HEADER = 12;
 
 /**
  * Generic loop-nest einsum over `nIn` inputs:
@@ -154,8 +154,11 @@ export const EINSUM_HEADER = 8;
  * Labels are split into output labels (sizes `osz`) and reduced labels (sizes `rsz`); each input
  * has one stride per label (the sum of its axis strides carrying that label, so repeated labels
  * read diagonals, and 0 where it lacks the label).
- * meta: [nOut, nRed, nOL, nRL, bits(alpha), beta, 0, 0, osz[nOL], rsz[nRL],
- *        then per input: ostride[nOL], rstride[nRL]].
+ * meta: [nOut, nRed, nOL, nRL, bits(alpha), beta, o0, base_0, base_1, base_2, 0, 0,
+ *        osz[nOL], rsz[nRL], then per input: ostride[nOL], rstride[nRL]].
+ * A dispatch may cover a chunk of the output: elements o0 … o0+nOut−1, written at dst[0…]
+ * (dst bound from element o0), inputs bound from element base_k (subtracted from offsets;
+ * u32 arithmetic wraps, so partial sums may dip below the base).
  * Bindings: 0..nIn-1 inputs, nIn out, nIn+1 meta.
  *
  * `mode` 'thread' gives each invocation one output element (the innermost reduced label runs
@@ -168,7 +171,7 @@ export function einsumWgsl(p: Precision, nIn: number, mode: 'thread' | 'group'):
   const ins = Array.from({ length: nIn }, (_, k) => k);
   const bindings = ins.map((k) => `@group(0) @binding(${k}) var<storage, read> in${k}: array<T>;`).join('\n');
   const strideBase = ins.map((k) => `  let s${k} = ${H}u + nOL + nRL + ${k}u * (nOL + nRL);`).join('\n');
-  const declBase = ins.map((k) => `  var b${k} = 0u;`).join('\n');
+  const declBase = ins.map((k) => `  var b${k} = 0u - prm[${7 + k}u];`).join('\n');
   const addBase = ins.map((k) => `    b${k} += c * prm[s${k} + j - 1u];`).join('\n');
   const product = (offs: string): string => ins.map((k) => `f32(in${k}[${offs}${k}])`).join(' * ');
   const common = `${header(p)}
@@ -182,7 +185,7 @@ ${bindings}
   let nRL = prm[3];
 ${strideBase}
 ${declBase}
-  var rem = o;
+  var rem = o + prm[6];
   for (var j = nOL; j > 0u; j--) {
     let d = prm[${H}u + j - 1u];
     let c = rem % d;
