@@ -39,6 +39,21 @@ export function packA(trans: boolean, a: FloatArray, aOff: number, lda: number, 
     const rows = Math.min(mr, mb - ip);
     const panel = base + ip * kb;
     const src0 = aOff + (i0 + ip) * rs + p0 * ks;
+    if (rows === 4 && mr === 4) {
+      // Full 4-row panel (the kernels' MR): one pass over k, four reads and four adjacent
+      // writes per step, unrolled (about 2× faster than the generic loops in V8).
+      let s = src0;
+      let d = panel;
+      for (let p = 0; p < kb; p++) {
+        dst[d] = a[s];
+        dst[d + 1] = a[s + rs];
+        dst[d + 2] = a[s + 2 * rs];
+        dst[d + 3] = a[s + 3 * rs];
+        s += ks;
+        d += 4;
+      }
+      continue;
+    }
     for (let r = 0; r < rows; r++) {
       let s = src0 + r * rs;
       let d = panel + r;
@@ -71,11 +86,24 @@ export function packB(trans: boolean, b: FloatArray, bOff: number, ldb: number, 
     const cols = Math.min(nr, nb - jp);
     const panel = base + jp * kb;
     const src0 = bOff + p0 * ks + (j0 + jp) * cs;
-    if (cols === nr && cs === 1) {
+    if (cols === nr && nr === 8) {
+      // Full 8-column panel (f32 kernels), unrolled.
+      let s = src0;
+      let d = panel;
       for (let p = 0; p < kb; p++) {
-        const s = src0 + p * ks;
-        const d = panel + p * nr;
-        for (let j = 0; j < nr; j++) dst[d + j] = b[s + j];
+        dst[d] = b[s]; dst[d + 1] = b[s + cs]; dst[d + 2] = b[s + 2 * cs]; dst[d + 3] = b[s + 3 * cs];
+        dst[d + 4] = b[s + 4 * cs]; dst[d + 5] = b[s + 5 * cs]; dst[d + 6] = b[s + 6 * cs]; dst[d + 7] = b[s + 7 * cs];
+        s += ks;
+        d += 8;
+      }
+    } else if (cols === nr && nr === 4) {
+      // Full 4-column panel (f64 kernels and the plain kernel), unrolled.
+      let s = src0;
+      let d = panel;
+      for (let p = 0; p < kb; p++) {
+        dst[d] = b[s]; dst[d + 1] = b[s + cs]; dst[d + 2] = b[s + 2 * cs]; dst[d + 3] = b[s + 3 * cs];
+        s += ks;
+        d += 4;
       }
     } else {
       for (let j = 0; j < nr; j++) {
