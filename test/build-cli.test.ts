@@ -13,6 +13,7 @@ import { buildModule } from '../src/build.js';
 import type { Program, TensorNetwork } from '../src/ir/network.js';
 import { planContraction } from '../src/optimizer/plan-contraction.js';
 import { randomData } from './helpers/arbitraries.js';
+import { openTestGpu } from './helpers/webgpu.js';
 import { maxRelError, referenceEinsum } from './helpers/reference-einsum.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -283,5 +284,27 @@ describe('compile', () => {
     expect(m.spec.outputs.map((o) => o.name)).toEqual(['y', 's']);
     expect(typeof m.y).toBe('function');
     expect(() => compile('dim i = 3\nout y[i] = a[i]\n')).toThrow(TncError);
+  });
+});
+
+describe('compile for webgpu', () => {
+  test('f64 and sliced programs are user errors', () => {
+    expect(() => compile(SMALL, { target: 'webgpu', dtype: 'f64' })).toThrow(/unsupported\/dtype/);
+    expect(() => compile(readFileSync(join(examplesDir, 'mps-norm.tn'), 'utf8'), { target: 'webgpu', memoryLimit: 16 })).toThrow(/unsupported\/sliced/);
+  });
+
+  test('create(device) gives the functions of a built module; results match the CPU', async () => {
+    const gpu = await openTestGpu();
+    if (gpu === null) return; // openTestGpu printed why (and throws instead when CI requires WebGPU)
+    const m = compile(SMALL, { target: 'webgpu' });
+    expect(m.spec.target).toBe('webgpu');
+    const model = await m.create(gpu.device);
+    const cpu = compile(SMALL, { dtype: 'f32' });
+    const data = { x: randomData(5 * 3, 1, Float32Array), A: randomData(6, 2, Float32Array), B: randomData(8, 3, Float32Array), w: randomData(2, 4, Float32Array) };
+    const got = (await model.functions.y(data, { b: 5 }, { read: true })) as Float32Array;
+    const want = cpu.functions.y(data, { b: 5 });
+    expect(got.length).toBe(want.length);
+    expect(maxRelError(got, want)).toBeLessThan(1e-4);
+    model.destroy();
   });
 });
