@@ -346,7 +346,7 @@ export interface PartitionOptions extends OptimizeOptions {
   groupSize?: number;
   /** Imbalances tried in turn (default [0.05, 0.2, 0.1, 0.4, 0.3, 0.6]). */
   imbalances?: number[];
-  /** Number of trials (default 10, or as many as fit in maxTimeMs when that is set). */
+  /** Number of trials (default 10, or as many as fit in maxTimeMs, at most 2n + 10, when that is set). */
   trials?: number;
 }
 
@@ -482,7 +482,8 @@ export function partitionTree(problem: ContractionProblem, options: PartitionOpt
   const groupSize = Math.max(2, Math.min(options.groupSize ?? 8, MAX_SUBSET_TENSORS));
   const imbalances = options.imbalances ?? [0.05, 0.2, 0.1, 0.4, 0.3, 0.6];
   const maxTime = options.maxTimeMs;
-  const trials = options.trials ?? (maxTime !== undefined ? Infinity : 10);
+  // Under a time budget trials continue until it is spent (at most 2n + 10 for small networks).
+  const trials = options.trials ?? (maxTime !== undefined ? 2 * problem.inputs.length + 10 : 10);
   const rng = mulberry32((options.seed ?? 0) ^ 0xbadc0de);
   const start = performance.now();
   let best: ContractionTree | undefined;

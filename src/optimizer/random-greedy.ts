@@ -325,7 +325,7 @@ export function greedyRun(problem: ContractionProblem, params: GreedyParams = {}
 
 /** Settings of random-greedy (all optional). */
 export interface RandomGreedyOptions extends OptimizeOptions {
-  /** Number of greedy runs (default 64, or unlimited within maxTimeMs when that is set). */
+  /** Number of greedy runs (default 64, or up to max(64, 20·n²) within maxTimeMs when that is set). */
   repeats?: number;
   /** Fixed temperature, or a range sampled log-uniformly per run (default: adaptive grid). */
   temperature?: [number, number] | number;
@@ -356,7 +356,10 @@ export function randomGreedyTree(problem: ContractionProblem, options: RandomGre
   const seed = options.seed ?? 0;
   const rng = mulberry32(seed ^ 0x5eed);
   const maxTime = options.maxTimeMs;
-  const repeats = options.repeats ?? (maxTime !== undefined ? Infinity : 64);
+  const n0 = problem.inputs.length;
+  // Under a time budget the runs continue until it is spent, but small networks have few
+  // distinct greedy trees, so their runs are also capped (20·n²).
+  const repeats = options.repeats ?? (maxTime !== undefined ? Math.max(64, 20 * n0 * n0) : 64);
   const start = performance.now();
   let best = greedyRun(problem)!;
   // For flops the runs' own (float) totals rank them; other objectives need exact scores.
