@@ -2,7 +2,8 @@
 // the WebAssembly SIMD128 kernel (./wasm) where the runtime validates it, and `fastGemm`,
 // which picks between them (and a direct loop for tiny products) by size, plus opt-in
 // worker threads for large products (`enableGemmThreads`).
-// Inlinable into generated modules: no Node APIs, no top-level await.
+// Inlinable into generated modules: no top-level await, no Node API outside the opt-in
+// thread pool (which loads worker_threads by dynamic import behind a capability check).
 
 import { packA, packB, roundUp, scaleC, storeC, type FloatArray, type GemmFn } from './gemm-pack.js';
 import { createGemmThreads, type GemmThreads } from './wasm/gemm-threads.js';
@@ -144,9 +145,10 @@ function getEngines(): Engines {
 }
 
 /**
- * Size thresholds in multiply-adds (m·n·k), measured with bench/cpu.ts-style runs on V8: the
- * direct loop wins only for tiny products; with SIMD the wasm kernel wins from there on,
- * without it the plain kernel needs a little more work to pay for its packing.
+ * Size thresholds in multiply-adds (m·n·k), from timing the three paths on cubes and skinny
+ * shapes (4³ … 128³) on V8 here: the direct loop wins only for tiny products (around 8³);
+ * with SIMD the wasm kernel wins from there on (even at m = 4 or k = 4); without SIMD the
+ * plain kernel needs a little more work (around 16³) to pay for its packing.
  */
 export const DIRECT_MAX_WORK = 512;
 /** Direct-loop limit when only the plain kernel is available. */
@@ -154,7 +156,9 @@ export const DIRECT_MAX_WORK_NO_SIMD = 4096;
 
 /**
  * From this many multiply-adds (and at least 8 rows per thread) a GEMM is split across the
- * worker threads, when enabled: each k-block costs a wake-up and a wait per worker.
+ * worker threads, when enabled. An estimate, not a measured crossover (the shared 2-core
+ * machine here gives no stable two-thread timings): 2²¹ madds take ~0.2 ms on one thread,
+ * well above the wake-up and wait per worker and k-block (tens of µs).
  */
 export const THREADS_MIN_WORK = 2 ** 21;
 
