@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { treeCost } from '../src/optimizer/cost.js';
 import { makeProblem, type ContractionProblem } from '../src/optimizer/problem.js';
 import { greedyRun, randomGreedyTree, scoreTree } from '../src/optimizer/random-greedy.js';
+import { optimalSubsetTree } from '../src/optimizer/reconfigure.js';
+import type { TreeNode } from '../src/optimizer/tree.js';
 import { evaluatePolynomial, formatPolynomial, formatScaling, leadingTerms, scalingKey, symbolicCost } from '../src/optimizer/symbolic.js';
 import { validateTree } from '../src/optimizer/tree.js';
 import { arbEinsum } from './helpers/arbitraries.js';
@@ -79,6 +81,35 @@ describe('symbolicCost', () => {
         expect(key[0] <= greedyKey[0]).toBe(true);
         expect(scoreTree(p, t, 'scaling').length).toBe(key.length + 1);
       }),
+    );
+  });
+
+  it("the exact DP with minimize: 'scaling' reaches the lowest polynomial degree of any tree", () => {
+    const lowestDegree = (p: ContractionProblem): bigint => {
+      const n = p.inputs.length;
+      let best: bigint | undefined;
+      const rec = (alive: number[], nodes: TreeNode[]): void => {
+        if (alive.length <= 1) {
+          const d = scalingKey(symbolicCost(p, { leaves: n, nodes }))[0];
+          if (best === undefined || d < best) best = d;
+          return;
+        }
+        for (let a = 0; a < alive.length; a++) {
+          for (let b = a + 1; b < alive.length; b++) {
+            rec([...alive.filter((_, k) => k !== a && k !== b), n + nodes.length], [...nodes, { left: alive[a], right: alive[b] }]);
+          }
+        }
+      };
+      rec(Array.from({ length: n }, (_, i) => i), []);
+      return best!;
+    };
+    fc.assert(
+      fc.property(withSymbols.filter(({ p }) => p.inputs.length <= 5), ({ p }) => {
+        const t = optimalSubsetTree(p, 'scaling');
+        expect(validateTree(t, p)).toBeUndefined();
+        expect(scalingKey(symbolicCost(p, t))[0]).toBe(lowestDegree(p));
+      }),
+      { numRuns: 60 },
     );
   });
 });

@@ -13,6 +13,13 @@ import type { ContractionTree, TreeNode } from './tree.js';
 /** Largest input count `optimalSubsetTree` accepts (3^k splits; 16 is about 21 million). */
 export const MAX_SUBSET_TENSORS = 16;
 
+/** Number of set bits in a 32-bit word. */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
 /** Per-subtree score under an objective: [primary, secondary], floats, smaller is better. */
 interface SubScore {
   primary: number;
@@ -38,7 +45,8 @@ const better = (x: SubScore, y: SubScore): boolean =>
  * The optimal tree of a small problem (at most MAX_SUBSET_TENSORS inputs) by dynamic
  * programming over all subsets and all their splits, outer products included. Costs are
  * compared in float64; the tree is marked exhaustive when they are exact (< 2^53).
- * `minimize: 'scaling'` is treated as flops at the planning sizes. With a `sizeLimit`, steps
+ * `minimize: 'scaling'` minimises the highest symbolic degree of any step (the polynomial's
+ * degree), then flops at the planning sizes. With a `sizeLimit`, steps
  * whose result exceeds it are avoided (unless no tree avoids them). `connectedOnly` skips
  * outer-product splits where a split sharing an index exists: much faster, no longer exact.
  */
@@ -85,7 +93,12 @@ export function optimalSubsetTree(problem: ContractionProblem, minimize: Objecti
   const P = new Float64Array(full);
   const Q = new Float64Array(full);
   const choice = new Int32Array(full);
-  const mode = minimize === 'size' ? 1 : minimize === 'combo' ? 2 : 0;
+  const mode = minimize === 'size' ? 1 : minimize === 'combo' ? 2 : minimize === 'scaling' ? 3 : 0;
+  // Symbolic indices, for 'scaling': a step's degree is how many of them it involves.
+  const sym = new Uint32Array(W);
+  ids.forEach((i, l) => {
+    if (problem.symbolic?.[i]) sym[l >> 5] |= 1 << (l & 31);
+  });
   for (let S = 1; S < full; S++) {
     if ((S & (S - 1)) === 0) continue;
     const low = S & -S;
@@ -103,10 +116,12 @@ export function optimalSubsetTree(problem: ContractionProblem, minimize: Objecti
         let shared = 1;
         let any = false;
         let summed = false;
+        let degree = 0;
         for (let w = 0; w < W; w++) {
           const oa = open[A * W + w];
           const ob = open[B * W + w];
           if (((oa | ob) & ~open[S * W + w]) !== 0) summed = true;
+          if (mode === 3) degree += popcount((oa | ob) & sym[w]);
           let bits = oa & ob;
           if (bits !== 0) any = true;
           while (bits !== 0) {
@@ -126,8 +141,12 @@ export function optimalSubsetTree(problem: ContractionProblem, minimize: Objecti
         } else if (mode === 1) {
           p = Math.max(P[A], P[B], resultSize);
           q = Q[A] + Q[B] + flops;
-        } else {
+        } else if (mode === 2) {
           p = P[A] + P[B] + flops + 64 * resultSize;
+          q = Q[A] + Q[B] + flops;
+        } else {
+          // Netcon-style: the highest symbolic degree of any step, then flops at the hints.
+          p = Math.max(P[A], P[B], degree);
           q = Q[A] + Q[B] + flops;
         }
         if (resultSize > sizeLimit) p = Infinity;
@@ -226,7 +245,9 @@ export function reconfigure(tree: ContractionTree, problem: ContractionProblem, 
       problem.sizes,
     );
     // Up to 8 tensors the DP stays exact; larger subtrees skip outer products for speed.
-    const subTree = optimalSubsetTree(sub, minimize, options.sizeLimit, frontier.length > 8);
+    // 'scaling' is judged on the whole tree at the end; locally, flops decide.
+    const local = minimize === 'scaling' ? 'flops' : minimize;
+    const subTree = optimalSubsetTree(sub, local, options.sizeLimit, frontier.length > 8);
     const subSteps = treeSteps(sub, subTree);
     let candidate: SubScore = { primary: 0, secondary: 0 };
     for (const s of subSteps) candidate = combine(minimize, candidate, { primary: 0, secondary: 0 }, Number(s.flops), Number(s.size));
