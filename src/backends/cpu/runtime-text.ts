@@ -333,6 +333,8 @@ export const RUNTIME_JS: string = [
   "        const key = isF32 ? len : -len;",
   "        let v = tileViews.get(key);",
   "        if (v === undefined) {",
+  "            if (tileViews.size >= 64)",
+  "                tileViews.clear();",
   "            v = isF32 ? f32.subarray(0, len) : f64.subarray(0, len);",
   "            tileViews.set(key, v);",
   "        }",

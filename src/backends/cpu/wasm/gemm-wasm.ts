@@ -109,6 +109,8 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     const key = isF32 ? len : -len;
     let v = tileViews.get(key);
     if (v === undefined) {
+      // Bounded: programs with ever-changing shapes recycle the cache instead of growing it.
+      if (tileViews.size >= 64) tileViews.clear();
       v = isF32 ? f32.subarray(0, len) : f64.subarray(0, len);
       tileViews.set(key, v);
     }
