@@ -6,7 +6,7 @@ import { interpret } from '../src/backends/cpu/interpret.js';
 import { createRunner, createRunners } from '../src/backends/cpu/runtime.js';
 import { planContraction, type PlannedContraction } from '../src/optimizer/plan-contraction.js';
 import { toProblem } from '../src/optimizer/problem.js';
-import { fromSsaPath, toLinearPath } from '../src/optimizer/tree.js';
+import { fromLinearPath, fromSsaPath, toLinearPath } from '../src/optimizer/tree.js';
 import { treeCost } from '../src/optimizer/cost.js';
 import type { Program, TensorNetwork } from '../src/ir/network.js';
 import { arbEinsum, randomData, type RandomEinsum } from './helpers/arbitraries.js';
@@ -158,6 +158,24 @@ describe('lower', () => {
     };
     const plan = lowerNetwork(net, planContraction(net));
     expect(plan.steps.map((s) => s.kind)).toEqual(['einsum']);
+  });
+
+  test("a GEMM result is laid out for its consumer: no transpose between chained GEMMs", () => {
+    // Found by comparing against layout choices that only looked at the current step: the
+    // intermediate of T0·(T2·T4) used to be permuted before meeting T1.
+    const e: RandomEinsum = {
+      inputs: [['b', 'e', 'f'], ['b'], ['g', 'f', 'b', 'c'], ['e', 'a'], ['g']],
+      output: ['f'],
+      sizes: { b: 4, e: 3, f: 1, g: 3, c: 5, a: 5 },
+    };
+    const net = networkOf(e);
+    const problem = toProblem(net);
+    const tree = fromLinearPath(5, [[2, 4], [0, 2], [0, 1], [0, 1]]);
+    const plan = lowerNetwork(net, { problem, tree, path: toLinearPath(tree), cost: treeCost(problem, tree), optimizer: 'test' });
+    expect(plan.steps.filter((s) => s.kind === 'permute').length, printPlan(plan)).toBeLessThanOrEqual(2);
+    const ops = dataFor(e, 3);
+    const got = interpret(plan, Object.fromEntries(ops.map((o, i) => [`T${i}`, o.data])));
+    expect(maxRelError(got, referenceEinsum(e.inputs, e.output, ops, e.sizes))).toBeLessThan(1e-12);
   });
 
   test('temps with disjoint lifetimes share slots', () => {

@@ -288,6 +288,7 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
   });
 
   const isRoot = (k: number): boolean => k === tree.nodes.length - 1;
+  const consumerOf = consumers(tree, nodes, kept, size);
   tree.nodes.forEach((nd, k) => {
     const A = nodes[nd.left];
     const B = nodes[nd.right];
@@ -323,8 +324,10 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
       nodes.push({ buffer: dst, indices: resultIds, counts: keptCounts(resultIds) });
       return;
     }
-    const layout = chooseGemmLayout(A, B, batch, sumK, mOnly, nOnly, size, isRoot(k) ? outKept : undefined);
-    const [L, R, m, nn] = layout.swap ? [B, A, nOnly, mOnly] : [A, B, mOnly, nOnly];
+    const target: LayoutTarget | undefined = isRoot(k) ? { exact: outKept } : consumerOf(n + k);
+    const layout = chooseGemmLayout(A, B, batch, sumK, mOnly, nOnly, size, target);
+    const [L, R] = layout.swap ? [B, A] : [A, B];
+    const { m, n: nn } = layout;
     let aBuf = L.buffer;
     let bBuf = R.buffer;
     if (!layout.aOk) {
@@ -433,11 +436,21 @@ function finishRoot(b: PlanBuilder, root: Operand, outIds: number[], output: num
 /** Smallest m·n·k (planning sizes) for which a batched step is a GEMM rather than a loop nest. */
 export const MIN_BATCHED_GEMM_WORK = 64;
 
+/**
+ * What a GEMM's result layout should suit: the exact output order (at the root), or the
+ * consumer GEMM's operand blocks (its batch, free and summed indices, in either of the two
+ * orders a GEMM operand can be read in place).
+ */
+type LayoutTarget = { exact: number[] } | { blocks: Set<number>[][] };
+
 interface GemmLayout {
   /** When true, the right operand plays GEMM's `a` (the result is [batch, n, m]). */
   swap: boolean;
   batch: number[];
   k: number[];
+  /** Free indices of GEMM's `a` and `b` operands, in the order the result holds them. */
+  m: number[];
+  n: number[];
   aOk: boolean;
   transA: boolean;
   bOk: boolean;
@@ -450,10 +463,72 @@ function isConcat(have: number[], ...parts: number[][]): boolean {
   return p === have.length;
 }
 
+/** True when `order` is the blocks' indices, block after block (any order inside a block). */
+function blockwise(order: number[], blocks: Set<number>[]): boolean {
+  let p = 0;
+  for (const block of blocks) {
+    for (let q = 0; q < block.size; q++) if (!block.has(order[p++])) return false;
+  }
+  return p === order.length;
+}
+
 /**
- * Picks the operand roles and the batch and k orders that minimise the elements permuted
- * (planning sizes): each operand is used in place when it already reads as [batch, m, k] or
- * [batch, k, m]. At the root, a result that would need a final permute counts too.
+ * For every non-root node id, the layout its consumer step would read in place, or undefined
+ * when the consumer is a loop nest (which reads any layout). Node index sets are derived
+ * the way the main loop derives them.
+ */
+function consumers(
+  tree: { leaves: number; nodes: { left: number; right: number }[] },
+  leaves: Operand[],
+  kept: (i: number, counts: Map<number, number>) => boolean,
+  size: (ids: number[]) => number,
+): (id: number) => LayoutTarget | undefined {
+  const sets: number[][] = leaves.map((o) => o.indices);
+  const counts: Map<number, number>[] = leaves.map((o) => o.counts);
+  const merged = (x: number, y: number): Map<number, number> => {
+    const c = new Map(counts[x]);
+    for (const [i, v] of counts[y]) c.set(i, (c.get(i) ?? 0) + v);
+    return c;
+  };
+  const parent = new Map<number, number>();
+  tree.nodes.forEach((nd, k) => {
+    const c = merged(nd.left, nd.right);
+    const keep = [...c.keys()].filter((i) => kept(i, c));
+    sets.push(keep);
+    counts.push(new Map(keep.map((i) => [i, c.get(i)!])));
+    parent.set(nd.left, k);
+    parent.set(nd.right, k);
+  });
+  return (id) => {
+    const k = parent.get(id);
+    if (k === undefined) return undefined;
+    const nd = tree.nodes[k];
+    const sib = nd.left === id ? nd.right : nd.left;
+    const c = merged(id, sib);
+    const inS = new Set(sets[sib]);
+    const X = sets[id];
+    const inX = new Set(X);
+    const batch = X.filter((i) => inS.has(i) && kept(i, c));
+    const sum = X.filter((i) => inS.has(i) && !kept(i, c));
+    const free = X.filter((i) => !inS.has(i));
+    const freeS = sets[sib].filter((i) => !inX.has(i));
+    const lone = [...free, ...freeS].some((i) => !kept(i, c));
+    const tiny = batch.length > 0 && size(batch) > 1 && size(free) * size(freeS) * size(sum) < MIN_BATCHED_GEMM_WORK;
+    if (lone || tiny || !(sum.length > 0 || (free.length > 0 && freeS.length > 0))) return undefined;
+    const [b, f, s] = [new Set(batch), new Set(free), new Set(sum)];
+    return { blocks: [
+      [b, f, s],
+      [b, s, f],
+    ] };
+  };
+}
+
+/**
+ * Picks the operand roles, the batch and k orders, and (for operands that are permuted
+ * anyway) the order of their free indices, minimising the elements permuted at planning
+ * sizes: this step's operands that do not already read as [batch, m, k] or [batch, k, m],
+ * plus the result when it does not suit `target` (the output order at the root, else what
+ * the consumer GEMM can read in place).
  */
 function chooseGemmLayout(
   A: Operand,
@@ -463,26 +538,51 @@ function chooseGemmLayout(
   mOnly: number[],
   nOnly: number[],
   size: (ids: number[]) => number,
-  rootOutput: number[] | undefined,
+  target: LayoutTarget | undefined,
 ): GemmLayout {
   const order = (ids: number[], like: number[]): number[] => like.filter((i) => ids.includes(i));
   const batchOrders = [order(batch, A.indices), order(batch, B.indices)];
   const kOrders = [order(k, A.indices), order(k, B.indices)];
+  // Ranks that sort a permuted operand's free indices the way the target wants them.
+  const ranks: ((i: number) => number)[] =
+    target === undefined
+      ? []
+      : 'exact' in target
+        ? [(i) => target.exact.indexOf(i)]
+        : target.blocks.map((blocks) => (i: number) => blocks.findIndex((blk) => blk.has(i)));
+  const freeOrders = (natural: number[], inPlace: boolean): number[][] => {
+    if (inPlace) return [natural];
+    const out = [natural];
+    for (const rank of ranks) {
+      const sorted = [...natural].sort((x, y) => rank(x) - rank(y));
+      if (!out.some((o) => o.every((v, q) => v === sorted[q]))) out.push(sorted);
+    }
+    return out;
+  };
+  const resultCost = (result: number[]): number => {
+    if (target === undefined) return 0;
+    const fits = 'exact' in target ? isConcat(target.exact, result) : target.blocks.some((blocks) => blockwise(result, blocks));
+    return fits ? 0 : size(result);
+  };
   let best: GemmLayout | undefined;
   let bestCost = Infinity;
   for (const swap of [false, true]) {
-    const [L, R, m, n] = swap ? [B, A, nOnly, mOnly] : [A, B, mOnly, nOnly];
+    const [L, R, mNat, nNat] = swap ? [B, A, nOnly, mOnly] : [A, B, mOnly, nOnly];
     for (const bo of batchOrders) {
       for (const ko of kOrders) {
-        const aN = isConcat(L.indices, bo, m, ko);
-        const aT = !aN && isConcat(L.indices, bo, ko, m);
-        const bN = isConcat(R.indices, bo, ko, n);
-        const bT = !bN && isConcat(R.indices, bo, n, ko);
-        let cost = (aN || aT ? 0 : size(L.indices)) + (bN || bT ? 0 : size(R.indices));
-        if (rootOutput && !isConcat(rootOutput, bo, m, n)) cost += size(rootOutput);
-        if (cost < bestCost) {
-          bestCost = cost;
-          best = { swap, batch: bo, k: ko, aOk: aN || aT, transA: aT, bOk: bN || bT, transB: bT };
+        const aN = isConcat(L.indices, bo, mNat, ko);
+        const aT = !aN && isConcat(L.indices, bo, ko, mNat);
+        const bN = isConcat(R.indices, bo, ko, nNat);
+        const bT = !bN && isConcat(R.indices, bo, nNat, ko);
+        const permuted = (aN || aT ? 0 : size(L.indices)) + (bN || bT ? 0 : size(R.indices));
+        for (const m of freeOrders(mNat, aN || aT)) {
+          for (const n of freeOrders(nNat, bN || bT)) {
+            const cost = permuted + resultCost([...bo, ...m, ...n]);
+            if (cost < bestCost) {
+              bestCost = cost;
+              best = { swap, batch: bo, k: ko, m, n, aOk: aN || aT, transA: aT, bOk: bN || bT, transB: bT };
+            }
+          }
         }
       }
     }
