@@ -15,7 +15,7 @@ import { buildModule } from '../src/build.js';
 import { lower, lowerNetwork } from '../src/backends/lower.js';
 import type { KernelPlan, Step } from '../src/backends/plan.js';
 import { emitWebGpu, webGpuModuleData } from '../src/backends/webgpu/emit.js';
-import { prepareGpuPlan } from '../src/backends/webgpu/prepare.js';
+import { gpuStepBuffers, prepareGpuPlan } from '../src/backends/webgpu/prepare.js';
 import { gpuCreateModel, gpuHalf, type GpuModel } from '../src/backends/webgpu/runtime.js';
 import { allKernels, chooseGemmTile, GEMM_TILES } from '../src/backends/webgpu/wgsl.js';
 import type { Program, TensorNetwork } from '../src/ir/network.js';
@@ -154,6 +154,31 @@ describe('webgpu: host-side pieces (no device needed)', () => {
     expect(g.steps.map((s) => s.k)).toEqual(['gemm']);
     expect(g.steps[0]).toMatchObject({ a: { b: 0, perm: [1, 0] }, c: { b: 4, perm: [1, 0] } });
     expect(prepareGpuPlan(p, { fold: false }).steps.length).toBe(3);
+  });
+
+  test('lowered chains with transposes lose every permute, and folded temps get no slot', () => {
+    const net: TensorNetwork = {
+      tensors: [
+        { name: 'A', indices: ['b', 'a'] },
+        { name: 'B', indices: ['c', 'b', 'x'] },
+        { name: 'C', indices: ['x', 'd', 'c'] },
+        { name: 'D', indices: ['d', 'e'] },
+      ],
+      output: ['e', 'a'],
+      sizes: { a: 3, b: 4, c: 5, d: 6, e: 7, x: 2 },
+    };
+    const p = lowerNetwork(net, planContraction(net));
+    expect(p.steps.some((s) => s.kind === 'permute')).toBe(true);
+    const g = prepareGpuPlan(p);
+    expect(g.steps.map((s) => s.k)).toEqual(p.steps.filter((s) => s.kind !== 'permute').map(() => 'gemm'));
+    const used = new Set(g.steps.flatMap((s) => [...gpuStepBuffers(s).reads, ...gpuStepBuffers(s).writes]));
+    g.buffers.forEach((b, id) => expect(b.slot !== undefined, `buffer ${id}`).toBe(b.role === 'temp' && used.has(id)));
+    // No step binds one slot twice (WebGPU forbids a writable binding aliasing another).
+    for (const s of g.steps) {
+      const { reads, writes } = gpuStepBuffers(s);
+      const slotOf = (id: number) => (g.buffers[id].slot === undefined ? `b${id}` : `s${g.buffers[id].slot}`);
+      for (const w of writes) for (const r of reads) if (r !== w) expect(slotOf(r)).not.toBe(slotOf(w));
+    }
   });
 });
 

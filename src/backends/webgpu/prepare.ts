@@ -2,20 +2,12 @@
 // that consume or produce them. A GEMM reads its operands through offset tables and an einsum
 // through per-label strides, so a permute whose only reader is a GEMM or einsum becomes a view
 // (no transpose pass, no temp), and a permute whose only source is a GEMM or einsum result is
-// written directly by that kernel. Folding never changes which storage a step reads or writes
-// beyond what the lifetime checks below allow, so slot sharing stays sound.
+// written directly by that kernel. Folding checks lifetimes per buffer; the temps the folded
+// steps still use then get fresh slots (lower's sharing was computed for the unfolded steps).
 
 import type { KernelPlan, Step } from '../plan.js';
 import { stepBuffers } from '../plan.js';
 import type { GpuPlan, GpuStep } from './runtime.js';
-
-/** Physical storage of a buffer: temps sharing a slot share storage. */
-function storageOf(plan: KernelPlan): (id: number) => string {
-  return (id) => {
-    const b = plan.buffers[id];
-    return b.role === 'temp' && b.slot !== undefined ? `s${b.slot}` : `b${id}`;
-  };
-}
 
 function toGpuStep(s: Step): GpuStep {
   switch (s.kind) {
@@ -69,25 +61,75 @@ function invert(perm: number[]): number[] {
  * einsum steps where that is safe (`fold: false` keeps every step as planned, for tests).
  */
 export function prepareGpuPlan(plan: KernelPlan, options: { fold?: boolean } = {}): GpuPlan {
-  const steps: (GpuStep | null)[] = plan.steps.map(toGpuStep);
-  if (options.fold !== false) foldPermutes(plan, steps);
+  const all: (GpuStep | null)[] = plan.steps.map(toGpuStep);
+  const fold = options.fold !== false;
+  // Folding judges lifetimes per buffer (the plan's slot sharing would forbid folds whose
+  // source slot is reused right after); slots are then reassigned for the folded steps.
+  if (fold) foldPermutes(plan, all);
+  const steps = all.filter((s): s is GpuStep => s !== null);
+  const slots = fold ? assignGpuSlots(plan, steps) : plan.buffers.map((b) => b.slot);
   return {
     name: plan.name,
     dims: plan.dims.map((d) => (d.size === undefined ? { name: d.name, symbolic: d.symbolic } : { name: d.name, size: d.size, symbolic: d.symbolic })),
-    buffers: plan.buffers.map((b) => {
+    buffers: plan.buffers.map((b, id) => {
       const out: GpuPlan['buffers'][number] = { dims: [...b.dims], role: b.role };
       if (b.name !== undefined) out.name = b.name;
-      if (b.slot !== undefined) out.slot = b.slot;
+      if (slots[id] !== undefined) out.slot = slots[id];
       return out;
     }),
     inputs: plan.inputs.map((i) => ({ name: i.name, buffer: i.buffer })),
     output: plan.output,
-    steps: steps.filter((s): s is GpuStep => s !== null),
+    steps,
   };
 }
 
+/** Buffers a prepared step reads and writes. */
+export function gpuStepBuffers(s: GpuStep): { reads: number[]; writes: number[] } {
+  switch (s.k) {
+    case 'fill':
+      return { reads: [], writes: [s.dst] };
+    case 'axpy':
+      return { reads: s.beta ? [s.src, s.dst] : [s.src], writes: [s.dst] };
+    case 'permute':
+      return { reads: [s.src], writes: [s.dst] };
+    case 'einsum':
+      return { reads: [...s.ins.map((i) => i.b), ...(s.beta ? [s.out] : [])], writes: [s.out] };
+    case 'gemm':
+      return { reads: [s.a.b, s.b.b, ...(s.beta ? [s.c.b] : [])], writes: [s.c.b] };
+  }
+}
+
+/**
+ * Slots for the temps the prepared steps still use, by lifetime (first write to last use):
+ * a temp takes the lowest slot whose previous holder was last used strictly before the temp
+ * is first written, so no step binds one slot twice. Temps no step uses get no slot (the
+ * runtime allocates nothing for them).
+ */
+function assignGpuSlots(plan: KernelPlan, steps: readonly GpuStep[]): (number | undefined)[] {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  steps.forEach((s, i) => {
+    const { reads, writes } = gpuStepBuffers(s);
+    for (const id of [...reads, ...writes]) {
+      if (!first.has(id)) first.set(id, i);
+      last.set(id, i);
+    }
+  });
+  const slots: (number | undefined)[] = plan.buffers.map(() => undefined);
+  const temps = plan.buffers.filter((b) => b.role === 'temp' && first.has(b.id)).sort((x, y) => first.get(x.id)! - first.get(y.id)! || x.id - y.id);
+  const freeAfter: number[] = [];
+  for (const t of temps) {
+    const start = first.get(t.id)!;
+    let slot = freeAfter.findIndex((end) => end < start);
+    if (slot < 0) slot = freeAfter.length;
+    freeAfter[slot] = last.get(t.id)!;
+    slots[t.id] = slot;
+  }
+  return slots;
+}
+
 function foldPermutes(plan: KernelPlan, steps: (GpuStep | null)[]): void {
-  const storage = storageOf(plan);
+  const storage = (id: number): string => `b${id}`;
   const isTemp = (id: number): boolean => plan.buffers[id].role === 'temp';
   const access = plan.steps.map(stepBuffers);
   const readers = (id: number): number[] => access.flatMap((a, i) => (steps[i] !== null && a.reads.includes(id) ? [i] : []));

@@ -360,7 +360,17 @@ function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16
     if (b.role === 'temp' && b.slot !== undefined) slotBytes[b.slot] = Math.max(slotBytes[b.slot] ?? 4, bytes[id]);
   });
   const slotBufs = slotBytes.map((n, s) => (n === undefined ? undefined : make(n, usage, `tnc ${fn} slot ${s}`)));
-  const temps = plan.buffers.map((b, id) => (b.role !== 'temp' ? undefined : b.slot !== undefined ? slotBufs[b.slot] : make(bytes[id], usage, `tnc ${fn} temp ${id}`)));
+  // Temps without a slot get their own buffer, unless no step uses them (folded away).
+  const used = new Set<number>();
+  for (const st of plan.steps) {
+    if (st.k === 'gemm') [st.a.b, st.b.b, st.c.b].forEach((id) => used.add(id));
+    else if (st.k === 'einsum') [...st.ins.map((i) => i.b), st.out].forEach((id) => used.add(id));
+    else if (st.k === 'fill') used.add(st.dst);
+    else [st.src, st.dst].forEach((id) => used.add(id));
+  }
+  const temps = plan.buffers.map((b, id) =>
+    b.role !== 'temp' || !used.has(id) ? undefined : b.slot !== undefined ? slotBufs[b.slot] : make(bytes[id], usage, `tnc ${fn} temp ${id}`),
+  );
 
   const align = gpuSegmentAlign(device);
   const segments: Uint32Array[] = [];
