@@ -178,6 +178,13 @@ describe('lower', () => {
     expect(maxRelError(got, referenceEinsum(e.inputs, e.output, ops, e.sizes))).toBeLessThan(1e-12);
   });
 
+  test('einsum steps write the order their reader wants: a diagonal-and-transpose is one step', () => {
+    const net: TensorNetwork = { tensors: [{ name: 'A', indices: ['a', 'a', 'b'] }], output: ['b', 'a'], sizes: { a: 2, b: 3 } };
+    const plan = lowerNetwork(net, planContraction(net));
+    expect(plan.steps).toHaveLength(1);
+    expect(plan.steps[0]).toMatchObject({ kind: 'einsum', out: plan.output });
+  });
+
   test('temps with disjoint lifetimes share slots', () => {
     const e: RandomEinsum = {
       inputs: [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f']],

@@ -263,6 +263,22 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
   const accumulate = loop !== undefined || !first;
   const pinned = (ids: number[]): PinnedAxis[] => ids.flatMap((id, axis) => (sliced.has(id) ? [{ axis, loopVar: slicedIds.indexOf(id) }] : []));
 
+  // What each leaf keeps (its unique indices minus those summed only inside it): the index
+  // sets the layout choices below reason about.
+  const leafKeep = leafIds.map((ids) => {
+    const counts = new Map(ids.map((i) => [i, 1]));
+    return [...new Set(ids)].filter((i) => kept(i, counts));
+  });
+  const consumerOf = consumers(
+    tree,
+    leafIds.map((ids, t) => ({ buffer: -1, indices: leafKeep[t], counts: new Map(leafKeep[t].map((i) => [i, 1])) })),
+    kept,
+    size,
+  );
+  const isRoot = (k: number): boolean => k === tree.nodes.length - 1;
+  // Einsum steps write any output order at no extra cost: the one the consumer reads in place.
+  const targetOf = (id: number): LayoutTarget | undefined => (id === n + tree.nodes.length - 1 ? { exact: outKept } : consumerOf(id));
+
   // Leaves: drop repeated indices (diagonal) and indices summed only here (reduction).
   const nodes: Operand[] = net.tensors.map((tensor, t) => {
     const full = problem.inputs[t];
@@ -279,16 +295,13 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
       loop!.gathers.push({ src: buf, dst: view, fixed: pinned(full) });
       buf = view;
     }
-    const unique = [...new Set(ids)];
-    const keep = unique.filter((i) => kept(i, counts));
-    if (keep.length === ids.length) return { buffer: buf, indices: ids, counts };
+    if (leafKeep[t].length === ids.length) return { buffer: buf, indices: ids, counts };
+    const keep = preferredOrder(leafKeep[t], targetOf(t));
     const dst = temp(keep);
     b.steps.push(einsumStep([{ buffer: buf, labels: ids }], dst, keep, dimOf));
     return { buffer: dst, indices: keep, counts: new Map(keep.map((i) => [i, 1])) };
   });
 
-  const isRoot = (k: number): boolean => k === tree.nodes.length - 1;
-  const consumerOf = consumers(tree, nodes, kept, size);
   tree.nodes.forEach((nd, k) => {
     const A = nodes[nd.left];
     const B = nodes[nd.right];
@@ -308,7 +321,7 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
     const tinyBatched = batch.length > 0 && size(batch) > 1 && size(mOnly) * size(nOnly) * size(sumK) < MIN_BATCHED_GEMM_WORK;
     const gemmShaped = !loneSummed && !tinyBatched && (sumK.length > 0 || (mOnly.length > 0 && nOnly.length > 0));
     if (!gemmShaped) {
-      const resultIds = [...A.indices.filter((i) => kept(i, counts)), ...nOnly.filter((i) => kept(i, counts))];
+      const resultIds = preferredOrder([...A.indices.filter((i) => kept(i, counts)), ...nOnly.filter((i) => kept(i, counts))], targetOf(n + k));
       const dst = temp(resultIds);
       b.steps.push(
         einsumStep(
@@ -324,7 +337,7 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
       nodes.push({ buffer: dst, indices: resultIds, counts: keptCounts(resultIds) });
       return;
     }
-    const target: LayoutTarget | undefined = isRoot(k) ? { exact: outKept } : consumerOf(n + k);
+    const target = targetOf(n + k);
     const layout = chooseGemmLayout(A, B, batch, sumK, mOnly, nOnly, size, target);
     const [L, R] = layout.swap ? [B, A] : [A, B];
     const { m, n: nn } = layout;
@@ -470,6 +483,15 @@ function blockwise(order: number[], blocks: Set<number>[]): boolean {
     for (let q = 0; q < block.size; q++) if (!block.has(order[p++])) return false;
   }
   return p === order.length;
+}
+
+/** `ids` reordered to suit a layout target (the exact order, or the first block order). */
+function preferredOrder(ids: number[], target: LayoutTarget | undefined): number[] {
+  if (target === undefined) return ids;
+  if ('exact' in target) return target.exact.filter((i) => ids.includes(i)).length === ids.length ? target.exact.filter((i) => ids.includes(i)) : ids;
+  const blocks = target.blocks[0];
+  const rank = (i: number): number => blocks.findIndex((blk) => blk.has(i));
+  return [...ids].sort((x, y) => rank(x) - rank(y));
 }
 
 /**
