@@ -327,7 +327,17 @@ function gpuChooseTile(device: GPUDevice, tiles: GpuTile[], m: number, n: number
 }
 
 /** Prepares a statement for one dims binding: sizes, buffers, kernel parameters, dispatch sizes. */
-function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16', maxBinding: number, fn: string, plan: GpuPlan, sizes: Map<string, number>, key: string): GpuBinding {
+function gpuBind(
+  device: GPUDevice,
+  data: GpuModuleData,
+  precision: 'f32' | 'f16',
+  maxBinding: number,
+  fn: string,
+  plan: GpuPlan,
+  sizes: Map<string, number>,
+  key: string,
+  owned: GPUBuffer[],
+): GpuBinding {
   const elem = precision === 'f16' ? 2 : 4;
   const size = (d: string): number => sizes.get(d)!;
   const shapes = plan.buffers.map((b) => b.dims.map(size));
@@ -348,7 +358,6 @@ function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16
     );
   const whole = (id: number): GpuBindEntry => (bytes[id] > maxBinding ? tooBig(id, bytes[id]) : { id, offset: 0, size: bytes[id] });
   const strides = shapes.map(gpuStrides);
-  const owned: GPUBuffer[] = [];
   const make = (n: number, usage: number, label: string): GPUBuffer => {
     const buf = device.createBuffer({ size: n, usage, label });
     owned.push(buf);
@@ -609,7 +618,7 @@ function gpuBind(device: GPUDevice, data: GpuModuleData, precision: 'f32' | 'f16
     }
     device.queue.writeBuffer(meta, 0, all);
   }
-  return { key, counts, bytes, temps, owned, ops, meta, staging: new Map(), out: null, readback: null };
+  return { key, counts, bytes, temps, owned: owned.splice(0), ops, meta, staging: new Map(), out: null, readback: null };
 }
 
 function gpuIsBuffer(x: unknown): x is GPUBuffer {
@@ -667,6 +676,8 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, opt
   await Promise.all([...kinds].sort().map((k) => gpuPipeline(device, data, `${k}_${precision}`)));
 
   const elem = precision === 'f16' ? 2 : 4;
+  // Buffers a binding preparation allocates; they move into the binding when it succeeds.
+  const created: GPUBuffer[] = [];
   const bindingFor = (fn: string, s: GpuStatement, dims: Record<string, number> | undefined): GpuBinding => {
     const sizes = gpuResolveDims(fn, s.plan, dims);
     const key = s.plan.dims.filter((d) => d.symbolic).map((d) => sizes.get(d.name)).join(',');
@@ -677,7 +688,14 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, opt
       s.bindings.push(b);
       return b;
     }
-    const b = gpuBind(device, data, precision, maxBinding, fn, s.plan, sizes, key);
+    let b: GpuBinding;
+    try {
+      b = gpuBind(device, data, precision, maxBinding, fn, s.plan, sizes, key, created);
+    } catch (e) {
+      // A preparation that fails (a step too large, say) frees what it had allocated.
+      for (const buf of created.splice(0)) buf.destroy();
+      throw e;
+    }
     s.bindings.push(b);
     if (s.bindings.length > GPU_BINDINGS_KEPT) gpuFreeBinding(s.bindings.shift()!);
     return b;
