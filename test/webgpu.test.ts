@@ -681,6 +681,7 @@ describe.skipIf(ctx === null)('webgpu: the emitted module', () => {
     const mod = await load();
     const model = await mod.create(ctx!.device);
     await expect(model.y_out({ A: A.data, B: B.data }, { b })).rejects.toThrow(/y-out: missing input 'x' \(expected inputs: x, A, B\)/);
+    await expect(model.y_out({ A: A.data, B: B.data }, { b })).rejects.toBeInstanceOf(mod.TncWebGpuError);
     await expect(model.y_out({ A: A.data, B: B.data, x: new Float32Array(5) }, { b })).rejects.toThrow(/input 'x' has 5 elements but its shape needs 18/);
     await expect(model.y_out({ A: A.data, B: B.data, x: x.data }, { b: 1e9 })).rejects.toThrow(/maxBufferSize/);
     const noStorage = ctx!.device.createBuffer({ size: 1024, usage: GPUBufferUsage.COPY_DST });
