@@ -120,9 +120,13 @@ class PlanBuilder {
     }
   }
 
-  buffer(dims: string[], role: BufferDecl['role'], name?: string): number {
+  /** Planning-size element counts of temps, by buffer id (for slot packing). */
+  readonly planSize = new Map<number, number>();
+
+  buffer(dims: string[], role: BufferDecl['role'], name?: string, planSize?: number): number {
     for (const d of dims) this.useDim(d);
     const id = this.buffers.length;
+    if (planSize !== undefined) this.planSize.set(id, planSize);
     this.buffers.push(name === undefined ? { id, dims, role } : { id, dims, role, name });
     return id;
   }
@@ -175,7 +179,9 @@ class PlanBuilder {
         return loop;
       });
     }
-    plan.slots = assignSlots(plan);
+    const planSize = new Map<number, number>();
+    for (const [id, n] of this.planSize) if (renumber.has(id)) planSize.set(r(id), n);
+    plan.slots = assignSlots(plan, (id) => planSize.get(id) ?? 1);
     return plan;
   }
 }
@@ -198,10 +204,12 @@ function remapStep(s: Step, r: (id: number) => number): Step {
 /**
  * Gives each temp a slot: a temp may take a slot whose previous holder was last read strictly
  * before the temp is first written (a step never reads and writes the same slot). Positions
- * are events in execution order (loop gathers and scatters included). Lowest free slot
- * first, so the result is deterministic. Mutates the plan's buffers; returns the slot count.
+ * are events in execution order (loop gathers and scatters included). Among free slots the
+ * best fit at planning sizes wins (the smallest that holds the temp, else the largest), so
+ * the arena (the sum of slot sizes) stays small; ties go to the lowest slot, so the result is
+ * deterministic. Mutates the plan's buffers; returns the slot count.
  */
-function assignSlots(plan: KernelPlan): number {
+function assignSlots(plan: KernelPlan, planSize: (id: number) => number): number {
   const first = new Map<number, number>();
   const last = new Map<number, number>();
   planEvents(plan).forEach((ev, i) => {
@@ -210,11 +218,26 @@ function assignSlots(plan: KernelPlan): number {
   });
   const temps = plan.buffers.filter((b) => b.role === 'temp').sort((x, y) => first.get(x.id)! - first.get(y.id)! || x.id - y.id);
   const freeAfter: number[] = [];
+  const slotSize: number[] = [];
   for (const t of temps) {
     const start = first.get(t.id)!;
-    let slot = freeAfter.findIndex((end) => end < start);
-    if (slot < 0) slot = freeAfter.length;
+    const need = planSize(t.id);
+    let slot = -1;
+    for (let s = 0; s < freeAfter.length; s++) {
+      if (freeAfter[s] >= start) continue;
+      if (slot < 0) slot = s;
+      else {
+        const fits = slotSize[s] >= need;
+        const bestFits = slotSize[slot] >= need;
+        if (fits ? !bestFits || slotSize[s] < slotSize[slot] : !bestFits && slotSize[s] > slotSize[slot]) slot = s;
+      }
+    }
+    if (slot < 0) {
+      slot = freeAfter.length;
+      slotSize.push(0);
+    }
     freeAfter[slot] = last.get(t.id)!;
+    slotSize[slot] = Math.max(slotSize[slot], need);
     t.slot = slot;
   }
   return freeAfter.length;
@@ -241,7 +264,7 @@ function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boole
   const inOutput = new Set(outKept);
   const kept = (i: number, counts: Map<number, number>): boolean => inOutput.has(i) || counts.get(i)! < total.get(i)!;
   const size = (ids: number[]): number => ids.reduce((p, i) => p * problem.sizes[i], 1);
-  const temp = (ids: number[]): number => b.buffer(ids.map(dimOf), 'temp');
+  const temp = (ids: number[]): number => b.buffer(ids.map(dimOf), 'temp', undefined, size(ids));
 
   if (n === 0) {
     // The empty product: the value 1 (the output has no indices).
@@ -439,7 +462,7 @@ function finishRoot(b: PlanBuilder, root: Operand, outIds: number[], output: num
       b.steps.push({ kind: 'permute', src, dst: output, perm });
       return;
     }
-    const dst = b.buffer(outIds.map((i) => b.buffers[root.buffer].dims[root.indices.indexOf(i)]), 'temp');
+    const dst = b.buffer(outIds.map((i) => b.buffers[root.buffer].dims[root.indices.indexOf(i)]), 'temp', undefined, b.planSize.get(root.buffer));
     b.steps.push({ kind: 'permute', src, dst, perm });
     src = dst;
   }
