@@ -4,6 +4,8 @@
 // budget. planContraction (plan-contraction.ts) is the entry point backends use.
 
 import { createAuto } from './auto.js';
+import { branchOptimizers } from './branch.js';
+import { dp } from './dp.js';
 import { greedy } from './greedy.js';
 import { optimal } from './optimal.js';
 import { createRegistry, type Optimizer, type OptimizerRegistry } from './registry.js';
@@ -16,6 +18,11 @@ export function createDefaultRegistry(): OptimizerRegistry {
   const registry = createRegistry();
   registry.register(greedy);
   registry.register(optimal);
+  registry.register(dp, ['dynamic-programming']);
+  const [branch1, branch2, branchAll] = branchOptimizers;
+  registry.register(branch1);
+  registry.register(branch2);
+  registry.register(branchAll, ['branch']);
   // Advanced optimizers (random-greedy, partition, reconfigure, ...) register here.
   registry.register(randomGreedyOptimizer);
   registry.register(partitionOptimizer);
@@ -51,3 +58,5 @@ export function hasOptimizer(name: string): boolean {
 export { AUTO_POLICY, DEFAULT_AUTO_TIME_MS, autoRule, exactScore } from './auto.js';
 export { greedyTree, greedyCost, type GreedyKey, type GreedySettings } from './greedy.js';
 export { searchTree } from './optimal.js';
+export { dpTree, ALL_PAIRS_MAX } from './dp.js';
+export { createBranch } from './branch.js';

@@ -1,14 +1,16 @@
 // planContraction: the one entry point backends and the API use to order a network. It runs
 // the chosen optimizer (default `auto`) from the default registry, checks the tree, and
-// computes its exact cost. A memory limit that the best tree exceeds is reported in
-// `overLimit` (slicing, when available, lowers the largest intermediate under it).
+// computes its exact cost. When a memory limit is set and the tree's largest intermediate
+// exceeds it, indices are sliced (slice.ts) and the slices reported; `overLimit` stays set
+// only when even slicing cannot fit (e.g. the output itself is larger than the limit).
 
 import { fail, InternalError, nearest } from '../diagnostics.js';
 import type { TensorNetwork } from '../ir/network.js';
-import { treeCost, type Cost } from './cost.js';
+import { log2Big, treeCost, type Cost } from './cost.js';
 import { getOptimizer, hasOptimizer, listOptimizers } from './index.js';
 import { toProblem, type ContractionProblem } from './problem.js';
 import type { OptimizeOptions } from './registry.js';
+import { chooseSlices, slicedProblem } from './slice.js';
 import { toLinearPath, validateTree, type ContractionTree, type LinearPath } from './tree.js';
 
 export interface PathOptions extends OptimizeOptions {
@@ -63,6 +65,27 @@ export function planContraction(net: TensorNetwork, options: PathOptions = {}): 
   if (invalid !== undefined) throw new InternalError(`optimizer '${name}' returned an invalid tree: ${invalid}`);
   const cost = treeCost(problem, tree);
   const planned: PlannedContraction = { problem, tree, path: toLinearPath(tree), cost, optimizer: optimizer.name };
-  if (typeof options.memoryLimit === 'number' && cost.size > BigInt(Math.floor(options.memoryLimit))) planned.overLimit = true;
+  const limit = options.memoryLimit;
+  if (typeof limit === 'number' && limit >= 1 && cost.size > BigInt(Math.floor(limit))) {
+    const plan = chooseSlices(problem, tree, Math.floor(limit), { minimize: options.minimize });
+    if (plan.count > 1) {
+      const badSliced = validateTree(plan.tree, problem);
+      if (badSliced !== undefined) throw new InternalError(`slicing returned an invalid tree: ${badSliced}`);
+      // The sliced plan may come with its own tree; execute (and report) that one.
+      planned.tree = plan.tree;
+      planned.path = toLinearPath(plan.tree);
+      planned.cost = treeCost(problem, plan.tree);
+      const one = treeCost(slicedProblem(problem, plan.indices), plan.tree);
+      const count = BigInt(plan.count);
+      const flops = one.flops * count;
+      planned.slices = {
+        indices: plan.indices.map((i) => problem.names[i]),
+        count: plan.count,
+        cost: { flops, size: one.size, write: one.write * count, log2Flops: log2Big(flops), log2Size: one.log2Size },
+        overhead: plan.overhead,
+      };
+      if (one.size > BigInt(Math.floor(limit))) planned.overLimit = true;
+    } else planned.overLimit = true;
+  } else if (typeof limit === 'number' && cost.size > BigInt(Math.max(0, Math.floor(limit)))) planned.overLimit = true;
   return planned;
 }

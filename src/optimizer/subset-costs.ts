@@ -34,6 +34,15 @@ export class SubsetCosts {
     let nd = this.cache.get(mask);
     if (nd) return nd;
     const { sp, indexMask } = this;
+    if ((mask & (mask - 1)) === 0) {
+      // A leaf keeps every index (even one only it carries) until its first step.
+      const idx = sp.leafIndices[31 - Math.clz32(mask)];
+      let size = 1;
+      for (const i of idx) size *= sp.size[i];
+      nd = { idx, size };
+      this.cache.set(mask, nd);
+      return nd;
+    }
     const seen = new Set<number>();
     for (let l = 0; l < sp.n; l++) {
       if (mask & (1 << l)) for (const i of sp.leafIndices[l]) seen.add(i);

@@ -1,0 +1,455 @@
+// Dynamic programming over subsets of inputs (Pfeifer et al.'s idea, with our own cost
+// rules). A subset's result indices depend only on the subset, so the best tree of a subset
+// is the best split into two earlier subsets plus the cost of their merge; this is exact
+// under the opt_einsum convention (×2 for summed steps, hyperedges, kept indices).
+//
+// Up to ALL_PAIRS_MAX inputs every split is tried (outer products included): the result is
+// the proven optimum. Beyond that only splits whose halves share an index are tried, per
+// connected component (components are then joined by outer products, smallest first). Both
+// modes run under a cost cap that starts at a lower bound and rises by CAP_FACTOR until a
+// tree fits: subsets costing more than the cap are never stored, which keeps large
+// structured networks (MPS, PEPS) tractable. Subsets are multi-word bitsets in one typed
+// pool, found through an open-addressing hash table.
+
+import { greedyTree } from './greedy.js';
+import type { ContractionProblem } from './problem.js';
+import type { Optimizer, OptimizeOptions } from './registry.js';
+import { accumulate, deadlineOf, lexLess, objectiveModel, prepareSearch, type ObjectiveModel, type SearchProblem } from './search-problem.js';
+import type { ContractionTree, TreeNode } from './tree.js';
+
+/** Inputs up to which dp tries every split (outer products included) and proves optimality. */
+export const ALL_PAIRS_MAX = 12;
+/** Factor by which the cost cap rises after a round finds no tree. */
+export const CAP_FACTOR = 4;
+/** Default bound on stored subsets before dp gives up and returns greedy's tree. */
+export const DEFAULT_MAX_SUBSETS = 3_000_000;
+
+interface DpResult {
+  /** Nodes in SSA order over local leaf ids 0..k-1 (ids k.. are the nodes). */
+  nodes: TreeNode[];
+  found: boolean;
+}
+
+/** A subset table over k local leaves: words, scores, splits and result indices per subset. */
+class SubsetTable {
+  readonly w: number;
+  words: Int32Array;
+  prim: Float64Array;
+  sec: Float64Array;
+  /** Elements of the subset's result tensor. */
+  rsize: Float64Array;
+  /** Leaves in the subset. */
+  card: Int32Array;
+  left: Int32Array;
+  right: Int32Array;
+  idx: Int32Array[] = [];
+  count = 0;
+  slots: Int32Array;
+  mask: number;
+
+  constructor(readonly k: number) {
+    this.w = Math.ceil(k / 32) || 1;
+    const cap = 1024;
+    this.words = new Int32Array(cap * this.w);
+    this.prim = new Float64Array(cap);
+    this.sec = new Float64Array(cap);
+    this.rsize = new Float64Array(cap);
+    this.card = new Int32Array(cap);
+    this.left = new Int32Array(cap);
+    this.right = new Int32Array(cap);
+    this.slots = new Int32Array(4096);
+    this.mask = 4095;
+  }
+
+  hash(buf: Int32Array, off: number): number {
+    let h = 0x811c9dc5;
+    for (let t = 0; t < this.w; t++) {
+      h = Math.imul(h ^ buf[off + t], 0x01000193);
+      h ^= h >>> 15;
+    }
+    return h & this.mask;
+  }
+
+  /** Id of the subset in `buf` (W words), or -1. */
+  find(buf: Int32Array): number {
+    const { w, words } = this;
+    for (let h = this.hash(buf, 0); ; h = (h + 1) & this.mask) {
+      const s = this.slots[h];
+      if (s === 0) return -1;
+      const id = s - 1;
+      let same = true;
+      for (let t = 0; t < w; t++) {
+        if (words[id * w + t] !== buf[t]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return id;
+    }
+  }
+
+  private growPool(): void {
+    const cap = this.prim.length * 2;
+    const words = new Int32Array(cap * this.w);
+    words.set(this.words);
+    this.words = words;
+    for (const key of ['prim', 'sec', 'rsize'] as const) {
+      const a = new Float64Array(cap);
+      a.set(this[key]);
+      this[key] = a;
+    }
+    for (const key of ['left', 'right', 'card'] as const) {
+      const a = new Int32Array(cap);
+      a.set(this[key]);
+      this[key] = a;
+    }
+  }
+
+  private rehash(): void {
+    const size = this.slots.length * 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    for (let id = 0; id < this.count; id++) {
+      let h = this.hash(this.words, id * this.w);
+      while (this.slots[h] !== 0) h = (h + 1) & this.mask;
+      this.slots[h] = id + 1;
+    }
+  }
+
+  /** Adds a new subset and returns its id. */
+  insert(buf: Int32Array, card: number, idx: Int32Array, rsize: number, prim: number, sec: number, left: number, right: number): number {
+    if (this.count === this.prim.length) this.growPool();
+    if (this.count * 2 >= this.slots.length) this.rehash();
+    const id = this.count++;
+    this.words.set(buf.subarray(0, this.w), id * this.w);
+    this.prim[id] = prim;
+    this.sec[id] = sec;
+    this.rsize[id] = rsize;
+    this.card[id] = card;
+    this.left[id] = left;
+    this.right[id] = right;
+    this.idx[id] = idx;
+    let h = this.hash(buf, 0);
+    while (this.slots[h] !== 0) h = (h + 1) & this.mask;
+    this.slots[h] = id + 1;
+    return id;
+  }
+}
+
+/**
+ * One DP over the local leaves of `sp` restricted to `leaves` (global ids), with every
+ * index of those leaves either wholly inside them or in the output.
+ */
+function solveSubset(
+  sp: SearchProblem,
+  leaves: number[],
+  model: ObjectiveModel,
+  allPairs: boolean,
+  cap: number,
+  deadline: number,
+  maxSubsets: number,
+): DpResult | 'timeout' {
+  const k = leaves.length;
+  const local = new Map<number, number>();
+  leaves.forEach((g, l) => local.set(g, l));
+  const table = new SubsetTable(k);
+  const W = table.w;
+  // Local leaves of each index (only indices of these leaves matter).
+  const leavesOfIdx = new Map<number, number[]>();
+  for (const g of leaves) {
+    for (const i of sp.leafIndices[g]) {
+      if (!leavesOfIdx.has(i)) leavesOfIdx.set(i, Array.from(sp.leavesOf[i], (x) => local.get(x) ?? -1));
+    }
+  }
+  const lof: Int32Array[] = new Array(sp.m);
+  for (const [i, ls] of leavesOfIdx) lof[i] = Int32Array.from(ls);
+  const bySize: number[][] = Array.from({ length: k + 1 }, () => []);
+  // Per index q: stored subsets whose result carries q. Two
+  // disjoint subsets share an index exactly when their results both carry it.
+  const openAt: number[][] = [];
+  const addOpen = (id: number): void => {
+    for (const q of table.idx[id]) {
+      const list = openAt[q];
+      if (list) list.push(id);
+      else openAt[q] = [id];
+    }
+  };
+  let seen = new Int32Array(1024);
+  let visit = 0;
+  const buf = new Int32Array(W);
+  for (let l = 0; l < k; l++) {
+    buf.fill(0);
+    buf[l >>> 5] |= 1 << (l & 31);
+    let r = 1;
+    for (const i of sp.leafIndices[leaves[l]]) r *= sp.size[i];
+    const id = table.insert(buf, 1, sp.leafIndices[leaves[l]], r, 0, 0, -1, -1);
+    bySize[1].push(id);
+    if (!allPairs) addOpen(id);
+  }
+  const words = (): Int32Array => table.words;
+  const kept: number[] = [];
+  const size = sp.size;
+  const isOutput = sp.isOutput;
+  let ticks = 0;
+  let timedOut = false;
+
+  // Considers merging subsets s1 and s2 (disjoint) of total cardinality m.
+  const consider = (s1: number, s2: number, m: number): void => {
+    const wd = words();
+    for (let t = 0; t < W; t++) buf[t] = wd[s1 * W + t] | wd[s2 * W + t];
+    const p1 = table.prim[s1];
+    const p2 = table.prim[s2];
+    if (model.primaryIsMax) {
+      if (p1 > cap || p2 > cap) return;
+    } else {
+      // The step involves every index of both halves: at least the larger half's size.
+      const r1 = table.rsize[s1];
+      const r2 = table.rsize[s2];
+      if (p1 + p2 + model.primary(r1 > r2 ? r1 : r2, 1) > cap) return;
+    }
+    const x = table.idx[s1];
+    const y = table.idx[s2];
+    let i = 0;
+    let j = 0;
+    let f = 1;
+    let r = 1;
+    let involved = 0;
+    kept.length = 0;
+    while (i < x.length || j < y.length) {
+      const u = i < x.length ? x[i] : 0x7fffffff;
+      const v = j < y.length ? y[j] : 0x7fffffff;
+      const q = u < v ? u : v;
+      if (u === q) i++;
+      if (v === q) j++;
+      involved++;
+      f *= size[q];
+      let keep = isOutput[q] === 1;
+      if (!keep) {
+        const ls = lof[q];
+        for (let z = 0; z < ls.length; z++) {
+          const l = ls[z];
+          if (l < 0 || (buf[l >>> 5] & (1 << (l & 31))) === 0) {
+            keep = true;
+            break;
+          }
+        }
+      }
+      if (keep) {
+        kept.push(q);
+        r *= size[q];
+      }
+    }
+    if (kept.length < involved) f *= 2;
+    const p = accumulate(model.primaryIsMax, accumulate(model.primaryIsMax, p1, p2), model.primary(f, r));
+    if (p > cap) return;
+    // A subset short of the whole still has to meet a partner: a step involving at least its
+    // own indices, so with additive objectives that step's primary score adds at least this.
+    if (!model.primaryIsMax && m < k && p + model.primary(r, 1) > cap) return;
+    const s = accumulate(model.secondaryIsMax, accumulate(model.secondaryIsMax, table.sec[s1], table.sec[s2]), model.secondary(f, r));
+    const found = table.find(buf);
+    if (found >= 0) {
+      if (lexLess(p, s, table.prim[found], table.sec[found])) {
+        table.prim[found] = p;
+        table.sec[found] = s;
+        table.left[found] = s1;
+        table.right[found] = s2;
+      }
+      return;
+    }
+    const id = table.insert(buf, m, Int32Array.from(kept), r, p, s, s1, s2);
+    bySize[m].push(id);
+    if (!allPairs) {
+      addOpen(id);
+    }
+  };
+
+  const disjoint = (a: number, b: number): boolean => {
+    const wd = words();
+    for (let t = 0; t < W; t++) if ((wd[a * W + t] & wd[b * W + t]) !== 0) return false;
+    return true;
+  };
+
+  // Class c is final once every smaller class has been merged into it. Each pair is
+  // considered once, when the larger half's class becomes final (ties: by id).
+  for (let c = 1; c < k && !timedOut; c++) {
+    const list1 = bySize[c];
+    for (let a = 0; a < list1.length; a++) {
+      if ((++ticks & 255) === 0 && (performance.now() > deadline || table.count > maxSubsets)) {
+        timedOut = true;
+        break;
+      }
+      const s1 = list1[a];
+      if (allPairs) {
+        for (let c2 = 1; c2 <= c && c + c2 <= k; c2++) {
+          for (const s2 of bySize[c2]) {
+            if (c2 === c && s2 <= s1) continue;
+            if (disjoint(s1, s2)) consider(s1, s2, c + c2);
+          }
+        }
+        continue;
+      }
+      // Partners: stored subsets carrying one of s1's indices, each once.
+      if (seen.length < table.count) {
+        const grown = new Int32Array(table.count * 2);
+        grown.set(seen);
+        seen = grown;
+      }
+      visit++;
+      for (const q of table.idx[s1]) {
+        const list = openAt[q];
+        if (!list) continue;
+        for (let z = 0; z < list.length; z++) {
+          const s2 = list[z];
+          if (seen[s2] === visit) continue;
+          seen[s2] = visit;
+          const c2 = table.card[s2];
+          if (c2 > c || c + c2 > k || (c2 === c && s2 <= s1)) continue;
+          if (disjoint(s1, s2)) consider(s1, s2, c + c2);
+        }
+      }
+    }
+  }
+  if (timedOut) return 'timeout';
+  const full = bySize[k].length > 0 ? bySize[k][0] : -1;
+  if (full < 0) return { nodes: [], found: false };
+  // Emit the winning tree bottom-up; leaf ids are their local indices.
+  const nodes: TreeNode[] = [];
+  const emit = (id: number): number => {
+    if (id < k) return id;
+    const l = emit(table.left[id]);
+    const r = emit(table.right[id]);
+    nodes.push(l < r ? { left: l, right: r } : { left: r, right: l });
+    return k + nodes.length - 1;
+  };
+  emit(full);
+  return { nodes, found: true };
+}
+
+/** Connected components of the leaves (sharing any index), each ascending, ordered by first leaf. */
+export function leafComponents(sp: SearchProblem): number[][] {
+  const parent = Int32Array.from({ length: sp.n }, (_, i) => i);
+  const root = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
+  for (const ls of sp.leavesOf) for (let z = 1; z < ls.length; z++) parent[root(ls[z])] = root(ls[0]);
+  const groups = new Map<number, number[]>();
+  for (let l = 0; l < sp.n; l++) {
+    const r = root(l);
+    const g = groups.get(r);
+    if (g) g.push(l);
+    else groups.set(r, [l]);
+  }
+  return [...groups.values()];
+}
+
+function treeScore(sp: SearchProblem, model: ObjectiveModel, tree: ContractionTree): number {
+  // Replays the tree with per-node index-holder counts (floats; only used as a cap).
+  const counts: Map<number, number>[] = sp.leafIndices.map((u) => new Map(Array.from(u, (i) => [i, 1] as [number, number])));
+  let p = 0;
+  for (const nd of tree.nodes) {
+    const merged = new Map(counts[nd.left]);
+    for (const [i, c] of counts[nd.right]) merged.set(i, (merged.get(i) ?? 0) + c);
+    let f = 1;
+    let r = 1;
+    let removed = false;
+    for (const [i, c] of merged) {
+      f *= sp.size[i];
+      if (sp.isOutput[i] || c < sp.total[i]) r *= sp.size[i];
+      else {
+        removed = true;
+        merged.delete(i);
+      }
+    }
+    if (removed) f *= 2;
+    p = accumulate(model.primaryIsMax, p, model.primary(f, r));
+    counts.push(merged);
+  }
+  return p;
+}
+
+/**
+ * The dp tree. Exhaustive (proven optimal for the primary objective) when the network has at
+ * most ALL_PAIRS_MAX inputs and the search ends within `maxTimeMs`; otherwise the best
+ * tree over splits into index-sharing halves, or greedy's tree when that is better or the
+ * budget (`maxTimeMs`, `maxSubsets`) runs out.
+ */
+export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {}): ContractionTree {
+  const n = problem.inputs.length;
+  const greedy = greedyTree(problem, options);
+  if (n <= 2) return { ...greedy, exhaustive: true };
+  const sp = prepareSearch(problem);
+  const model = objectiveModel(options);
+  const deadline = deadlineOf(options);
+  const maxSubsets = typeof options.maxSubsets === 'number' ? options.maxSubsets : DEFAULT_MAX_SUBSETS;
+  const greedyScore = treeScore(sp, model, greedy);
+  const allPairs = n <= ALL_PAIRS_MAX;
+  const groups = allPairs ? [Array.from({ length: n }, (_, i) => i)] : leafComponents(sp);
+  // A lower bound on any tree's primary score: every leaf and the output are touched by a step.
+  let lower = 1;
+  for (let l = 0; l < n; l++) {
+    let s = 1;
+    for (const i of sp.leafIndices[l]) s *= sp.size[i];
+    lower = Math.max(lower, s);
+  }
+  const nodes: TreeNode[] = [];
+  const roots: number[] = [];
+  for (const group of groups) {
+    if (group.length === 1) {
+      roots.push(group[0]);
+      continue;
+    }
+    let cap = Math.min(lower, greedyScore);
+    let result: DpResult | 'timeout';
+    for (;;) {
+      result = solveSubset(sp, group, model, allPairs, cap, deadline, maxSubsets);
+      if (result === 'timeout' || result.found) break;
+      // With one group, no tree within greedy's score means greedy's tree is the best.
+      if (cap >= greedyScore && groups.length === 1) break;
+      const next = cap * CAP_FACTOR;
+      cap = cap < greedyScore && next >= greedyScore ? greedyScore * (1 + 1e-9) : next;
+      if (!Number.isFinite(cap)) break;
+    }
+    if (result === 'timeout' || !result.found) return { ...greedy, exhaustive: false };
+    // Re-number: local leaf l is global group[l]; local node k+t becomes a global node.
+    const map: number[] = group.slice();
+    for (const nd of result.nodes) {
+      nodes.push({ left: map[nd.left], right: map[nd.right] });
+      map.push(n + nodes.length - 1);
+    }
+    roots.push(map[map.length - 1]);
+  }
+  // Join components by outer products, smallest result first (ids break ties). A
+  // component's result carries exactly its output indices.
+  const sizeOf = new Map<number, number>();
+  groups.forEach((group, gi) => {
+    const seen = new Set<number>();
+    for (const g of group) for (const i of sp.leafIndices[g]) if (sp.isOutput[i]) seen.add(i);
+    let s = 1;
+    for (const i of seen) s *= sp.size[i];
+    sizeOf.set(roots[gi], s);
+  });
+  const queue = roots.slice();
+  while (queue.length > 1) {
+    queue.sort((a, b) => sizeOf.get(a)! - sizeOf.get(b)! || a - b);
+    const a = queue.shift()!;
+    const b = queue.shift()!;
+    nodes.push(a < b ? { left: a, right: b } : { left: b, right: a });
+    const c = n + nodes.length - 1;
+    sizeOf.set(c, sizeOf.get(a)! * sizeOf.get(b)!);
+    queue.push(c);
+  }
+  const tree: ContractionTree = { leaves: n, nodes, exhaustive: allPairs };
+  if (!allPairs && treeScore(sp, model, tree) > greedyScore) return { ...greedy, exhaustive: false };
+  return tree;
+}
+
+/** Dynamic programming over subsets; exact for up to 12 inputs, cost-capped beyond. */
+export const dp: Optimizer = {
+  name: 'dp',
+  description: `dynamic programming over subsets: proven optimal up to ${ALL_PAIRS_MAX} inputs, index-sharing splits with a rising cost cap beyond`,
+  optimize: (problem, options) => dpTree(problem, options),
+};

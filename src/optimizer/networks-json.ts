@@ -1,0 +1,123 @@
+// Benchmark networks in JSON: cotengra's form `{inputs, output, size_dict}` (labels are
+// strings, usually single Unicode characters) and OMEinsum's `{einsum: {ixs, iy}, size}`
+// (integer labels, sizes keyed by the label written as a decimal string). Both become a
+// TensorNetwork; labels that are not single characters are renamed to single characters in
+// order of first appearance, so the network also prints as an einsum equation.
+
+import { error, SourceFile, TncError, type Diagnostic } from '../diagnostics.js';
+import type { TensorNetwork } from '../ir/network.js';
+
+/** A parsed network file. */
+export interface JsonNetwork {
+  format: 'cotengra' | 'omeinsum';
+  network: TensorNetwork;
+  /** The network as an einsum equation, e.g. `ab,bc->ac`. */
+  equation: string;
+  shapes: number[][];
+}
+
+const RESERVED = new Set([',', '-', '>', '.']);
+
+/** The k-th single-character label: a–z, A–Z, then letters from U+00C0 on (skipping reserved ones). */
+export function labelSymbol(k: number): string {
+  const base = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  if (k < base.length) return base[k];
+  let cp = 0xc0 + (k - base.length);
+  if (cp >= 0xd800) cp += 0x800; // skip the surrogate range
+  return String.fromCodePoint(cp);
+}
+
+function isSingleLabel(s: string): boolean {
+  return [...s].length === 1 && !RESERVED.has(s) && !/\s/u.test(s);
+}
+
+function fail(file: SourceFile, message: string, code = 'network/format'): never {
+  throw new TncError([error(code, message, { start: 0, end: Math.max(1, Math.min(file.text.length, 1)) })], file);
+}
+
+/** Offset of a JSON.parse error, when the engine reports one. */
+function jsonErrorOffset(message: string, text: string): number {
+  const m = /position (\d+)/.exec(message);
+  if (m) return Math.min(Number(m[1]), text.length);
+  const lc = /line (\d+) column (\d+)/.exec(message);
+  if (lc) {
+    const file = SourceFile.from('', text);
+    return (file.lineStarts[Number(lc[1]) - 1] ?? 0) + Number(lc[2]) - 1;
+  }
+  return 0;
+}
+
+/** Parses a cotengra or OMEinsum network file; errors are TncErrors naming the file. */
+export function parseNetworkJson(text: string, path: string): JsonNetwork {
+  const file = SourceFile.from(path, text);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const at = jsonErrorOffset(msg, text);
+    const d: Diagnostic = error('network/json', `not valid JSON: ${msg}`, { start: at, end: Math.min(text.length, at + 1) || 1 });
+    throw new TncError([d], file);
+  }
+  if (typeof data !== 'object' || data === null) fail(file, 'a network file is a JSON object');
+  const obj = data as Record<string, unknown>;
+  let rawInputs: unknown;
+  let rawOutput: unknown;
+  let rawSizes: unknown;
+  let format: JsonNetwork['format'];
+  if ('inputs' in obj) {
+    format = 'cotengra';
+    rawInputs = obj.inputs;
+    rawOutput = obj.output ?? [];
+    rawSizes = obj.size_dict;
+  } else if ('einsum' in obj || 'ixs' in obj) {
+    format = 'omeinsum';
+    const e = (('einsum' in obj ? obj.einsum : obj) ?? {}) as Record<string, unknown>;
+    rawInputs = e.ixs;
+    rawOutput = e.iy ?? [];
+    rawSizes = obj.size;
+  } else {
+    fail(file, "unknown network format: expected cotengra's {inputs, output, size_dict} or OMEinsum's {einsum: {ixs, iy}, size}");
+  }
+  const toLabelList = (x: unknown, what: string): string[] => {
+    if (typeof x === 'string') return [...x];
+    if (!Array.isArray(x)) fail(file, `${what} must be a list of labels`);
+    return x.map((l) => {
+      if (typeof l === 'string' || (typeof l === 'number' && Number.isInteger(l))) return String(l);
+      fail(file, `${what} has a label ${JSON.stringify(l)} that is neither a string nor an integer`);
+    });
+  };
+  if (!Array.isArray(rawInputs)) fail(file, `${format === 'cotengra' ? 'inputs' : 'einsum.ixs'} must be a list of tensors`);
+  const inputs = rawInputs.map((t, k) => toLabelList(t, `tensor ${k}`));
+  const output = toLabelList(rawOutput, format === 'cotengra' ? 'output' : 'einsum.iy');
+  if (typeof rawSizes !== 'object' || rawSizes === null) fail(file, `${format === 'cotengra' ? 'size_dict' : 'size'} must be an object from label to size`);
+  const sizeOf = rawSizes as Record<string, unknown>;
+  // Rename when any label is not a single usable character.
+  const all: string[] = [];
+  const seen = new Set<string>();
+  for (const l of [...inputs.flat(), ...output]) {
+    if (!seen.has(l)) {
+      seen.add(l);
+      all.push(l);
+    }
+  }
+  const rename = !all.every(isSingleLabel);
+  const name = new Map(all.map((l, k) => [l, rename ? labelSymbol(k) : l]));
+  const sizes: Record<string, number> = {};
+  for (const l of all) {
+    const s = sizeOf[l];
+    if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 1) {
+      fail(file, `label ${JSON.stringify(l)} has ${s === undefined ? 'no size' : `size ${JSON.stringify(s)}, not a positive safe integer`}`, 'network/size');
+    }
+    sizes[name.get(l)!] = s;
+  }
+  for (const l of output) if (!inputs.some((t) => t.includes(l))) fail(file, `output label ${JSON.stringify(l)} appears in no tensor`, 'network/output');
+  const network: TensorNetwork = {
+    tensors: inputs.map((t, k) => ({ name: `T${k}`, indices: t.map((l) => name.get(l)!) })),
+    output: output.map((l) => name.get(l)!),
+    sizes,
+  };
+  const equation = `${network.tensors.map((t) => t.indices.join('')).join(',')}->${network.output.join('')}`;
+  const shapes = network.tensors.map((t) => t.indices.map((l) => sizes[l]));
+  return { format, network, equation, shapes };
+}
