@@ -15,8 +15,9 @@ import { reconfigure } from './reconfigure.js';
 /** The chosen slicing of a tree. */
 export interface SlicePlan {
   /**
-   * The tree the slices are for: the input tree, or a reconfigured one with a lower total
-   * cost over all slices (its every step fits the limit). Execute this tree.
+   * The tree the slices are for: the input tree, or another one with a lower total cost
+   * over all slices (its every step fits the limit). Execute this tree. Note `count` can be
+   * 1 with a tree other than the input: that tree fits the limit without any slicing.
    */
   tree: ContractionTree;
   /** Sliced index ids, in the order chosen. */
