@@ -468,6 +468,22 @@ describe.skipIf(ctx === null)(`webgpu on ${ctx?.description ?? 'no adapter'}`, (
     );
   });
 
+  test('random einsums with larger dims (big tiles, ragged edges) match the f64 reference', async () => {
+    const arb = arbEinsum({ minOperands: 2, maxOperands: 4, maxIndicesPerOperand: 3, maxSize: 40, maxTotalElements: 300_000 });
+    const runs = Math.max(10, Math.floor((fc.readConfigureGlobal().numRuns ?? 100) / 4));
+    await fc.assert(
+      fc.asyncProperty(arb, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.nat(), async (e: RandomEinsum, picks, seed) => {
+        const net: TensorNetwork = { tensors: e.inputs.map((indices, t) => ({ name: `T${t}`, indices })), output: e.output, sizes: e.sizes };
+        const p = lowerNetwork(net, plannedWith(net, picks));
+        const ops = e.inputs.map((ix, t) => dense(ix.map((x) => e.sizes[x]), seed + t));
+        const got = await runPlan(p, Object.fromEntries(ops.map((o, t) => [`T${t}`, o.data])));
+        const { want, abs } = reference(e.inputs, e.output, ops, e.sizes);
+        expectClose(got, want, abs, `${e.inputs.map((t) => t.join('')).join(',')}->${e.output.join('')} ${JSON.stringify(e.sizes)}`);
+      }),
+      { numRuns: runs },
+    );
+  });
+
   test('a device with default (compatibility) limits gets tiles that fit it', async () => {
     const device = await requestTestDevice(ctx!, 'default');
     try {
