@@ -38,9 +38,6 @@ function combine(minimize: Objective, a: SubScore, b: SubScore, flops: number, s
   }
 }
 
-const better = (x: SubScore, y: SubScore): boolean =>
-  x.primary < y.primary || (x.primary === y.primary && x.secondary < y.secondary);
-
 /**
  * The optimal tree of a small problem (at most MAX_SUBSET_TENSORS inputs) by dynamic
  * programming over all subsets and all their splits, outer products included. Costs are
