@@ -2,7 +2,8 @@
 // strings, usually single Unicode characters) and OMEinsum's `{einsum: {ixs, iy}, size}`
 // (integer labels, sizes keyed by the label written as a decimal string). Both become a
 // TensorNetwork; labels that are not single characters are renamed to single characters in
-// order of first appearance, so the network also prints as an einsum equation.
+// order of first appearance (OMEinsum's integer labels always), so the network also prints
+// as an einsum equation.
 
 import { error, SourceFile, TncError, type Diagnostic } from '../diagnostics.js';
 import type { TensorNetwork } from '../ir/network.js';
@@ -101,7 +102,8 @@ export function parseNetworkJson(text: string, path: string): JsonNetwork {
       all.push(l);
     }
   }
-  const rename = !all.every(isSingleLabel);
+  // OMEinsum labels are integers: always renamed (step 7 of the benchmark README).
+  const rename = format === 'omeinsum' || !all.every(isSingleLabel);
   const name = new Map(all.map((l, k) => [l, rename ? labelSymbol(k) : l]));
   const sizes: Record<string, number> = {};
   for (const l of all) {
