@@ -1,7 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { chooseGemm, createPlainGemm, enableGemmThreads, fastGemm, gemmDirect, THREADS_MIN_WORK, type GemmFn } from '../src/backends/cpu/gemm.js';
 import { caseArb, check } from './helpers/gemm-check.js';
 import { createGemmThreads } from '../src/backends/cpu/wasm/gemm-threads.js';
@@ -45,7 +45,7 @@ describe('GEMM kernels equal a naive triple loop', () => {
     }
   });
 
-  it('fastGemm is exercised on each of its paths by the size mix above', () => {
+  it('fastGemm sends tiny products to the direct loop and larger ones to wasm (plain without SIMD), all correct', () => {
     expect(chooseGemm(2, 3, 4)).toBe('direct');
     expect(chooseGemm(64, 64, 64)).toBe(wasm ? 'wasm' : 'plain');
     for (const [m, n, k] of [[2, 3, 4], [20, 20, 20], [64, 64, 64], [70, 33, 129]]) {
