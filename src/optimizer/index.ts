@@ -28,6 +28,8 @@ export function createDefaultRegistry(): OptimizerRegistry {
   registry.register(partitionOptimizer);
   registry.register(reconfigureOptimizer);
   registry.register(withReconfigure(greedy));
+  registry.register(withReconfigure(randomGreedyOptimizer));
+  registry.register(withReconfigure(partitionOptimizer));
   registry.register(createAuto(registry));
   return registry;
 }
