@@ -77,6 +77,31 @@ describe('GEMM kernels equal a naive triple loop', () => {
     }
   });
 
+  it('steady state allocates nothing: repeated calls do not grow the heap', () => {
+    // A per-call object (even 16 bytes) adds ≥ 48 KB to every 3000-call window; JIT work
+    // can add to one window, so the least growth of three windows is what is checked.
+    for (const [name, gemm] of kernels) {
+      for (const T of [Float32Array, Float64Array]) {
+        const [m, n, k] = [12, 20, 18];
+        const a = T.from({ length: m * k }, (_, i) => (i % 7) - 3), b = T.from({ length: k * n }, (_, i) => (i % 5) - 2), c = new T(m * n);
+        const run = (times: number) => {
+          for (let i = 0; i < times; i++) {
+            const tb = i % 2 === 0;
+            gemm(false, tb, m, n, k, 1, a, 0, k, b, 0, tb ? k : n, i % 3 === 0 ? 0 : 1, c, 0, n);
+          }
+        };
+        run(3000);
+        let least = Infinity;
+        for (let w = 0; w < 3; w++) {
+          const before = process.memoryUsage().heapUsed;
+          run(3000);
+          least = Math.min(least, process.memoryUsage().heapUsed - before);
+        }
+        expect(least, `${name} ${T.name}`).toBeLessThan(16384);
+      }
+    }
+  });
+
   it('m, n or k zero leaves C = beta·C', () => {
     for (const [, gemm] of kernels) {
       const c = Float64Array.from([1, 2, 3, 4]);
