@@ -83,7 +83,9 @@ describe('GEMM kernels equal a naive triple loop', () => {
     for (const [name, gemm] of kernels) {
       for (const T of [Float32Array, Float64Array]) {
         const [m, n, k] = [12, 20, 18];
-        const a = T.from({ length: m * k }, (_, i) => (i % 7) - 3), b = T.from({ length: k * n }, (_, i) => (i % 5) - 2), c = new T(m * n);
+        const a = T.from(Array.from({ length: m * k }, (_, i) => (i % 7) - 3));
+        const b = T.from(Array.from({ length: k * n }, (_, i) => (i % 5) - 2));
+        const c = new T(m * n);
         const run = (times: number) => {
           for (let i = 0; i < times; i++) {
             const tb = i % 2 === 0;
