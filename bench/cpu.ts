@@ -1,7 +1,8 @@
 // npm run bench:cpu — CPU speed of tnc against numpy (OpenBLAS, one thread), tfjs `cpu` and
 // tfjs `wasm` (one thread, SIMD), all measured in this run on this machine.
 //
-//   GEMM n = 256/512/1024, f32 and f64: tnc fastGemm (the dispatcher the runtime uses), and
+//   GEMM n = 256/512/1024, f32 and f64: tnc fastGemm (the dispatcher the runtime uses), the
+//   same product through the public einsum('ab,bc->ac'), and
 //   its kernels alone (plain TypeScript, wasm SIMD128, wasm on two worker threads); tfjs matMul (f32 only: tfjs has no
 //   f64); numpy matmul with the machine's OPENBLAS_* env as-is and with OPENBLAS_CORETYPE and
 //   OPENBLAS_L2_SIZE unset for that command.
@@ -140,6 +141,8 @@ interface GemmRow {
   dtype: 'f32' | 'f64';
   n: number;
   tnc: number;
+  /** The same product through tnc's public einsum('ab,bc->ac') (plan cached, output allocated). */
+  einsum: number;
   plain: number;
   wasm?: number;
   /** wasm kernel split across two threads (worker_threads), when the machine has 2+ cores. */
@@ -153,6 +156,11 @@ interface GemmRow {
 function tncGemmMs(gemm: GemmFn, n: number, f32: boolean, budget = budgetS): number {
   const a = random(n * n, f32), b = random(n * n, f32), c = f32 ? new Float32Array(n * n) : new Float64Array(n * n);
   return medianMs(() => gemm(false, false, n, n, n, 1, a, 0, n, b, 0, n, 0, c, 0, n), budget);
+}
+
+function einsumGemmMs(n: number, f32: boolean): number {
+  const a = { shape: [n, n], data: random(n * n, f32) }, b = { shape: [n, n], data: random(n * n, f32) };
+  return medianMs(() => einsum('ab,bc->ac', a, b));
 }
 
 // ---------------------------------------------------------------- models through einsum
@@ -271,6 +279,7 @@ async function main(): Promise<void> {
       const row: GemmRow = {
         dtype, n,
         tnc: tncGemmMs(fastGemm, n, f32),
+        einsum: einsumGemmMs(n, f32),
         plain: tncGemmMs(plain, n, f32, n >= 1024 ? 0.1 : budgetS),
         wasm: wasm ? tncGemmMs(wasm.gemm, n, f32) : undefined,
         threads2: pool ? tncGemmMs(pool.gemm, n, f32) : undefined,
@@ -293,14 +302,14 @@ async function main(): Promise<void> {
 
   const envDesc = (r?: NumpyResult) => (r ? `CORETYPE=${r.env.OPENBLAS_CORETYPE ?? 'unset'} L2_SIZE=${r.env.OPENBLAS_L2_SIZE ?? 'unset'}` : 'not run');
   console.log(`tnc bench:cpu (${cpuTime ? 'process CPU time' : 'wall time'}) — node ${process.version}, wasm kernels: ${preferredGemmBytes()?.kind ?? 'none'}, numpy ${npAsIs?.numpy ?? '—'} (1 thread; as-is: ${envDesc(npAsIs)}; second column: ${envDesc(npUnset)}), tfjs 4.22 (wasm: SIMD, 1 thread)`);
-  console.log('\nGEMM C = A·B, n×n, GFLOP/s (median); ratios = tnc / peer');
+  console.log('\nGEMM C = A·B, n×n, GFLOP/s (median); tnc = fastGemm (one thread), einsum = tnc einsum(\'ab,bc->ac\'); ratios = tnc / peer');
   pool?.close();
-  const head = ['dtype', 'n', 'tnc', 'plainTS', 'wasm', 'wasm2T', 'tfjsCpu', 'tfjsWasm', 'numpy', 'numpyUnset', 'tnc/tfjsWasm', 'plain/tfjsCpu', 'tnc/numpy', 'tnc/numpyUnset'];
+  const head = ['dtype', 'n', 'tnc', 'einsum', 'plainTS', 'wasm', 'wasm2T', 'tfjsCpu', 'tfjsWasm', 'numpy', 'numpyUnset', 'tnc/tfjsWasm', 'plain/tfjsCpu', 'tnc/numpy', 'tnc/numpyUnset'];
   console.log(head.join('\t'));
   for (const r of rows) {
     const f = 2 * r.n ** 3;
     const g = (ms?: number) => (ms === undefined ? undefined : gflops(f, ms));
-    console.log([r.dtype, r.n, fmt(g(r.tnc)), fmt(g(r.plain), 2), fmt(g(r.wasm)), fmt(g(r.threads2)), fmt(g(r.tfjsCpu), 2), fmt(g(r.tfjsWasm)), fmt(g(r.numpy)), fmt(g(r.numpyUnset)),
+    console.log([r.dtype, r.n, fmt(g(r.tnc)), fmt(g(r.einsum)), fmt(g(r.plain), 2), fmt(g(r.wasm)), fmt(g(r.threads2)), fmt(g(r.tfjsCpu), 2), fmt(g(r.tfjsWasm)), fmt(g(r.numpy)), fmt(g(r.numpyUnset)),
       fmt(r.tfjsWasm === undefined ? undefined : r.tfjsWasm / r.tnc, 2), fmt(r.tfjsCpu === undefined ? undefined : r.tfjsCpu / r.plain, 2),
       fmt(r.numpy === undefined ? undefined : r.numpy / r.tnc, 2), fmt(r.numpyUnset === undefined ? undefined : r.numpyUnset / r.tnc, 2)].join('\t'));
   }
