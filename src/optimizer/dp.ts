@@ -12,16 +12,17 @@
 // pool, found through an open-addressing hash table.
 
 import { greedyTree } from './greedy.js';
+import { randomGreedyTree } from './random-greedy.js';
 import type { ContractionProblem } from './problem.js';
 import type { Optimizer, OptimizeOptions } from './registry.js';
 import { accumulate, deadlineOf, lexLess, objectiveModel, prepareSearch, type ObjectiveModel, type SearchProblem } from './search-problem.js';
-import type { ContractionTree, TreeNode } from './tree.js';
+import { validateTree, type ContractionTree, type TreeNode } from './tree.js';
 
 /** Inputs up to which dp tries every split (outer products included) and proves optimality. */
 export const ALL_PAIRS_MAX = 12;
 /** Factor by which the cost cap rises after a round finds no tree. */
-export const CAP_FACTOR = 4;
-/** Default bound on stored subsets before dp gives up and returns greedy's tree. */
+export const CAP_FACTOR = 2;
+/** Default bound on stored subsets before dp gives up and returns its heuristic tree. */
 export const DEFAULT_MAX_SUBSETS = 3_000_000;
 
 interface DpResult {
@@ -164,14 +165,32 @@ function solveSubset(
   const lof: Int32Array[] = new Array(sp.m);
   for (const [i, ls] of leavesOfIdx) lof[i] = Int32Array.from(ls);
   const bySize: number[][] = Array.from({ length: k + 1 }, () => []);
-  // Per index q: stored subsets whose result carries q. Two
-  // disjoint subsets share an index exactly when their results both carry it.
+  // Per index q: final subsets whose result carries q, by increasing `reach` (cost plus, for
+  // additive objectives, its own size: the least any merge involving it adds). Two disjoint
+  // subsets share an index exactly when their results both carry it.
+  const reach = (id: number): number => (model.primaryIsMax ? table.prim[id] : table.prim[id] + model.primary(table.rsize[id], 1));
   const openAt: number[][] = [];
-  const addOpen = (id: number): void => {
-    for (const q of table.idx[id]) {
-      const list = openAt[q];
-      if (list) list.push(id);
-      else openAt[q] = [id];
+  const finalize = (ids: readonly number[]): void => {
+    const pending = new Map<number, number[]>();
+    for (const id of ids) {
+      for (const q of table.idx[id]) {
+        const l = pending.get(q);
+        if (l) l.push(id);
+        else pending.set(q, [id]);
+      }
+    }
+    const byCost = (x: number, y: number): number => reach(x) - reach(y) || x - y;
+    for (const [q, add] of pending) {
+      add.sort(byCost);
+      const old = openAt[q] ?? [];
+      const merged: number[] = [];
+      let x = 0;
+      let y = 0;
+      while (x < old.length || y < add.length) {
+        if (y >= add.length || (x < old.length && byCost(old[x], add[y]) <= 0)) merged.push(old[x++]);
+        else merged.push(add[y++]);
+      }
+      openAt[q] = merged;
     }
   };
   let seen = new Int32Array(1024);
@@ -184,7 +203,6 @@ function solveSubset(
     for (const i of sp.leafIndices[leaves[l]]) r *= sp.size[i];
     const id = table.insert(buf, 1, sp.leafIndices[leaves[l]], r, 0, 0, -1, -1);
     bySize[1].push(id);
-    if (!allPairs) addOpen(id);
   }
   const words = (): Int32Array => table.words;
   const kept: number[] = [];
@@ -215,6 +233,8 @@ function solveSubset(
     let r = 1;
     let involved = 0;
     kept.length = 0;
+    // Additive objectives score a step at least its flops, which only grow over the loop.
+    const budget = model.primaryIsMax ? Infinity : cap - p1 - p2;
     while (i < x.length || j < y.length) {
       const u = i < x.length ? x[i] : 0x7fffffff;
       const v = j < y.length ? y[j] : 0x7fffffff;
@@ -223,6 +243,7 @@ function solveSubset(
       if (v === q) j++;
       involved++;
       f *= size[q];
+      if (f > budget) return;
       let keep = isOutput[q] === 1;
       if (!keep) {
         const ls = lof[q];
@@ -259,7 +280,6 @@ function solveSubset(
     const id = table.insert(buf, m, Int32Array.from(kept), r, p, s, s1, s2);
     bySize[m].push(id);
     if (!allPairs) {
-      addOpen(id);
     }
   };
 
@@ -273,6 +293,7 @@ function solveSubset(
   // considered once, when the larger half's class becomes final (ties: by id).
   for (let c = 1; c < k && !timedOut; c++) {
     const list1 = bySize[c];
+    if (!allPairs) finalize(list1);
     for (let a = 0; a < list1.length; a++) {
       if ((++ticks & 255) === 0 && (performance.now() > deadline || table.count > maxSubsets)) {
         timedOut = true;
@@ -295,11 +316,16 @@ function solveSubset(
         seen = grown;
       }
       visit++;
+      // Partners whose reach exceeds this cannot fit under the cap (lists are sorted by reach).
+      const limit2 = model.primaryIsMax ? cap : cap - table.prim[s1];
+      const limit1 = model.primaryIsMax ? cap : cap - table.prim[s1] - model.primary(table.rsize[s1], 1);
       for (const q of table.idx[s1]) {
         const list = openAt[q];
         if (!list) continue;
         for (let z = 0; z < list.length; z++) {
           const s2 = list[z];
+          if (reach(s2) > limit2) break;
+          if (table.prim[s2] > limit1) continue;
           if (seen[s2] === visit) continue;
           seen[s2] = visit;
           const c2 = table.card[s2];
@@ -374,7 +400,8 @@ function treeScore(sp: SearchProblem, model: ObjectiveModel, tree: ContractionTr
 /**
  * The dp tree. Exhaustive (proven optimal for the primary objective) when the network has at
  * most ALL_PAIRS_MAX inputs and the search ends within `maxTimeMs`; otherwise the best
- * tree over splits into index-sharing halves, or greedy's tree when that is better or the
+ * tree over splits into index-sharing halves, or the best heuristic tree (greedy, a few
+ * seeded random-greedy runs, `options.initialTree`) when that is better or the
  * budget (`maxTimeMs`, `maxSubsets`) runs out.
  */
 export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {}): ContractionTree {
@@ -385,7 +412,21 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
   const model = objectiveModel(options);
   const deadline = deadlineOf(options);
   const maxSubsets = typeof options.maxSubsets === 'number' ? options.maxSubsets : DEFAULT_MAX_SUBSETS;
-  const greedyScore = treeScore(sp, model, greedy);
+  // The best heuristic tree is the fallback and caps the search: any tree worth finding
+  // costs less, so its score bounds the cap from above.
+  let start = greedy;
+  let greedyScore = treeScore(sp, model, greedy);
+  const candidates: ContractionTree[] = [];
+  const init = options.initialTree as ContractionTree | undefined;
+  if (init && validateTree(init, problem) === undefined) candidates.push(init);
+  if (n > ALL_PAIRS_MAX) candidates.push(randomGreedyTree(problem, { minimize: options.minimize, repeats: 16, seed: 1 }));
+  for (const t of candidates) {
+    const sc = treeScore(sp, model, t);
+    if (sc < greedyScore) {
+      start = t;
+      greedyScore = sc;
+    }
+  }
   const allPairs = n <= ALL_PAIRS_MAX;
   const groups = allPairs ? [Array.from({ length: n }, (_, i) => i)] : leafComponents(sp);
   // A lower bound on any tree's primary score: every leaf and the output are touched by a step.
@@ -407,13 +448,13 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
     for (;;) {
       result = solveSubset(sp, group, model, allPairs, cap, deadline, maxSubsets);
       if (result === 'timeout' || result.found) break;
-      // With one group, no tree within greedy's score means greedy's tree is the best.
+      // With one group, no tree within the heuristic's score means that tree is the best.
       if (cap >= greedyScore && groups.length === 1) break;
       const next = cap * CAP_FACTOR;
       cap = cap < greedyScore && next >= greedyScore ? greedyScore * (1 + 1e-9) : next;
       if (!Number.isFinite(cap)) break;
     }
-    if (result === 'timeout' || !result.found) return { ...greedy, exhaustive: false };
+    if (result === 'timeout' || !result.found) return { leaves: n, nodes: start.nodes, exhaustive: false };
     // Re-number: local leaf l is global group[l]; local node k+t becomes a global node.
     const map: number[] = group.slice();
     for (const nd of result.nodes) {
@@ -443,7 +484,7 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
     queue.push(c);
   }
   const tree: ContractionTree = { leaves: n, nodes, exhaustive: allPairs };
-  if (!allPairs && treeScore(sp, model, tree) > greedyScore) return { ...greedy, exhaustive: false };
+  if (!allPairs && treeScore(sp, model, tree) > greedyScore) return { leaves: n, nodes: start.nodes, exhaustive: false };
   return tree;
 }
 

@@ -79,14 +79,18 @@ export function greedyTree(problem: ContractionProblem, options: OptimizeOptions
   const lonely = new Float64Array(total);
   for (let i = 0; i < n; i++) for (const j of idx[i]) if (live[j] === 1) lonely[i] += ldim[j];
   const weight = (i: number): number => (live[i] === 2 ? 2 * ldim[i] : ldim[i]);
-  const keysFrom = (a: number, b: number, shared: number): [number, number] => {
+  // The two keys of the last keysFrom call (kept in locals: no tuple per candidate).
+  let key1 = 0;
+  let key2 = 0;
+  const keysFrom = (a: number, b: number, shared: number): void => {
     const lo = a < b ? a : b;
     const hi = a < b ? b : a;
     const r = lsz[lo] + lsz[hi] - lonely[lo] - lonely[hi] - shared;
     const k = key(r, lsz[lo], lsz[hi], lo, hi);
-    return bySize ? [r, k] : [k, 0];
+    key1 = bySize ? r : k;
+    key2 = bySize ? k : 0;
   };
-  const keysOf = (a: number, b: number): [number, number] => {
+  const keysOf = (a: number, b: number): void => {
     const x = idx[a];
     const y = idx[b];
     let i = 0;
@@ -100,12 +104,13 @@ export function greedyTree(problem: ContractionProblem, options: OptimizeOptions
       } else if (x[i] < y[j]) i++;
       else j++;
     }
-    return keysFrom(a, b, shared);
+    keysFrom(a, b, shared);
   };
   const pushPair = (a: number, b: number, shared?: number): void => {
-    const [k1, k2] = shared === undefined ? keysOf(a, b) : keysFrom(a, b, shared);
-    if (a < b) heap.push(k1, k2, a, b);
-    else heap.push(k1, k2, b, a);
+    if (shared === undefined) keysOf(a, b);
+    else keysFrom(a, b, shared);
+    if (a < b) heap.push(key1, key2, a, b);
+    else heap.push(key1, key2, b, a);
   };
   // Alive nodes sharing a low-fanout index with `a` (each once, compacting dead entries);
   // acc[d] collects the shared-index sum for neighbour d on the way.
@@ -176,9 +181,9 @@ export function greedyTree(problem: ContractionProblem, options: OptimizeOptions
       if (!top) return;
       const { a, b } = top;
       if (!alive[a] || !alive[b]) continue;
-      const [k1, k2] = keysOf(a, b);
-      if (k1 !== top.key1 || k2 !== top.key2) {
-        heap.push(k1, k2, a, b);
+      keysOf(a, b);
+      if (key1 !== top.key1 || key2 !== top.key2) {
+        heap.push(key1, key2, a, b);
         continue;
       }
       const c = merge(a, b);
