@@ -34,13 +34,15 @@ export const AUTO_POLICY: readonly AutoRule[] = [
   { maxOperands: 4, steps: [{ optimizer: 'optimal', share: 1 }] },
   { maxOperands: 12, steps: [{ optimizer: 'dp', share: 1 }] },
   {
+    // Heuristics first; dp then starts from the best tree so far (its cost caps dp's search)
+    // and either proves a better one or keeps it.
     maxOperands: 60,
     steps: [
       { optimizer: 'greedy', share: 0 },
-      { optimizer: 'dp', share: 0.5 },
-      { optimizer: 'random-greedy', share: 0.2 },
-      { optimizer: 'partition', share: 0.2 },
+      { optimizer: 'random-greedy', share: 0.15 },
+      { optimizer: 'partition', share: 0.15 },
       { optimizer: 'reconfigure', share: 0.1, refine: true },
+      { optimizer: 'dp', share: 0.6, refine: true },
     ],
   },
   {
@@ -101,7 +103,7 @@ export function autoRule(n: number): AutoRule {
 export function createAuto(registry: OptimizerRegistry): Optimizer {
   return {
     name: 'auto',
-    description: `picks by size: optimal (≤4), dp (≤12), then the best of greedy, dp, random-greedy, partition, reconfigure within --max-time (default ${DEFAULT_AUTO_TIME_MS} ms)`,
+    description: `picks by size: optimal (≤4), dp (≤12), then the best of greedy, random-greedy, partition, reconfigure and (≤60) dp within --max-time (default ${DEFAULT_AUTO_TIME_MS} ms)`,
     optimize(problem, options) {
       const n = problem.inputs.length;
       const budget = typeof options.maxTimeMs === 'number' ? options.maxTimeMs : DEFAULT_AUTO_TIME_MS;
