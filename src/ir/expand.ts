@@ -60,7 +60,7 @@ function finishNetwork(tensors: NetworkTensor[], output: string[], checked: Chec
   const indexDims: Record<string, string> = {};
   const symbolic: string[] = [];
   for (const ix of [...tensors.flatMap((t) => t.indices), ...output]) {
-    if (ix in sizes) continue;
+    if (Object.hasOwn(sizes, ix)) continue;
     const dim = dimOf(ix, fresh);
     const info = checked.dims.get(dim)!;
     sizes[ix] = planningSize(info);

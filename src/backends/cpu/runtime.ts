@@ -111,7 +111,8 @@ function bindDims(fn: string, plan: KernelPlan, dims: Record<string, number> | u
   }
   for (let i = 0; i < plan.dims.length; i++) {
     const d = plan.dims[i];
-    const given = dims === undefined ? undefined : dims[d.name];
+    // Own properties only: a dim named `toString` must not read Object.prototype's.
+    const given = dims === undefined || !Object.hasOwn(dims, d.name) ? undefined : dims[d.name];
     if (d.symbolic) {
       if (given === undefined) {
         throw new Error(`${fn}: symbolic dim '${d.name}' needs a value at call time; pass it in the second argument, e.g. ${fn}(inputs, { ${JSON.stringify(d.name)}: 64 })`);
@@ -369,7 +370,8 @@ function runExecutor(
   for (let i = 0; i < plan.inputs.length; i++) {
     const inp = plan.inputs[i];
     const dep = exec.sources[i];
-    const arr = dep !== undefined ? dep.result! : inputs[inp.name];
+    // Own properties only, so a missing input named `constructor` is reported as missing.
+    const arr = dep !== undefined ? dep.result! : Object.hasOwn(inputs, inp.name) ? inputs[inp.name] : undefined;
     const need = exec.sizes[inp.buffer];
     if (arr === undefined) missingInput(fn, exec, inp.name);
     if (!isDtype(dtype, arr)) throw new TypeError(`${fn}: input '${inp.name}' must be a ${arrayName(dtype)}`);
