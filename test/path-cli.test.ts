@@ -62,6 +62,10 @@ describe('tnc path EQ --shapes', () => {
       const j = JSON.parse(r.out);
       expect(j.size).toBeLessThanOrEqual(32);
     }
+    const tuned = await tnc('ab,bc,cd,de->ae', '--shapes', '4x8,8x4,4x8,8x4', '--optimizer', 'random-greedy', '--repeats', '8', '--seed', '2', '--json');
+    const again = await tnc('ab,bc,cd,de->ae', '--shapes', '4x8,8x4,4x8,8x4', '--optimizer', 'random-greedy', '--repeats', '8', '--seed', '2', '--json');
+    expect(JSON.parse(tuned.out).path).toEqual(JSON.parse(again.out).path);
+    expect((await tnc('ab,bc->ac', '--shapes', '2x3,3x4', '--optimizer', 'branch-2', '--width', '1')).code).toBe(0);
     const limited = await tnc('ab,bc,cd->ad', '--shapes', '10x20,20x30,30x40', '--memory-limit', '100', '--json');
     expect(limited.code).toBe(0);
     const j = JSON.parse(limited.out);
@@ -101,7 +105,7 @@ describe('tnc path EQ --shapes', () => {
     const io = captureIO();
     expect(await main(['path', '--help'], io)).toBe(0);
     const help = io.out.join('\n');
-    for (const flag of ['--shapes', '--batch', '--network', '--optimizer', '--minimize', '--memory-limit', '--max-time', '--seed', '--json', '--tree']) {
+    for (const flag of ['--shapes', '--batch', '--network', '--optimizer', '--minimize', '--memory-limit', '--max-time', '--seed', '--repeats', '--subtree-size', '--width', '--json', '--tree']) {
       expect(help).toContain(flag);
     }
     for (const name of listOptimizers()) expect(help).toContain(name);

@@ -43,6 +43,9 @@ ${optimizers}
                        sliced when slicing is available
   --max-time MS        time budget for searching optimizers (auto defaults to 500 ms)
   --seed N             seed for randomized optimizers (same seed, same path)
+  --repeats N          greedy runs of random-greedy
+  --subtree-size N     largest subtree re-solved by the +reconfigure optimizers
+  --width N            pairs expanded per step by the branch optimizers
   --json               machine-readable output (path, flops, size, steps, ...)
   --tree               also print the contraction tree (in --json: a "tree" field)
 
@@ -54,6 +57,7 @@ examples:
   tnc path 'ab,bc,cd->ad' --shapes 10x20,20x30,30x40 --json
   tnc path 'ij,jk,kl,lm->im' --shapes 8x64,64x8,8x64,64x8 --optimizer dp --minimize size
   tnc path --batch problems.jsonl --optimizer greedy
+  tnc path 'ab,bc,cd,de->ae' --shapes 4x8,8x4,4x8,8x4 --optimizer random-greedy --repeats 32 --seed 7
   tnc path --network rand_50_5_a.json --max-time 2000 --json`;
 }
 
@@ -213,7 +217,7 @@ function runBatch(text: string, options: PathOptions, io: CliIO): void {
 
 async function run(args: string[], io: CliIO): Promise<number> {
   const { flags, positionals } = parseFlags(args, {
-    strings: ['shapes', 'optimizer', 'minimize', 'memory-limit', 'max-time', 'seed', 'batch', 'network'],
+    strings: ['shapes', 'optimizer', 'minimize', 'memory-limit', 'max-time', 'seed', 'batch', 'network', 'repeats', 'subtree-size', 'width'],
     booleans: ['json', 'tree'],
   });
   const options: PathOptions = {};
@@ -231,6 +235,13 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (maxTime !== undefined) options.maxTimeMs = maxTime;
   const seed = numberFlag(flags, 'seed', true);
   if (seed !== undefined) options.seed = seed;
+  // Optimizer-specific settings, passed through to whichever optimizer reads them.
+  const repeats = numberFlag(flags, 'repeats', true);
+  if (repeats !== undefined) options.repeats = repeats;
+  const subtreeSize = numberFlag(flags, 'subtree-size', true);
+  if (subtreeSize !== undefined) options.subtreeSize = subtreeSize;
+  const width = numberFlag(flags, 'width', true);
+  if (width !== undefined) options.width = width;
   const modes = ['batch', 'network'].filter((m) => typeof flags[m] === 'string').length + (positionals.length > 0 ? 1 : 0);
   if (modes !== 1) throw new UsageError('give exactly one of: an equation (with --shapes), --batch FILE.jsonl, --network FILE.json');
 
