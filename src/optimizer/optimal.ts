@@ -37,8 +37,8 @@ export function maskTreeScore(costs: SubsetCosts, model: ObjectiveModel, tree: C
 
 /**
  * Searches merge sequences depth first. Returns the best tree found (the greedy tree when
- * nothing beats it); `exhaustive` is set when every pair was eligible and the search ended
- * before its deadline.
+ * nothing beats it, and always beyond MAX_MASK_LEAVES inputs); `exhaustive` is set when
+ * every pair was eligible and the search ended before its deadline.
  */
 export function searchTree(problem: ContractionProblem, options: OptimizeOptions, settings: SearchSettings): ContractionTree {
   const n = problem.inputs.length;
