@@ -18,7 +18,7 @@ export { buildGraph, networkFromGraph, components, type NetworkGraph } from './i
 export type { TensorNetwork, Program, Statement, Term, FactorSpec, FactorizedTensor, DimInfo, DimSize } from './ir/network.js';
 export { families, getFamily, type Family } from './ir/families/index.js';
 export { describeFactorized, type FactorReport } from './ir/factor-report.js';
-export { initParams, type InitOptions, type InitSpec } from './ir/init-params.js';
+export { initParams, type InitOptions, type InitSpec, type InitModuleSpec } from './ir/init-params.js';
 
 // Contraction orders.
 export { contractPath, type PathInfo, type PathStep } from './optimizer/contract-path.js';

@@ -1,9 +1,26 @@
 // The user-facing interfaces as an outside user meets them (DESIGN.md "Interfaces that users
 // and tests rely on"): regression tests for defects found by checking the CLI, the library
 // API and generated modules from the outside.
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { compile } from '../src/api/compile.js';
+import { initParams } from '../src/ir/init-params.js';
+import { main } from '../src/cli.js';
+import { nodeIO, type CliIO } from '../src/cli/io.js';
 import { referenceEinsum } from './helpers/reference-einsum.js';
+
+const root = resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'tnc-ui-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function captureIO(): CliIO & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { ...nodeIO, stdout: (t) => out.push(t), stderr: (t) => err.push(t), out, err };
+}
 
 type Fn = (inputs: Record<string, Float64Array | Float32Array>, dims?: Record<string, number>, out?: Float64Array | Float32Array) => Float64Array | Float32Array;
 
@@ -31,5 +48,43 @@ describe('names that are Object.prototype members', () => {
     const m = compile(source, { dtype: 'f64' });
     const f = m.functions[m.spec.outputs[0].export] as Fn;
     expect(() => f({ ['__proto__']: new Float64Array(3) }, { valueOf: 3 })).toThrow(/missing input 'constructor'/);
+  });
+});
+
+describe('initParams on a module spec', () => {
+  test("a built module's spec and compile()'s spec give the same seeded params, in the module's dtype, and the module runs on them", async () => {
+    const file = join(root, 'examples/tt-layer.tn');
+    const io = captureIO();
+    expect(await main(['build', file, '--out', dir], io)).toBe(0);
+    const mod = (await import(pathToFileURL(join(dir, 'tt-layer.tn.js')).href)) as Record<string, unknown> & { spec: Parameters<typeof initParams>[0] & { dtype: string } };
+    const built = initParams(mod.spec, { seed: 7 });
+    const compiled = compile(readFileSync(file, 'utf8'), {});
+    const inMemory = initParams(compiled.spec, { seed: 7 });
+    const params = compiled.spec.inputs.filter((x) => x.role === 'param').map((x) => x.name);
+    expect(Object.keys(built).sort()).toEqual([...params].sort());
+    for (const name of params) {
+      expect(built[name]).toBeInstanceOf(Float32Array);
+      expect([...built[name]]).toEqual([...inMemory[name]]);
+    }
+    expect(initParams(compiled.spec, { seed: 8 })[params[0]]).not.toEqual(built[params[0]]);
+    const b = 3;
+    const x = Float32Array.from({ length: b * 8 ** 4 }, (_, k) => Math.sin(k));
+    const y = (compiled.functions.y as Fn)({ ...inMemory, x }, { b });
+    expect(y).toBeInstanceOf(Float32Array);
+    expect(y.every(Number.isFinite)).toBe(true);
+  });
+
+  test('symbolic dims in param shapes come from options.dims, else the planning hint', () => {
+    const spec = compile('dim b ~ 5, i = 2\nparam P[b, i]\ninput x[i]\nout y[b] = P[b, i] x[i]', { dtype: 'f64' }).spec;
+    expect(initParams(spec, { seed: 1 }).P).toHaveLength(10);
+    const p = initParams(spec, { seed: 1, dims: { b: 3 } }).P;
+    expect(p).toBeInstanceOf(Float64Array);
+    expect(p).toHaveLength(6);
+  });
+
+  test('bad arguments are clear errors', () => {
+    const spec = compile('dim i = 2\nparam a[i]\nout s[] = a[i]').spec;
+    expect(() => initParams(spec, { seed: 'x' as unknown as number })).toThrow(/seed must be a finite number/);
+    expect(() => initParams({} as never, { seed: 1 })).toThrow(/module spec/);
   });
 });

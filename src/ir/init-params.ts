@@ -34,11 +34,22 @@ export interface InitFactorized {
 
 /**
  * The minimal spec `initParams` reads. A FactorReport[] (from `describeFactorized`) satisfies
- * `factorized`; the generated module's `spec` exports both lists.
+ * `factorized`.
  */
 export interface InitSpec {
   factors: readonly InitFactor[];
   factorized?: readonly InitFactorized[];
+}
+
+/**
+ * What a generated module's (or compile()'s) `spec` offers: `inputs` whose shapes may name
+ * symbolic dims, the dims with their planning hints, the factorized report, and the dtype.
+ */
+export interface InitModuleSpec {
+  inputs: readonly { name: string; role: 'input' | 'param'; shape: readonly (number | string)[]; of?: string }[];
+  dims?: readonly { name: string; symbolic: boolean; size?: number; hint?: number }[];
+  factorized?: readonly unknown[];
+  dtype?: 'f32' | 'f64';
 }
 
 /** Options of `initParams`. */
@@ -47,18 +58,46 @@ export interface InitOptions {
   seed: number;
   /** Target standard deviation of the represented tensors' entries (default 1). */
   scale?: number;
-  /** Element type of the returned arrays (default 'f64'). */
+  /** Element type of the returned arrays (default: the module spec's dtype, else 'f64'). */
   dtype?: 'f32' | 'f64';
+  /** Values of symbolic dims in param shapes (module specs only; default: their planning hints). */
+  dims?: Readonly<Record<string, number>>;
 }
 
-/** Fills every `param` factor of `spec` with seeded normal values; returns arrays by factor name. */
-export function initParams(spec: InitSpec, options: InitOptions): Record<string, Float64Array | Float32Array> {
+/** The factor list of either spec form, with concrete shapes. */
+function factorsOf(spec: InitSpec | InitModuleSpec, options: InitOptions): readonly InitFactor[] {
+  if ('factors' in spec && Array.isArray(spec.factors)) return spec.factors;
+  const inputs = (spec as InitModuleSpec).inputs;
+  if (!Array.isArray(inputs)) throw new TypeError('initParams: spec must be a module spec (with `inputs`) or have `factors`');
+  const dims = (spec as InitModuleSpec).dims ?? [];
+  const resolve = (d: number | string, factor: string): number => {
+    if (typeof d === 'number') return d;
+    if (options.dims !== undefined && Object.hasOwn(options.dims, d)) return options.dims[d];
+    const info = dims.find((x) => x.name === d);
+    const value = info?.size ?? info?.hint;
+    if (value === undefined) throw new RangeError(`initParams: factor ${factor} has the symbolic dim '${d}'; give its value in options.dims`);
+    return value;
+  };
+  return inputs.map((f) => ({ name: f.name, role: f.role, of: f.of, shape: f.shape.map((d: number | string) => resolve(d, f.name)) }));
+}
+
+/**
+ * Fills every `param` factor of `spec` with seeded normal values; returns arrays by factor name.
+ * `spec` is a generated module's (or compile()'s) `spec`, whose arrays then default to its
+ * dtype so they can be passed straight to its functions, or a bare `{ factors, factorized }`.
+ */
+export function initParams(spec: InitSpec | InitModuleSpec, options: InitOptions): Record<string, Float64Array | Float32Array> {
+  if (typeof spec !== 'object' || spec === null) throw new TypeError('initParams: the first argument must be a spec');
+  if (typeof options !== 'object' || options === null) throw new TypeError('initParams: the second argument must be options, e.g. { seed: 1 }');
   const scale = options.scale ?? 1;
   if (!(Number.isFinite(scale) && scale > 0)) throw new RangeError(`initParams: scale must be a positive number, got ${scale}`);
-  if (!Number.isFinite(options.seed)) throw new RangeError(`initParams: seed must be a finite number, got ${options.seed}`);
-  const byName = new Map((spec.factorized ?? []).map((f) => [f.name, f]));
+  if (typeof options.seed !== 'number' || !Number.isFinite(options.seed)) throw new RangeError(`initParams: seed must be a finite number, got ${String(options.seed)}`);
+  const dtype = options.dtype ?? ('dtype' in spec && spec.dtype === 'f32' ? 'f32' : 'f64');
+  if (dtype !== 'f32' && dtype !== 'f64') throw new RangeError(`initParams: dtype must be 'f32' or 'f64', got ${String(dtype)}`);
+  const factorized = (spec.factorized ?? []) as readonly InitFactorized[];
+  const byName = new Map(factorized.map((f) => [f.name, f]));
   const out: Record<string, Float64Array | Float32Array> = {};
-  for (const f of spec.factors) {
+  for (const f of factorsOf(spec, options)) {
     if (f.role !== 'param') continue;
     for (const s of f.shape) {
       if (!(Number.isSafeInteger(s) && s >= 0)) throw new RangeError(`initParams: factor ${f.name} has a non-integer dimension ${s}; bind symbolic dims first`);
@@ -66,7 +105,7 @@ export function initParams(spec: InitSpec, options: InitOptions): Record<string,
     const parent = f.of === undefined ? undefined : byName.get(f.of);
     const sigma = parent ? factorSigma(scale, parent) : scale;
     const length = f.shape.reduce((p, s) => p * s, 1);
-    const data = options.dtype === 'f32' ? new Float32Array(length) : new Float64Array(length);
+    const data = dtype === 'f32' ? new Float32Array(length) : new Float64Array(length);
     fillNormal(data, sigma, streamSeed(options.seed, f.name));
     out[f.name] = data;
   }
