@@ -195,6 +195,8 @@ function solveSubset(
   };
   let seen = new Int32Array(1024);
   let visit = 0;
+  // Indices of the subset being extended carry the current visit number.
+  const marked = new Int32Array(sp.m);
   const buf = new Int32Array(W);
   for (let l = 0; l < k; l++) {
     buf.fill(0);
@@ -224,6 +226,11 @@ function solveSubset(
       const r1 = table.rsize[s1];
       const r2 = table.rsize[s2];
       if (p1 + p2 + model.primary(r1 > r2 ? r1 : r2, 1) > cap) return;
+      // The step's flops are r1·r2 over the shared indices' product (s1's indices are marked).
+      let shared = 1;
+      const y2 = table.idx[s2];
+      for (let z = 0; z < y2.length; z++) if (marked[y2[z]] === visit) shared *= size[y2[z]];
+      if (p1 + p2 + model.primary((r1 * r2) / shared, 1) > cap) return;
     }
     const x = table.idx[s1];
     const y = table.idx[s2];
@@ -300,6 +307,8 @@ function solveSubset(
         break;
       }
       const s1 = list1[a];
+      visit++;
+      for (const q of table.idx[s1]) marked[q] = visit;
       if (allPairs) {
         for (let c2 = 1; c2 <= c && c + c2 <= k; c2++) {
           for (const s2 of bySize[c2]) {
@@ -315,7 +324,6 @@ function solveSubset(
         grown.set(seen);
         seen = grown;
       }
-      visit++;
       // Partners whose reach exceeds this cannot fit under the cap (lists are sorted by reach).
       const limit2 = model.primaryIsMax ? cap : cap - table.prim[s1];
       const limit1 = model.primaryIsMax ? cap : cap - table.prim[s1] - model.primary(table.rsize[s1], 1);
@@ -443,7 +451,8 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
       roots.push(group[0]);
       continue;
     }
-    let cap = Math.min(lower, greedyScore);
+    // Start a few doublings below the heuristic's score: rounds far below it rarely pay.
+    let cap = Math.max(Math.min(lower, greedyScore), greedyScore / 16);
     let result: DpResult | 'timeout';
     for (;;) {
       result = solveSubset(sp, group, model, allPairs, cap, deadline, maxSubsets);
