@@ -78,8 +78,9 @@ describe('GEMM kernels equal a naive triple loop', () => {
   });
 
   it('steady state allocates nothing: repeated calls do not grow the heap', () => {
-    // A per-call object (even 16 bytes) adds ≥ 48 KB to every 3000-call window; JIT work
-    // can add to one window, so the least growth of three windows is what is checked.
+    // A per-call object (even 16 bytes) adds ≥ 48 KB to every 3000-call window. Until the
+    // optimizing JIT (concurrent, slow on a loaded machine) has installed its code, windows
+    // may allocate too, so up to ten windows run and the least growth is what is checked.
     for (const [name, gemm] of kernels) {
       for (const T of [Float32Array, Float64Array]) {
         const [m, n, k] = [12, 20, 18];
@@ -94,7 +95,7 @@ describe('GEMM kernels equal a naive triple loop', () => {
         };
         run(3000);
         let least = Infinity;
-        for (let w = 0; w < 3; w++) {
+        for (let w = 0; w < 10 && least >= 16384; w++) {
           const before = process.memoryUsage().heapUsed;
           run(3000);
           least = Math.min(least, process.memoryUsage().heapUsed - before);
