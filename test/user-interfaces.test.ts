@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile } from '../src/api/compile.js';
+import { einsum } from '../src/api/einsum.js';
+import { TncError } from '../src/diagnostics.js';
 import { initParams } from '../src/ir/init-params.js';
 import { main } from '../src/cli.js';
 import { nodeIO, type CliIO } from '../src/cli/io.js';
@@ -86,5 +88,26 @@ describe('initParams on a module spec', () => {
     const spec = compile('dim i = 2\nparam a[i]\nout s[] = a[i]').spec;
     expect(() => initParams(spec, { seed: 'x' as unknown as number })).toThrow(/seed must be a finite number/);
     expect(() => initParams({} as never, { seed: 1 })).toThrow(/module spec/);
+  });
+});
+
+describe('library arguments are checked, not silently ignored', () => {
+  const src = 'dim i = 3\ninput u[i]\nout s[] = u[i]';
+
+  test('compile refuses an unknown dtype or target, a bad memoryLimit and a non-string source', () => {
+    expect(() => compile(src, { dtype: 'f16' as never })).toThrow(TncError);
+    expect(() => compile(src, { dtype: 'f16' as never })).toThrow(/dtype must be one of 'f32', 'f64', got 'f16'/);
+    expect(() => compile(src, { target: 'tpu' as never })).toThrow(/target must be one of 'cpu', 'webgpu', got 'tpu'/);
+    expect(() => compile(src, { memoryLimit: -1 })).toThrow(/memoryLimit must be a positive integer/);
+    expect(() => compile(src, { memoryLimit: 'x' as never })).toThrow(/memoryLimit must be a positive integer/);
+    expect(() => compile(42 as never)).toThrow(/source must be a string/);
+    expect(() => compile(src, null as never)).toThrow(/options must be an object/);
+    const m = compile(src, { dtype: 'f64', target: 'cpu', memoryLimit: 10 });
+    expect([...(m.functions.s as Fn)({ u: new Float64Array([1, 2, 3]) })]).toEqual([6]);
+  });
+
+  test('einsum: a non-string equation is a TypeError; data-length messages give exact counts', () => {
+    expect(() => einsum(42 as never)).toThrow(/equation must be a string/);
+    expect(() => einsum('ab->', { shape: [2 ** 30, 2 ** 30], data: new Float64Array(4) })).toThrow(/needs 1152921504606846976\b/);
   });
 });

@@ -37,6 +37,28 @@ export interface CompileOptions extends Partial<BuildOptions> {
   path?: string;
 }
 
+/** One option value against its valid values: a TncError with a caret under the bad value. */
+function checkChoice(name: string, value: unknown, valid: readonly string[]): void {
+  if (value === undefined || valid.includes(value as string)) return;
+  const text = typeof value === 'string' ? value : String(value);
+  const message = `${name} must be one of ${valid.map((v) => `'${v}'`).join(', ')}, got ${typeof value === 'string' ? `'${value}'` : text}`;
+  throw new TncError([error(`options/${name}`, message, { start: 0, end: Math.max(1, text.length) })], SourceFile.from(name, text));
+}
+
+/** Refuses what would otherwise be ignored or fail late: a non-string source, an unknown target or dtype, a bad memoryLimit. */
+function checkOptions(source: unknown, options: unknown): void {
+  if (typeof source !== 'string') throw new TypeError(`compile: the source must be a string of .tn text, got ${source === null ? 'null' : typeof source}`);
+  if (typeof options !== 'object' || options === null) throw new TypeError('compile: options must be an object, e.g. { target: \'cpu\', dtype: \'f32\' }');
+  const o = options as CompileOptions;
+  checkChoice('target', o.target, ['cpu', 'webgpu']);
+  checkChoice('dtype', o.dtype, ['f32', 'f64']);
+  const limit: unknown = o.memoryLimit;
+  if (limit !== undefined && !(typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 1)) {
+    const text = String(limit);
+    throw new TncError([error('options/memoryLimit', `memoryLimit must be a positive integer (elements), got ${text}`, { start: 0, end: Math.max(1, text.length) })], SourceFile.from('memoryLimit', text));
+  }
+}
+
 function planOrThrow(source: string, path: string, build: BuildOptions): PlannedProgram {
   const planned = planProgram(source, path, build);
   const fail = (diagnostics: Diagnostic[]): never => {
@@ -64,6 +86,7 @@ function planOrThrow(source: string, path: string, build: BuildOptions): Planned
 export function compile(source: string, options?: CompileOptions & { target?: 'cpu' }): CompiledModule;
 export function compile(source: string, options: CompileOptions & { target: 'webgpu' }): CompiledGpuModule;
 export function compile(source: string, options: CompileOptions = {}): CompiledModule | CompiledGpuModule {
+  checkOptions(source, options);
   const path = options.path ?? '<source>';
   const target = options.target ?? 'cpu';
   const build: BuildOptions = { ...options, target, dtype: options.dtype ?? 'f32' };

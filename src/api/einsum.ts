@@ -87,6 +87,7 @@ function planFor(eq: string, shapes: number[][]): CachedPlan {
  * Example: `einsum('ab,bc->ac', {shape:[2,3], data}, {shape:[3,4], data})` → `{shape:[2,4], data}`.
  */
 export function einsum(eq: string, ...operands: EinsumOperand[]): EinsumResult {
+  if (typeof eq !== 'string') throw new TypeError(`einsum: the equation must be a string such as 'ij,jk->ik', got ${eq === null ? 'null' : typeof eq}`);
   const shapes: number[][] = [];
   const diagnostics: Diagnostic[] = [];
   operands.forEach((op, t) => {
@@ -101,8 +102,9 @@ export function einsum(eq: string, ...operands: EinsumOperand[]): EinsumResult {
   if (diagnostics.length > 0) failWith(eq, diagnostics);
   const entry = planFor(eq, shapes);
   operands.forEach((op, t) => {
-    const need = shapes[t].reduce((p, s) => p * s, 1);
-    if (op.data.length !== need) {
+    // Exact count: a shape far beyond any array must not print a rounded size.
+    const need = shapes[t].reduce((p, s) => p * BigInt(s), 1n);
+    if (BigInt(op.data.length) !== need) {
       diagnostics.push(error('einsum/data-length', `operand ${t} has ${op.data.length} elements but its shape [${shapes[t].join(', ')}] needs ${need}`, termSpan(eq, t)));
     }
   });
