@@ -313,6 +313,21 @@ async function main(): Promise<void> {
       fmt(r.tfjsWasm === undefined ? undefined : r.tfjsWasm / r.tnc, 2), fmt(r.tfjsCpu === undefined ? undefined : r.tfjsCpu / r.plain, 2),
       fmt(r.numpy === undefined ? undefined : r.numpy / r.tnc, 2), fmt(r.numpyUnset === undefined ? undefined : r.numpyUnset / r.tnc, 2)].join('\t'));
   }
+  const at512 = (dt: 'f32' | 'f64') => rows.find((r) => r.dtype === dt && r.n === 512);
+  const f = 2 * 512 ** 3;
+  const verdict = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'met' : 'NOT met');
+  const r32 = at512('f32'), r64 = at512('f64');
+  if (r32 && r64) {
+    console.log('\nIssue targets at n=512, one thread:');
+    console.log(`  f32 ≥ 50 GFLOP/s: ${fmt(gflops(f, r32.tnc))} — ${verdict(gflops(f, r32.tnc) >= 50)}`);
+    console.log(`  f64 ≥ 25 GFLOP/s: ${fmt(gflops(f, r64.tnc))} — ${verdict(gflops(f, r64.tnc) >= 25)}`);
+    const vsWasm = r32.tfjsWasm === undefined ? undefined : r32.tfjsWasm / r32.tnc;
+    console.log(`  f32 ≥ 1.2× tfjs wasm matMul: ${fmt(vsWasm, 2)}× — ${verdict(vsWasm === undefined ? undefined : vsWasm >= 1.2)}`);
+    const vsCpu = r32.tfjsCpu === undefined ? undefined : r32.tfjsCpu / r32.plain;
+    console.log(`  plain TS ≥ 4× tfjs cpu matMul: ${fmt(vsCpu, 2)}× — ${verdict(vsCpu === undefined ? undefined : vsCpu >= 4)}`);
+    const two = r32.threads2 === undefined ? undefined : r32.wasm! / r32.threads2;
+    console.log(`  two threads ≥ 1.8× one (f32, wall time only): ${fmt(two, 2)}× — ${verdict(two === undefined ? undefined : two >= 1.8)}`);
+  }
   console.log('\nModels via tnc einsum (f64), ms (median) and GFLOP/s of the nominal best-order flops; speed-up = numpy ms / tnc ms');
   console.log(['model', 'tnc ms', 'tnc GF/s', 'numpy ms', 'numpyUnset ms', 'speed-up', 'speed-up unset'].join('\t'));
   for (const r of modelRows) {
