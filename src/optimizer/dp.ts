@@ -165,24 +165,33 @@ function solveSubset(
   const lof: Int32Array[] = new Array(sp.m);
   for (const [i, ls] of leavesOfIdx) lof[i] = Int32Array.from(ls);
   const bySize: number[][] = Array.from({ length: k + 1 }, () => []);
-  // Per index q: final subsets whose result carries q, by increasing `reach` (cost plus, for
-  // additive objectives, its own size: the least any merge involving it adds). Two disjoint
-  // subsets share an index exactly when their results both carry it.
+  // Partner lists: final subsets whose result carries an index, by increasing `reach` (cost
+  // plus, for additive objectives, its own size: the least any merge involving it adds). Two
+  // disjoint subsets share an index exactly when their results both carry it.
   const reach = (id: number): number => (model.primaryIsMax ? table.prim[id] : table.prim[id] + model.primary(table.rsize[id], 1));
-  const openAt: number[][] = [];
+  // Keyed by (index q, carrier leaf l inside the subset): a partner of s1 through q must
+  // hold one of q's carriers outside s1, so s1 scans only those lists.
+  const openAt = new Map<number, number[]>();
+  const inSet = (id: number, l: number): boolean => (table.words[id * W + (l >>> 5)] & (1 << (l & 31))) !== 0;
   const finalize = (ids: readonly number[]): void => {
     const pending = new Map<number, number[]>();
     for (const id of ids) {
       for (const q of table.idx[id]) {
-        const l = pending.get(q);
-        if (l) l.push(id);
-        else pending.set(q, [id]);
+        const ls = lof[q];
+        for (let z = 0; z < ls.length; z++) {
+          const l = ls[z];
+          if (l < 0 || !inSet(id, l)) continue;
+          const key = q * k + l;
+          const list = pending.get(key);
+          if (list) list.push(id);
+          else pending.set(key, [id]);
+        }
       }
     }
     const byCost = (x: number, y: number): number => reach(x) - reach(y) || x - y;
-    for (const [q, add] of pending) {
+    for (const [key, add] of pending) {
       add.sort(byCost);
-      const old = openAt[q] ?? [];
+      const old = openAt.get(key) ?? [];
       const merged: number[] = [];
       let x = 0;
       let y = 0;
@@ -190,7 +199,7 @@ function solveSubset(
         if (y >= add.length || (x < old.length && byCost(old[x], add[y]) <= 0)) merged.push(old[x++]);
         else merged.push(add[y++]);
       }
-      openAt[q] = merged;
+      openAt.set(key, merged);
     }
   };
   let seen = new Int32Array(1024);
@@ -328,17 +337,22 @@ function solveSubset(
       const limit2 = model.primaryIsMax ? cap : cap - table.prim[s1];
       const limit1 = model.primaryIsMax ? cap : cap - table.prim[s1] - model.primary(table.rsize[s1], 1);
       for (const q of table.idx[s1]) {
-        const list = openAt[q];
-        if (!list) continue;
-        for (let z = 0; z < list.length; z++) {
-          const s2 = list[z];
-          if (reach(s2) > limit2) break;
-          if (table.prim[s2] > limit1) continue;
-          if (seen[s2] === visit) continue;
-          seen[s2] = visit;
-          const c2 = table.card[s2];
-          if (c2 > c || c + c2 > k || (c2 === c && s2 <= s1)) continue;
-          if (disjoint(s1, s2)) consider(s1, s2, c + c2);
+        const ls = lof[q];
+        for (let w = 0; w < ls.length; w++) {
+          const l = ls[w];
+          if (l < 0 || inSet(s1, l)) continue;
+          const list = openAt.get(q * k + l);
+          if (!list) continue;
+          for (let z = 0; z < list.length; z++) {
+            const s2 = list[z];
+            if (reach(s2) > limit2) break;
+            if (table.prim[s2] > limit1) continue;
+            if (seen[s2] === visit) continue;
+            seen[s2] = visit;
+            const c2 = table.card[s2];
+            if (c2 > c || c + c2 > k || (c2 === c && s2 <= s1)) continue;
+            if (disjoint(s1, s2)) consider(s1, s2, c + c2);
+          }
         }
       }
     }
