@@ -14,6 +14,22 @@ function usage(): string {
   return lines.join('\n');
 }
 
+/** File-system error codes caused by the paths a user gave, not by tnc. */
+const USER_FS_ERRORS = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENAMETOOLONG', 'EEXIST']);
+
+/**
+ * A file the user named that cannot be read or written (missing, a directory, no permission)
+ * is a user error wherever a command meets it: returns the message, or undefined.
+ */
+function fileSystemError(e: unknown): string | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const { code, syscall, path } = e as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || typeof syscall !== 'string' || !USER_FS_ERRORS.has(code)) return undefined;
+  const reason = e.message.replace(/^[A-Z]+: /, '').replace(/, [a-z]+( '.*')?$/, '');
+  const verb = syscall === 'open' || syscall === 'read' || syscall === 'scandir' ? 'read' : 'write';
+  return typeof path === 'string' ? `cannot ${verb} ${path}: ${reason}` : `cannot ${verb} a file: ${reason}`;
+}
+
 /** Runs one CLI invocation and returns its exit code. */
 export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -45,6 +61,11 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
       io.stderr(`tnc ${name}: ${e.message}\nRun 'tnc ${name} --help' for usage.`);
       return EXIT_USER;
     }
+    const fsError = fileSystemError(e);
+    if (fsError !== undefined) {
+      io.stderr(`tnc ${name}: ${fsError}`);
+      return EXIT_USER;
+    }
     if (e instanceof InternalError) {
       io.stderr(e.message);
       return EXIT_INTERNAL;
@@ -56,6 +77,11 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
 
 const invoked = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : '';
 if (import.meta.url === invoked) {
+  // Output piped into `head` and closed early is not an error of tnc: stop quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -2,7 +2,8 @@
 // and tests rely on"): regression tests for defects found by checking the CLI, the library
 // API and generated modules from the outside.
 import { afterAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -109,5 +110,39 @@ describe('library arguments are checked, not silently ignored', () => {
   test('einsum: a non-string equation is a TypeError; data-length messages give exact counts', () => {
     expect(() => einsum(42 as never)).toThrow(/equation must be a string/);
     expect(() => einsum('ab->', { shape: [2 ** 30, 2 ** 30], data: new Float64Array(4) })).toThrow(/needs 1152921504606846976\b/);
+  });
+});
+
+describe('CLI: files the user names', () => {
+  test('a missing or unreadable --batch/--network file is a user error (exit 1, one line, no stack)', async () => {
+    for (const args of [
+      ['path', '--batch', join(dir, 'missing.jsonl')],
+      ['path', '--network', join(dir, 'missing.json')],
+      ['path', '--batch', dir],
+    ]) {
+      const io = captureIO();
+      expect(await main(args, io)).toBe(1);
+      const text = io.err.join('\n');
+      expect(text).toMatch(/^tnc path: cannot read \S+: /);
+      expect(text).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  test('an output directory that cannot be created is a user error', async () => {
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, 'x');
+    const io = captureIO();
+    expect(await main(['build', join(root, 'examples/mps-norm.tn'), '--out', join(blocker, 'sub')], io)).toBe(1);
+    expect(io.err.join('\n')).toMatch(/^tnc build: cannot write .*a-file/);
+  });
+
+  test('output piped into a reader that closes early ends quietly', () => {
+    const lines = Array.from({ length: 3000 }, (_, k) => JSON.stringify({ id: k, eq: 'ab,bc->ac', shapes: [[2, 3], [3, 4]] }));
+    const batch = join(dir, 'many.jsonl');
+    writeFileSync(batch, lines.join('\n'));
+    const r = spawnSync('bash', ['-c', `set -o pipefail; node --import tsx src/cli.ts path --batch '${batch}' | head -c 10`], { cwd: root, encoding: 'utf8' });
+    expect(r.stdout).toHaveLength(10);
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.status).toBe(0);
   });
 });

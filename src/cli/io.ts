@@ -12,7 +12,15 @@ export interface CliIO {
 export const nodeIO: CliIO = {
   stdout: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
   stderr: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
-  readFile: (p) => readFileSync(p, 'utf8'),
+  readFile: (p) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch (e) {
+      // Reading a directory fails without naming it; name it so the CLI can say which file.
+      if (e instanceof Error && (e as NodeJS.ErrnoException).path === undefined) (e as NodeJS.ErrnoException).path = p;
+      throw e;
+    }
+  },
   writeFile: (p, t) => {
     const dir = p.replace(/[\\/][^\\/]*$/, '');
     if (dir && dir !== p) mkdirSync(dir, { recursive: true });
