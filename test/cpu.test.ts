@@ -261,6 +261,8 @@ describe('NameTable', () => {
     expect(t.claim('spec')).toBe('spec_2');
     expect(t.claim('1x')).toBe('_1x');
     expect(t.claim('class')).toBe('class_2');
-    expect(t.claim('é')).toBe('_');
+    expect(t.claim('é')).toBe('é');
+    expect(t.claim('·x')).toBe('_·x');
+    expect(t.claim('a b')).toBe('a_b');
   });
 });

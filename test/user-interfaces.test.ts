@@ -146,3 +146,32 @@ describe('CLI: files the user names', () => {
     expect(r.status).toBe(0);
   });
 });
+
+describe('generated export names', () => {
+  test('Unicode statement names stay readable exports; reserved words get a suffix; every export is an identifier', async () => {
+    const source = [
+      'dim i = 2',
+      'param α[i], A{n in 1..2}[i]',
+      'out β[] = α[i] A{1}[i]',
+      'out énergie[] = α[i] α[i]',
+      'out delete[i] = A{2}[i]',
+      'out delete_2[i] = A{1}[i]',
+      'out await[] = α[i]',
+      'out __proto__[] = α[i]',
+    ].join('\n');
+    const file = join(dir, 'names.tn');
+    writeFileSync(file, source);
+    expect(await main(['build', file, '--out', dir], captureIO())).toBe(0);
+    const mod = (await import(pathToFileURL(join(dir, 'names.tn.js')).href)) as Record<string, Fn> & { spec: { outputs: { name: string; export: string }[] } };
+    const exports = Object.fromEntries(mod.spec.outputs.map((o) => [o.name, o.export]));
+    expect(exports).toMatchObject({ β: 'β', énergie: 'énergie', await: 'await_2' });
+    expect(exports.delete).not.toBe('delete');
+    expect(new Set(Object.values(exports)).size).toBe(mod.spec.outputs.length);
+    for (const e of Object.values(exports)) expect(e).toMatch(/^[\p{ID_Start}_$][\p{ID_Continue}$]*$/u);
+    const a = new Float32Array([1, 2]);
+    expect([...mod.β({ α: a, 'A{1}': new Float32Array([3, 4]) })]).toEqual([11]);
+    expect([...mod[exports.delete]({ 'A{2}': a })]).toEqual([1, 2]);
+    expect([...mod[exports.__proto__]({ α: a })]).toEqual([3]);
+    expect(readFileSync(join(dir, 'names.tn.d.ts'), 'utf8')).toContain('export declare function β(');
+  });
+});

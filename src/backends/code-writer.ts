@@ -30,10 +30,13 @@ export class NameTable {
     return true;
   }
 
-  /** A fresh identifier derived from `base`: ASCII letters, digits, `_` and `$` only. */
+  /**
+   * A fresh identifier derived from `base`: Unicode identifier characters (so `out β[]` is
+   * exported as `β`, as .tn names may use any script), `_` and `$`; anything else becomes `_`.
+   */
   claim(base: string): string {
-    let safe = base.replace(/[^A-Za-z0-9_$]/g, '_');
-    if (safe === '' || /^[0-9]/.test(safe)) safe = `_${safe}`;
+    let safe = base.replace(/[^\p{ID_Continue}$]/gu, '_');
+    if (safe === '' || !/^[\p{ID_Start}_$]/u.test(safe)) safe = `_${safe}`;
     let name = safe;
     for (let i = 2; this.taken.has(name); i++) name = `${safe}_${i}`;
     this.taken.add(name);
