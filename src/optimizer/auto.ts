@@ -1,13 +1,28 @@
 // `auto`, the default optimizer: a policy table by operand count. Small networks get an exact
-// search; larger ones run several optimizers within a share of the time budget each and keep
-// the tree with the best exact cost. Greedy always runs first, so auto is never worse than it.
+// search; larger ones run several optimizers, each within a hard share of the time budget,
+// refine candidate trees by subtree reconfiguration, and keep the tree with the best exact
+// score for the objective. Greedy always runs first, so auto is never worse than it.
 // Optimizers the table names but the registry lacks are skipped, so the table can name
 // optional plug-ins.
+//
+// Time accounting: every step gets a deadline (its share of the budget, capped by what is
+// left after reserving the shares of the refine steps still to come), and the last step
+// gets all the time that is left, so time an early step did not use is not lost and an
+// early step that overruns cannot starve the refine steps. For a given seed the result is
+// deterministic up to the time budgets: how far each search gets within its share depends
+// on the machine and its load, so a faster machine may find a better tree. Pass a larger
+// `maxTimeMs` for more search, and compare results only on one machine.
+//
+// The table follows bench/paths.ts: on 13–60 tensors, reconfiguring several different
+// starting trees (greedy's, random-greedy's, partition's) wins most networks, and a dp pass
+// at this budget almost never finishes; beyond 60, random-greedy and partition each
+// followed by reconfiguration win, so both run with half the budget each.
 
 import { InternalError } from '../diagnostics.js';
 import { treeSteps } from './cost.js';
 import type { ContractionProblem } from './problem.js';
 import type { Optimizer, OptimizerRegistry, OptimizeOptions } from './registry.js';
+import { compareScores, scoreTree } from './random-greedy.js';
 import { DEFAULT_COMBO_FACTOR } from './search-problem.js';
 import { validateTree, type ContractionTree } from './tree.js';
 
@@ -17,16 +32,19 @@ export interface AutoStep {
   /** Fraction of the time budget this run may use. */
   share: number;
   /**
-   * A refiner improves the best tree so far: it receives it as `options.initialTree`
-   * (e.g. subtree reconfiguration).
+   * A refiner improves a tree it receives as `options.initialTree` (e.g. subtree
+   * reconfiguration): `'last'` the tree of the step just before it, `'best'` (or `true`)
+   * the best tree so far. Its share is reserved while earlier steps run.
    */
-  refine?: boolean;
+  refine?: boolean | 'last' | 'best';
 }
 
 /** Applies to networks of at most `maxOperands` inputs. */
 export interface AutoRule {
   maxOperands: number;
   steps: AutoStep[];
+  /** Time budget (ms) when `maxTimeMs` is not given; DEFAULT_AUTO_TIME_MS when absent. */
+  defaultTimeMs?: number;
 }
 
 /** The auto policy, read top to bottom: the first rule whose `maxOperands` fits is used. */
@@ -34,24 +52,29 @@ export const AUTO_POLICY: readonly AutoRule[] = [
   { maxOperands: 4, steps: [{ optimizer: 'optimal', share: 1 }] },
   { maxOperands: 12, steps: [{ optimizer: 'dp', share: 1 }] },
   {
-    // Heuristics first; dp then starts from the best tree so far (its cost caps dp's search)
-    // and either proves a better one or keeps it.
+    // Reconfiguration finds different local optima from different starts, so each
+    // heuristic's tree is refined, then the best once more with the time left.
     maxOperands: 60,
     steps: [
       { optimizer: 'greedy', share: 0 },
+      { optimizer: 'reconfigure', share: 0.2, refine: 'last' },
       { optimizer: 'random-greedy', share: 0.15 },
+      { optimizer: 'reconfigure', share: 0.2, refine: 'last' },
       { optimizer: 'partition', share: 0.15 },
-      { optimizer: 'reconfigure', share: 0.1, refine: true },
-      { optimizer: 'dp', share: 0.6, refine: true },
+      { optimizer: 'reconfigure', share: 0.2, refine: 'last' },
+      { optimizer: 'reconfigure', share: 0.1, refine: 'best' },
     ],
   },
   {
     maxOperands: Infinity,
+    defaultTimeMs: 1000,
     steps: [
       { optimizer: 'greedy', share: 0 },
-      { optimizer: 'random-greedy', share: 0.4 },
-      { optimizer: 'partition', share: 0.4 },
-      { optimizer: 'reconfigure', share: 0.2, refine: true },
+      { optimizer: 'random-greedy', share: 0.3 },
+      { optimizer: 'reconfigure', share: 0.15, refine: 'last' },
+      { optimizer: 'partition', share: 0.3 },
+      { optimizer: 'reconfigure', share: 0.15, refine: 'last' },
+      { optimizer: 'reconfigure', share: 0.1, refine: 'best' },
     ],
   },
 ];
@@ -61,20 +84,19 @@ export const DEFAULT_AUTO_TIME_MS = 500;
 
 /**
  * An exact score of a tree for an objective, compared lexicographically: `flops` (flops,
- * size), `size` (size, flops), `combo` (flops + α·write, size), `scaling` (most expensive
- * step, flops).
+ * size), `size` (size, flops), `combo` (flops + α·write, size), `scaling` (the symbolic
+ * cost's degree key, then flops; see scoreTree).
  */
-export function exactScore(problem: ContractionProblem, tree: ContractionTree, options: OptimizeOptions): [bigint, bigint] {
+export function exactScore(problem: ContractionProblem, tree: ContractionTree, options: OptimizeOptions): bigint[] {
+  if (options.minimize === 'scaling') return scoreTree(problem, tree, 'scaling');
   const steps = treeSteps(problem, tree);
   let flops = 0n;
   let size = steps.length === 0 ? 1n : 0n;
   let write = 0n;
-  let worst = 0n;
   for (const s of steps) {
     flops += s.flops;
     write += s.size;
     if (s.size > size) size = s.size;
-    if (s.flops > worst) worst = s.flops;
   }
   switch (options.minimize ?? 'flops') {
     case 'size':
@@ -83,15 +105,9 @@ export function exactScore(problem: ContractionProblem, tree: ContractionTree, o
       const alpha = typeof options.comboFactor === 'number' ? BigInt(Math.round(options.comboFactor)) : BigInt(DEFAULT_COMBO_FACTOR);
       return [flops + alpha * write, size];
     }
-    case 'scaling':
-      return [worst, flops];
     default:
       return [flops, size];
   }
-}
-
-function better(a: [bigint, bigint], b: [bigint, bigint]): boolean {
-  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 }
 
 /** The rule auto applies to a network with `n` inputs. */
@@ -99,31 +115,50 @@ export function autoRule(n: number): AutoRule {
   return AUTO_POLICY.find((r) => n <= r.maxOperands) ?? AUTO_POLICY[AUTO_POLICY.length - 1];
 }
 
+/** Which tree a step refines, or undefined for a step that builds its own. */
+function refineMode(step: AutoStep): 'last' | 'best' | undefined {
+  if (step.refine === 'last') return 'last';
+  if (step.refine === true || step.refine === 'best') return 'best';
+  return undefined;
+}
+
 /** The auto optimizer over a registry (looked up at call time, so later plug-ins count). */
 export function createAuto(registry: OptimizerRegistry): Optimizer {
   return {
     name: 'auto',
-    description: `picks by size: optimal (≤4), dp (≤12), then the best of greedy, random-greedy, partition, reconfigure and (≤60) dp within --max-time (default ${DEFAULT_AUTO_TIME_MS} ms)`,
+    description: `picks by size: optimal (≤4), dp (≤12), then greedy, random-greedy and partition trees each refined by reconfigure, best exact cost kept, within --max-time (default ${DEFAULT_AUTO_TIME_MS} ms up to 60 tensors, 1000 ms beyond)`,
     optimize(problem, options) {
       const n = problem.inputs.length;
-      const budget = typeof options.maxTimeMs === 'number' ? options.maxTimeMs : DEFAULT_AUTO_TIME_MS;
-      const startAt = performance.now();
       const rule = autoRule(n);
+      const budget = typeof options.maxTimeMs === 'number' && options.maxTimeMs >= 0 ? options.maxTimeMs : (rule.defaultTimeMs ?? DEFAULT_AUTO_TIME_MS);
+      const endAt = performance.now() + budget;
+      const steps = rule.steps.filter((st) => registry.has(st.optimizer));
       let best: ContractionTree | undefined;
-      let bestScore: [bigint, bigint] | undefined;
-      for (const step of rule.steps) {
-        if (!registry.has(step.optimizer)) continue;
-        if (step.refine && !best) continue;
-        const left = budget - (performance.now() - startAt);
-        if (best && step.share > 0 && left <= 0) break;
-        const share = step.share === 0 ? 0 : Math.max(1, Math.min(left, budget * step.share));
-        const sub: OptimizeOptions = { ...options, maxTimeMs: share };
-        if (step.refine) sub.initialTree = best;
+      let bestScore: bigint[] | undefined;
+      let last: ContractionTree | undefined;
+      for (let k = 0; k < steps.length; k++) {
+        const step = steps[k];
+        const mode = refineMode(step);
+        const from = mode === 'last' ? last : mode === 'best' ? best : undefined;
+        if (mode && !from) continue;
+        const left = endAt - performance.now();
+        // Shares of the refine steps still to come stay reserved for them.
+        let reserved = 0;
+        for (let j = k + 1; j < steps.length; j++) if (refineMode(steps[j])) reserved += steps[j].share * budget;
+        let allot: number;
+        if (step.share === 0) allot = 0;
+        else if (k === steps.length - 1) allot = left;
+        else allot = Math.min(step.share * budget, left - (mode ? 0 : reserved));
+        // A zero-share step (greedy) always runs: it is the floor auto never goes below.
+        if (step.share > 0 && best && allot < 1) continue;
+        const sub: OptimizeOptions = { ...options, maxTimeMs: Math.max(step.share === 0 ? 0 : 1, allot) };
+        if (from) sub.initialTree = from;
         const tree = registry.get(step.optimizer).optimize(problem, sub);
         const invalid = validateTree(tree, problem);
         if (invalid !== undefined) throw new InternalError(`optimizer '${step.optimizer}' returned an invalid tree: ${invalid}`);
+        last = tree;
         const score = exactScore(problem, tree, options);
-        if (!bestScore || better(score, bestScore)) {
+        if (!bestScore || compareScores(score, bestScore) < 0) {
           best = tree;
           bestScore = score;
         }

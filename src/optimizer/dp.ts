@@ -310,8 +310,13 @@ function solveSubset(
   for (let c = 1; c < k && !timedOut; c++) {
     const list1 = bySize[c];
     if (!allPairs) finalize(list1);
+    if (performance.now() > deadline) {
+      timedOut = true;
+      break;
+    }
     for (let a = 0; a < list1.length; a++) {
-      if ((++ticks & 255) === 0 && (performance.now() > deadline || table.count > maxSubsets)) {
+      // Each subset scans many partners, so the clock is read often enough to stop in time.
+      if ((++ticks & 15) === 0 && (performance.now() > deadline || table.count > maxSubsets)) {
         timedOut = true;
         break;
       }
@@ -428,11 +433,12 @@ function treeScore(sp: SearchProblem, model: ObjectiveModel, tree: ContractionTr
  */
 export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {}): ContractionTree {
   const n = problem.inputs.length;
+  // The deadline counts from entry: the heuristic start trees spend the same budget.
+  const deadline = deadlineOf(options);
   const greedy = greedyTree(problem, options);
   if (n <= 2) return { ...greedy, exhaustive: true };
   const sp = prepareSearch(problem);
   const model = objectiveModel(options);
-  const deadline = deadlineOf(options);
   const maxSubsets = typeof options.maxSubsets === 'number' ? options.maxSubsets : DEFAULT_MAX_SUBSETS;
   // The best heuristic tree is the fallback and caps the search: any tree worth finding
   // costs less, so its score bounds the cap from above.
@@ -441,7 +447,10 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
   const candidates: ContractionTree[] = [];
   const init = options.initialTree as ContractionTree | undefined;
   if (init && validateTree(init, problem) === undefined) candidates.push(init);
-  if (n > ALL_PAIRS_MAX) candidates.push(randomGreedyTree(problem, { minimize: options.minimize, repeats: 16, seed: 1 }));
+  if (n > ALL_PAIRS_MAX) {
+    const left = deadline - performance.now();
+    if (left > 0) candidates.push(randomGreedyTree(problem, { minimize: options.minimize, repeats: 16, seed: 1, maxTimeMs: Number.isFinite(left) ? left / 4 : undefined }));
+  }
   for (const t of candidates) {
     const sc = treeScore(sp, model, t);
     if (sc < greedyScore) {
@@ -469,6 +478,10 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
     let cap = Math.max(Math.min(lower, greedyScore), greedyScore / 16);
     let result: DpResult | 'timeout';
     for (;;) {
+      if (performance.now() > deadline) {
+        result = 'timeout';
+        break;
+      }
       result = solveSubset(sp, group, model, allPairs, cap, deadline, maxSubsets);
       if (result === 'timeout' || result.found) break;
       // With one group, no tree within the heuristic's score means that tree is the best.
