@@ -3,7 +3,7 @@
 // API and generated modules from the outside.
 import { afterAll, describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -173,5 +173,21 @@ describe('generated export names', () => {
     expect([...mod[exports.delete]({ 'A{2}': a })]).toEqual([1, 2]);
     expect([...mod[exports.__proto__]({ α: a })]).toEqual([3]);
     expect(readFileSync(join(dir, 'names.tn.d.ts'), 'utf8')).toContain('export declare function β(');
+  });
+});
+
+describe('the source file name in generated code', () => {
+  test('a file name with line and paragraph separators cannot break out of the header comment', async () => {
+    const sub = join(dir, 'evil');
+    mkdirSync(sub, { recursive: true });
+    const name = 'x\nthrow 1;\u2028throw 2;\u2029.tn';
+    writeFileSync(join(sub, name), 'dim i = 2\ninput a[i]\nout s[] = a[i]\n');
+    const io = captureIO();
+    expect(await main(['build', join(sub, name), '--out', join(dir, 'evil-out')], io)).toBe(0);
+    const js = join(dir, 'evil-out', `${name}.js`);
+    expect(readFileSync(js, 'utf8').split('\n')[0]).not.toMatch(/[\u2028\u2029]/);
+    const mod = (await import(pathToFileURL(js).href)) as { s: Fn; spec: { source?: string } };
+    expect([...mod.s({ a: new Float32Array([1, 2]) })]).toEqual([3]);
+    expect(mod.spec.source).toBe(name);
   });
 });

@@ -83,3 +83,11 @@ export class CodeWriter {
 export function commentSafe(text: string): string {
   return text.replace(/\*\//g, '*\\/').replace(/[\r\n\u2028\u2029]/g, ' ');
 }
+
+/**
+ * A JSON string literal that is also safe inside a `//` line comment: JSON.stringify escapes
+ * `\n` and `\r` but leaves U+2028/U+2029, which end a line comment in JavaScript.
+ */
+export function jsonForLineComment(text: string): string {
+  return JSON.stringify(text).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
