@@ -68,9 +68,14 @@ export function planContraction(net: TensorNetwork, options: PathOptions = {}): 
   const limit = options.memoryLimit;
   if (typeof limit === 'number' && limit >= 1 && cost.size > BigInt(Math.floor(limit))) {
     const plan = chooseSlices(problem, tree, Math.floor(limit), { minimize: options.minimize });
-    if (plan.count > 1) {
-      const badSliced = validateTree(plan.tree, problem);
-      if (badSliced !== undefined) throw new InternalError(`slicing returned an invalid tree: ${badSliced}`);
+    const badSliced = validateTree(plan.tree, problem);
+    if (badSliced !== undefined) throw new InternalError(`slicing returned an invalid tree: ${badSliced}`);
+    if (plan.count === 1 && plan.sliceSize <= BigInt(Math.floor(limit))) {
+      // Slicing's search found another tree that fits without slicing: execute that one.
+      planned.tree = plan.tree;
+      planned.path = toLinearPath(plan.tree);
+      planned.cost = treeCost(problem, plan.tree);
+    } else if (plan.count > 1) {
       // The sliced plan may come with its own tree; execute (and report) that one.
       planned.tree = plan.tree;
       planned.path = toLinearPath(plan.tree);
