@@ -21,7 +21,8 @@ export { describeFactorized, type FactorReport } from './ir/factor-report.js';
 export { initParams, type InitOptions, type InitSpec, type InitModuleSpec } from './ir/init-params.js';
 
 // Contraction orders.
-export { contractPath, type PathInfo, type PathStep } from './optimizer/contract-path.js';
+export { contractPath } from './api/contract-path.js';
+export type { PathInfo, PathStep } from './optimizer/contract-path.js';
 export { planContraction, type PathOptions, type PlannedContraction } from './optimizer/plan-contraction.js';
 export { listOptimizers, getOptimizer } from './optimizer/index.js';
 export { toProblem, type ContractionProblem } from './optimizer/problem.js';

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { compile } from '../src/api/compile.js';
 import { einsum } from '../src/api/einsum.js';
 import { TncError } from '../src/diagnostics.js';
+import { contractPath } from '../src/index.js';
 import { initParams } from '../src/ir/init-params.js';
 import { main } from '../src/cli.js';
 import { nodeIO, type CliIO } from '../src/cli/io.js';
@@ -189,5 +190,28 @@ describe('the source file name in generated code', () => {
     const mod = (await import(pathToFileURL(js).href)) as { s: Fn; spec: { source?: string } };
     expect([...mod.s({ a: new Float32Array([1, 2]) })]).toEqual([3]);
     expect(mod.spec.source).toBe(name);
+  });
+});
+
+describe('contractPath from the package entry checks its options', () => {
+  const shapes = [[2, 3], [3, 4]];
+  test.each([
+    [{ minimize: 'nope' }, /minimize must be one of 'flops', 'size', 'combo', 'scaling'/],
+    [{ memoryLimit: -5 }, /memoryLimit must be a positive integer/],
+    [{ optimizer: 42 }, /optimizer must be a name/],
+    [{ optimizer: 'gredy' }, /unknown optimizer 'gredy'; did you mean 'greedy'/],
+    [{ maxTimeMs: 'x' }, /maxTimeMs must be a non-negative number/],
+    [{ seed: 'abc' }, /seed must be an integer/],
+  ])('%j is a TncError', (options, message) => {
+    expect(() => contractPath('ab,bc->ac', shapes, options as never)).toThrow(TncError);
+    expect(() => contractPath('ab,bc->ac', shapes, options as never)).toThrow(message);
+  });
+
+  test('valid options still plan, with opt_einsum costs', () => {
+    const r = contractPath('ab,bc,cd->ad', [[10, 20], [20, 30], [30, 40]], { optimizer: 'optimal', minimize: 'size', memoryLimit: 1000, maxTimeMs: 1000, seed: 3 });
+    expect(r.path).toEqual([[0, 1], [0, 1]]);
+    expect(r.flops).toBe(36000);
+    expect(contractPath('ab,ab,ab->', [[3, 4], [3, 4], [3, 4]]).flops).toBe(36);
+    expect(() => contractPath(7 as never, shapes)).toThrow(/equation must be a string/);
   });
 });

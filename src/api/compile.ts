@@ -4,6 +4,7 @@
 
 import { error, hasErrors, SourceFile, TncError, type Diagnostic } from '../diagnostics.js';
 import { planProgram, type BuildOptions, type PlannedProgram } from '../build.js';
+import { checkPathOptions } from './path-options.js';
 import type { ModuleSpec } from '../backends/module-spec.js';
 import { createRunners, type Runner } from '../backends/cpu/runtime.js';
 import { webGpuModuleData } from '../backends/webgpu/emit.js';
@@ -45,18 +46,14 @@ function checkChoice(name: string, value: unknown, valid: readonly string[]): vo
   throw new TncError([error(`options/${name}`, message, { start: 0, end: Math.max(1, text.length) })], SourceFile.from(name, text));
 }
 
-/** Refuses what would otherwise be ignored or fail late: a non-string source, an unknown target or dtype, a bad memoryLimit. */
+/** Refuses what would otherwise be ignored or fail late: a non-string source, an unknown target or dtype, a bad optimizer or memoryLimit. */
 function checkOptions(source: unknown, options: unknown): void {
   if (typeof source !== 'string') throw new TypeError(`compile: the source must be a string of .tn text, got ${source === null ? 'null' : typeof source}`);
   if (typeof options !== 'object' || options === null) throw new TypeError('compile: options must be an object, e.g. { target: \'cpu\', dtype: \'f32\' }');
   const o = options as CompileOptions;
   checkChoice('target', o.target, ['cpu', 'webgpu']);
   checkChoice('dtype', o.dtype, ['f32', 'f64']);
-  const limit: unknown = o.memoryLimit;
-  if (limit !== undefined && !(typeof limit === 'number' && Number.isSafeInteger(limit) && limit >= 1)) {
-    const text = String(limit);
-    throw new TncError([error('options/memoryLimit', `memoryLimit must be a positive integer (elements), got ${text}`, { start: 0, end: Math.max(1, text.length) })], SourceFile.from('memoryLimit', text));
-  }
+  checkPathOptions({ optimizer: o.optimizer, memoryLimit: o.memoryLimit });
 }
 
 function planOrThrow(source: string, path: string, build: BuildOptions): PlannedProgram {
