@@ -41,7 +41,8 @@ ${optimizers}
                        (flops + 64 x elements written), scaling (most expensive step)
   --memory-limit N     largest intermediate allowed (elements); reported when exceeded,
                        sliced when slicing is available
-  --max-time MS        time budget for searching optimizers (auto defaults to 500 ms)
+  --max-time MS        time budget for searching optimizers (auto defaults to 500 ms up to
+                       12 tensors, 800 ms up to 60, 1000 ms beyond)
   --seed N             seed for randomized optimizers (same seed, same path)
   --repeats N          greedy runs of random-greedy
   --subtree-size N     largest subtree re-solved by the +reconfigure optimizers
