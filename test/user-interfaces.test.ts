@@ -11,6 +11,7 @@ import { compile } from '../src/api/compile.js';
 import { einsum } from '../src/api/einsum.js';
 import { TncError } from '../src/diagnostics.js';
 import { contractPath } from '../src/index.js';
+import { ratio } from '../src/viz/format.js';
 import { initParams } from '../src/ir/init-params.js';
 import { main } from '../src/cli.js';
 import { nodeIO, type CliIO } from '../src/cli/io.js';
@@ -213,5 +214,14 @@ describe('contractPath from the package entry checks its options', () => {
     expect(r.flops).toBe(36000);
     expect(contractPath('ab,ab,ab->', [[3, 4], [3, 4], [3, 4]]).flops).toBe(36);
     expect(() => contractPath(7 as never, shapes)).toThrow(/equation must be a string/);
+  });
+});
+
+describe('tnc info cost ratios', () => {
+  test('a naive cost beyond the double range prints a power of ten, not ∞', () => {
+    expect(ratio(10n ** 754n * 235n, 254752n)).toBe('9.22e750x');
+    expect(ratio(10n ** 400n, 1n)).toBe('1e400x');
+    expect(ratio(0n, 5n)).toBe('0.00x');
+    expect(ratio(720000n, 36000n)).toBe('20.0x');
   });
 });

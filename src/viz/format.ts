@@ -32,8 +32,20 @@ export function compactCount(x: bigint): string {
 /** A ratio of two exact counts for display (`12.5x`); `∞` when the divisor is zero. */
 export function ratio(num: bigint, den: bigint): string {
   if (den === 0n) return '∞';
-  const r = 2 ** (log2Big(num) - log2Big(den));
-  if (!Number.isFinite(r)) return num === 0n ? '0x' : '∞';
+  const l2 = log2Big(num) - log2Big(den);
+  const r = 2 ** l2;
+  if (!Number.isFinite(r)) {
+    if (num === 0n) return '0x';
+    // Beyond the double range (naive costs of large networks): print the power of ten.
+    const l10 = l2 * Math.LOG10E * Math.LN2;
+    let e = Math.floor(l10);
+    let mant = Math.round(10 ** (l10 - e) * 100) / 100;
+    if (mant >= 10) {
+      mant /= 10;
+      e += 1;
+    }
+    return `${mant}e${e}x`;
+  }
   if (r >= 100) return `${compactCount(BigInt(Math.round(r)))}x`;
   return `${r.toFixed(r >= 10 ? 1 : 2)}x`;
 }
