@@ -88,7 +88,10 @@ export function planAnalyzed(program: Program, options: BuildOptions, source?: s
   const pathOptions: PathOptions = {};
   if (options.optimizer !== undefined) pathOptions.optimizer = options.optimizer;
   if (options.memoryLimit !== undefined) pathOptions.memoryLimit = options.memoryLimit;
+  // Builds are byte-identical on any machine: plans use fixed work, not time budgets,
+  // unless the caller asks for a time budget.
   if (options.maxTimeMs !== undefined) pathOptions.maxTimeMs = options.maxTimeMs;
+  else pathOptions.deterministic = true;
   const planned = program.statements.map((s) => s.terms.map((t) => withSlices(planContraction(t.network, pathOptions), options.memoryLimit)));
   const plans = program.statements.map((s, i) => lower(s, planned[i], program));
   const spec = buildModuleSpec(program, planned, { target: options.target, dtype: options.dtype, source });

@@ -81,6 +81,9 @@ export const AUTO_POLICY: readonly AutoRule[] = [
   },
 ];
 
+/** Largest network auto searches beyond greedy in deterministic mode (work grows with n). */
+export const DETERMINISTIC_MAX_OPERANDS = 1500;
+
 /** Default time budget of `auto` when `maxTimeMs` is not given. */
 export const DEFAULT_AUTO_TIME_MS = 500;
 
@@ -134,6 +137,10 @@ export function createAuto(registry: OptimizerRegistry): Optimizer {
       const rule = autoRule(n);
       const budget = typeof options.maxTimeMs === 'number' && options.maxTimeMs >= 0 ? options.maxTimeMs : (rule.defaultTimeMs ?? DEFAULT_AUTO_TIME_MS);
       const endAt = performance.now() + budget;
+      // Deterministic mode: no time budgets; every step does its default fixed amount of work
+      // (see OptimizeOptions.deterministic). Past DETERMINISTIC_MAX_OPERANDS only greedy runs.
+      const deterministic = options.deterministic === true;
+      if (deterministic && n > DETERMINISTIC_MAX_OPERANDS) return registry.get('greedy').optimize(problem, options);
       const steps = rule.steps.filter((st) => registry.has(st.optimizer));
       let best: ContractionTree | undefined;
       let bestScore: bigint[] | undefined;
@@ -152,8 +159,9 @@ export function createAuto(registry: OptimizerRegistry): Optimizer {
         else if (k === steps.length - 1) allot = left;
         else allot = Math.min(step.share * budget, left - (mode ? 0 : reserved));
         // A zero-share step (greedy) always runs: it is the floor auto never goes below.
-        if (step.share > 0 && best && allot < 1) continue;
+        if (!deterministic && step.share > 0 && best && allot < 1) continue;
         const sub: OptimizeOptions = { ...options, maxTimeMs: Math.max(step.share === 0 ? 0 : 1, allot) };
+        if (deterministic) delete sub.maxTimeMs;
         if (from) sub.initialTree = from;
         const tree = registry.get(step.optimizer).optimize(problem, sub);
         const invalid = validateTree(tree, problem);

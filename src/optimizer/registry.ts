@@ -16,6 +16,11 @@ export interface OptimizeOptions {
   maxTimeMs?: number;
   /** Seed for randomized optimizers (same seed, same tree). */
   seed?: number;
+  /**
+   * Replace time budgets by fixed amounts of work (repeat, trial and pass counts), so the
+   * same input gives the same tree on any machine under any load. Builds use it.
+   */
+  deterministic?: boolean;
   /** Optimizer-specific settings (e.g. repeats, beam width, subtree size). */
   [setting: string]: unknown;
 }
