@@ -192,6 +192,20 @@ describe('the source file name in generated code', () => {
     expect([...mod.s({ a: new Float32Array([1, 2]) })]).toEqual([3]);
     expect(mod.spec.source).toBe(name);
   });
+
+  test('the same holds for the WebGPU target (the module imports without a device)', async () => {
+    const sub = join(dir, 'evil-gpu');
+    mkdirSync(sub, { recursive: true });
+    const name = 'y\nthrow 1;\u2028throw 2;\u2029.tn';
+    writeFileSync(join(sub, name), 'dim i = 2\ninput a[i]\nout s[] = a[i]\n');
+    const io = captureIO();
+    expect(await main(['build', join(sub, name), '--target', 'webgpu', '--out', join(dir, 'evil-gpu-out')], io)).toBe(0);
+    const js = join(dir, 'evil-gpu-out', `${name}.js`);
+    expect(readFileSync(js, 'utf8').split('\n')[0]).not.toMatch(/[\u2028\u2029]/);
+    const mod = (await import(pathToFileURL(js).href)) as { create: unknown; spec: { source?: string } };
+    expect(typeof mod.create).toBe('function');
+    expect(mod.spec.source).toBe(name);
+  });
 });
 
 describe('contractPath from the package entry checks its options', () => {
