@@ -48,6 +48,18 @@ describe('deterministic planning', () => {
     expect(rushed.cost.flops).toBeGreaterThan(calm.cost.flops);
   });
 
+  for (const optimizer of ['optimal', 'dp', 'branch-all']) {
+    it(`${optimizer} without a time budget gets a default one (no call can hang)`, () => {
+      // A 4x5 grid is far beyond exhaustive search; a racing clock makes the default budget
+      // run out at once, so this returns quickly only if a deadline is in force.
+      let t = 0;
+      vi.spyOn(performance, 'now').mockImplementation(() => (t += 60_000));
+      const planned = planContraction(grid(4, 5), { optimizer });
+      expect(planned.path).toHaveLength(19);
+      expect(planned.tree.exhaustive).not.toBe(true);
+    });
+  }
+
   it('builds are byte-identical under a rushed clock', () => {
     const src = [
       'dim p = 2, a = 4, b = 4, c = 4, d = 4, e = 4',

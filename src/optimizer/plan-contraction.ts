@@ -54,13 +54,23 @@ export function checkOptimizerName(name: string): void {
   });
 }
 
+/**
+ * Time budget given to the exhaustive searches when the caller sets none, so that no call
+ * can hang: they then return their best tree so far (marked not exhaustive).
+ */
+export const DEFAULT_EXHAUSTIVE_TIME_MS = 10_000;
+
+/** Optimizers whose work can grow exponentially with the network. */
+const EXHAUSTIVE = new Set(['optimal', 'dp', 'branch-2', 'branch-all']);
+
 /** Orders a network with the chosen optimizer and returns the tree, linear path and exact cost. */
 export function planContraction(net: TensorNetwork, options: PathOptions = {}): PlannedContraction {
   const problem = toProblem(net);
   const name = options.optimizer ?? 'auto';
   checkOptimizerName(name);
   const optimizer = getOptimizer(name);
-  const tree = optimizer.optimize(problem, options);
+  const searchOptions = EXHAUSTIVE.has(optimizer.name) && options.maxTimeMs === undefined ? { ...options, maxTimeMs: DEFAULT_EXHAUSTIVE_TIME_MS } : options;
+  const tree = optimizer.optimize(problem, searchOptions);
   const invalid = validateTree(tree, problem);
   if (invalid !== undefined) throw new InternalError(`optimizer '${name}' returned an invalid tree: ${invalid}`);
   const cost = treeCost(problem, tree);
