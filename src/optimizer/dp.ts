@@ -43,7 +43,12 @@ class SubsetTable {
   card: Int32Array;
   left: Int32Array;
   right: Int32Array;
-  idx: Int32Array[] = [];
+  /** Result indices of subset id: idxPool[idxOff[id] .. idxOff[id] + idxLen[id]), ascending. */
+  idxOff: Int32Array;
+  idxLen: Int32Array;
+  /** One flat pool instead of a typed array per subset: the merge tests read it hot. */
+  idxPool: Int32Array;
+  poolUsed = 0;
   count = 0;
   slots: Int32Array;
   mask: number;
@@ -58,6 +63,9 @@ class SubsetTable {
     this.card = new Int32Array(cap);
     this.left = new Int32Array(cap);
     this.right = new Int32Array(cap);
+    this.idxOff = new Int32Array(cap);
+    this.idxLen = new Int32Array(cap);
+    this.idxPool = new Int32Array(cap * 4);
     this.slots = new Int32Array(4096);
     this.mask = 4095;
   }
@@ -99,7 +107,7 @@ class SubsetTable {
       a.set(this[key]);
       this[key] = a;
     }
-    for (const key of ['left', 'right', 'card'] as const) {
+    for (const key of ['left', 'right', 'card', 'idxOff', 'idxLen'] as const) {
       const a = new Int32Array(cap);
       a.set(this[key]);
       this[key] = a;
@@ -118,7 +126,7 @@ class SubsetTable {
   }
 
   /** Adds a new subset and returns its id. */
-  insert(buf: Int32Array, card: number, idx: Int32Array, rsize: number, prim: number, sec: number, left: number, right: number): number {
+  insert(buf: Int32Array, card: number, idx: ArrayLike<number>, rsize: number, prim: number, sec: number, left: number, right: number): number {
     if (this.count === this.prim.length) this.growPool();
     if (this.count * 2 >= this.slots.length) this.rehash();
     const id = this.count++;
@@ -129,7 +137,14 @@ class SubsetTable {
     this.card[id] = card;
     this.left[id] = left;
     this.right[id] = right;
-    this.idx[id] = idx;
+    if (this.poolUsed + idx.length > this.idxPool.length) {
+      const pool = new Int32Array(Math.max(this.idxPool.length * 2, this.poolUsed + idx.length));
+      pool.set(this.idxPool);
+      this.idxPool = pool;
+    }
+    this.idxOff[id] = this.poolUsed;
+    this.idxLen[id] = idx.length;
+    for (let t = 0; t < idx.length; t++) this.idxPool[this.poolUsed++] = idx[t];
     let h = this.hash(buf, 0);
     while (this.slots[h] !== 0) h = (h + 1) & this.mask;
     this.slots[h] = id + 1;
@@ -168,15 +183,26 @@ function solveSubset(
   // Partner lists: final subsets whose result carries an index, by increasing `reach` (cost
   // plus, for additive objectives, its own size: the least any merge involving it adds). Two
   // disjoint subsets share an index exactly when their results both carry it.
+  // A final subset's reach never changes, so it is computed once when the subset is finalized.
+  let reachOf = new Float64Array(1024);
   const reach = (id: number): number => (model.primaryIsMax ? table.prim[id] : table.prim[id] + model.primary(table.rsize[id], 1));
   // Keyed by (index q, carrier leaf l inside the subset): a partner of s1 through q must
   // hold one of q's carriers outside s1, so s1 scans only those lists.
-  const openAt = new Map<number, number[]>();
+  // A flat array rather than a Map: the partner scan looks lists up in its innermost loop.
+  const openAt: (number[] | undefined)[] = new Array(sp.m * k);
   const inSet = (id: number, l: number): boolean => (table.words[id * W + (l >>> 5)] & (1 << (l & 31))) !== 0;
   const finalize = (ids: readonly number[]): void => {
     const pending = new Map<number, number[]>();
+    if (reachOf.length < table.count) {
+      const grown = new Float64Array(table.count * 2);
+      grown.set(reachOf);
+      reachOf = grown;
+    }
+    for (const id of ids) reachOf[id] = reach(id);
     for (const id of ids) {
-      for (const q of table.idx[id]) {
+      const pool = table.idxPool;
+      for (let t = table.idxOff[id], e = t + table.idxLen[id]; t < e; t++) {
+        const q = pool[t];
         const ls = lof[q];
         for (let z = 0; z < ls.length; z++) {
           const l = ls[z];
@@ -188,10 +214,10 @@ function solveSubset(
         }
       }
     }
-    const byCost = (x: number, y: number): number => reach(x) - reach(y) || x - y;
+    const byCost = (x: number, y: number): number => reachOf[x] - reachOf[y] || x - y;
     for (const [key, add] of pending) {
       add.sort(byCost);
-      const old = openAt.get(key) ?? [];
+      const old = openAt[key] ?? [];
       const merged: number[] = [];
       let x = 0;
       let y = 0;
@@ -199,7 +225,7 @@ function solveSubset(
         if (y >= add.length || (x < old.length && byCost(old[x], add[y]) <= 0)) merged.push(old[x++]);
         else merged.push(add[y++]);
       }
-      openAt.set(key, merged);
+      openAt[key] = merged;
     }
   };
   let seen = new Int32Array(1024);
@@ -237,23 +263,24 @@ function solveSubset(
       if (p1 + p2 + model.primary(r1 > r2 ? r1 : r2, 1) > cap) return;
       // The step's flops are r1·r2 over the shared indices' product (s1's indices are marked).
       let shared = 1;
-      const y2 = table.idx[s2];
-      for (let z = 0; z < y2.length; z++) if (marked[y2[z]] === visit) shared *= size[y2[z]];
+      const pool = table.idxPool;
+      for (let z = table.idxOff[s2], e = z + table.idxLen[s2]; z < e; z++) if (marked[pool[z]] === visit) shared *= size[pool[z]];
       if (p1 + p2 + model.primary((r1 * r2) / shared, 1) > cap) return;
     }
-    const x = table.idx[s1];
-    const y = table.idx[s2];
-    let i = 0;
-    let j = 0;
+    const pool = table.idxPool;
+    let i = table.idxOff[s1];
+    let j = table.idxOff[s2];
+    const xEnd = i + table.idxLen[s1];
+    const yEnd = j + table.idxLen[s2];
     let f = 1;
     let r = 1;
     let involved = 0;
     kept.length = 0;
     // Additive objectives score a step at least its flops, which only grow over the loop.
     const budget = model.primaryIsMax ? Infinity : cap - p1 - p2;
-    while (i < x.length || j < y.length) {
-      const u = i < x.length ? x[i] : 0x7fffffff;
-      const v = j < y.length ? y[j] : 0x7fffffff;
+    while (i < xEnd || j < yEnd) {
+      const u = i < xEnd ? pool[i] : 0x7fffffff;
+      const v = j < yEnd ? pool[j] : 0x7fffffff;
       const q = u < v ? u : v;
       if (u === q) i++;
       if (v === q) j++;
@@ -293,10 +320,8 @@ function solveSubset(
       }
       return;
     }
-    const id = table.insert(buf, m, Int32Array.from(kept), r, p, s, s1, s2);
+    const id = table.insert(buf, m, kept, r, p, s, s1, s2);
     bySize[m].push(id);
-    if (!allPairs) {
-    }
   };
 
   const disjoint = (a: number, b: number): boolean => {
@@ -322,7 +347,9 @@ function solveSubset(
       }
       const s1 = list1[a];
       visit++;
-      for (const q of table.idx[s1]) marked[q] = visit;
+      const off1 = table.idxOff[s1];
+      const end1 = off1 + table.idxLen[s1];
+      for (let t = off1; t < end1; t++) marked[table.idxPool[t]] = visit;
       if (allPairs) {
         for (let c2 = 1; c2 <= c && c + c2 <= k; c2++) {
           for (const s2 of bySize[c2]) {
@@ -341,20 +368,23 @@ function solveSubset(
       // Partners whose reach exceeds this cannot fit under the cap (lists are sorted by reach).
       const limit2 = model.primaryIsMax ? cap : cap - table.prim[s1];
       const limit1 = model.primaryIsMax ? cap : cap - table.prim[s1] - model.primary(table.rsize[s1], 1);
-      for (const q of table.idx[s1]) {
+      for (let t = off1; t < end1; t++) {
+        const q = table.idxPool[t];
         const ls = lof[q];
         for (let w = 0; w < ls.length; w++) {
           const l = ls[w];
           if (l < 0 || inSet(s1, l)) continue;
-          const list = openAt.get(q * k + l);
-          if (!list) continue;
+          const list = openAt[q * k + l];
+          if (list === undefined) continue;
+          const prim = table.prim;
+          const card = table.card;
           for (let z = 0; z < list.length; z++) {
             const s2 = list[z];
-            if (reach(s2) > limit2) break;
-            if (table.prim[s2] > limit1) continue;
+            if (reachOf[s2] > limit2) break;
             if (seen[s2] === visit) continue;
             seen[s2] = visit;
-            const c2 = table.card[s2];
+            if (prim[s2] > limit1) continue;
+            const c2 = card[s2];
             if (c2 > c || c + c2 > k || (c2 === c && s2 <= s1)) continue;
             if (disjoint(s1, s2)) consider(s1, s2, c + c2);
           }
