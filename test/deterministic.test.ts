@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { planContraction } from '../src/optimizer/plan-contraction.js';
 import { buildModule } from '../src/build.js';
 import type { TensorNetwork } from '../src/ir/network.js';
+import { main } from '../src/cli.js';
+import type { CliIO } from '../src/cli/io.js';
 
 /** A periodic 2-D grid of rank-4 tensors, bond size 3 (a PEPS-norm-like network). */
 function grid(rows: number, cols: number): TensorNetwork {
@@ -72,5 +74,23 @@ describe('deterministic planning', () => {
     const second = buildModule(src, 'chain.tn', { target: 'cpu', dtype: 'f64' }).value!;
     expect(second.js).toBe(first.js);
     expect(second.dts).toBe(first.dts);
+  });
+
+  it('tnc path --batch plans with fixed work: a rushed clock gives the same paths', async () => {
+    const net = grid(5, 6);
+    const eq = `${net.tensors.map((t) => t.indices.map((i) => String.fromCodePoint(0x4e00 + Object.keys(net.sizes).indexOf(i))).join('')).join(',')}->`;
+    const line = JSON.stringify({ id: 'g', eq, shapes: net.tensors.map((t) => t.indices.map(() => 3)) });
+    const run = async (): Promise<{ path: number[][]; flops: number }> => {
+      const out: string[] = [];
+      const io: CliIO = { stdout: (t) => out.push(t), stderr: (t) => out.push(t), readFile: () => line + '\n', writeFile: () => undefined, cwd: '.' };
+      expect(await main(['path', '--batch', 'problems.jsonl'], io)).toBe(0);
+      return JSON.parse(out.join('').trim());
+    };
+    const calm = await run();
+    let t = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => (t += 60_000));
+    const rushed = await run();
+    expect(rushed.path).toEqual(calm.path);
+    expect(rushed.flops).toBe(calm.flops);
   });
 });

@@ -40,4 +40,7 @@ export function checkPathOptions(options: unknown): asserts options is PathOptio
   if (o.seed !== undefined && !(typeof o.seed === 'number' && Number.isSafeInteger(o.seed))) {
     fail('seed', o.seed, `seed must be an integer, got ${String(o.seed)}`);
   }
+  if (o.deterministic !== undefined && typeof o.deterministic !== 'boolean') {
+    fail('deterministic', o.deterministic, `deterministic must be true or false, got ${String(o.deterministic)}`);
+  }
 }

@@ -43,6 +43,9 @@ ${optimizers}
                        sliced when slicing is available
   --max-time MS        time budget for searching optimizers (auto defaults to 500 ms up to
                        12 tensors, 800 ms up to 60, 1000 ms beyond)
+  --deterministic      fixed amounts of search work instead of time budgets: the same
+                       input gives the same path on any machine (default with --batch
+                       unless --max-time is given; builds always plan this way)
   --seed N             seed for randomized optimizers (same seed, same path)
   --repeats N          greedy runs of random-greedy
   --subtree-size N     largest subtree re-solved by the +reconfigure optimizers
@@ -219,7 +222,7 @@ function runBatch(text: string, options: PathOptions, io: CliIO): void {
 async function run(args: string[], io: CliIO): Promise<number> {
   const { flags, positionals } = parseFlags(args, {
     strings: ['shapes', 'optimizer', 'minimize', 'memory-limit', 'max-time', 'seed', 'batch', 'network', 'repeats', 'subtree-size', 'width'],
-    booleans: ['json', 'tree'],
+    booleans: ['json', 'tree', 'deterministic'],
   });
   const options: PathOptions = {};
   if (typeof flags.optimizer === 'string') {
@@ -234,6 +237,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
   if (memoryLimit !== undefined) options.memoryLimit = memoryLimit;
   const maxTime = numberFlag(flags, 'max-time', false);
   if (maxTime !== undefined) options.maxTimeMs = maxTime;
+  // Batches are compared run to run: plan them with fixed work unless a budget is asked for.
+  if (flags.deterministic === true || (typeof flags.batch === 'string' && maxTime === undefined)) options.deterministic = true;
   const seed = numberFlag(flags, 'seed', true);
   if (seed !== undefined) options.seed = seed;
   // Optimizer-specific settings, passed through to whichever optimizer reads them.
