@@ -12,20 +12,8 @@ import { greedyRun, mulberry32, randomGreedyTree } from '../src/optimizer/random
 import { optimalSubsetTree, reconfigure } from '../src/optimizer/reconfigure.js';
 import { liftTree, simplifyProblem } from '../src/optimizer/simplify.js';
 import { validateTree, type ContractionTree, type TreeNode } from '../src/optimizer/tree.js';
-import { arbEinsum, type RandomEinsum } from './helpers/arbitraries.js';
+import { arbEinsum, problemOf } from './helpers/arbitraries.js';
 
-/** Interns a random einsum's labels into a ContractionProblem. */
-function toProblemOf(e: RandomEinsum): ContractionProblem {
-  const ids = new Map<string, number>();
-  const id = (l: string): number => {
-    if (!ids.has(l)) ids.set(l, ids.size);
-    return ids.get(l)!;
-  };
-  const inputs = e.inputs.map((t) => t.map(id));
-  const output = e.output.map(id);
-  const sizes = [...ids.keys()].map((l) => e.sizes[l]);
-  return makeProblem(inputs, output, sizes, [...ids.keys()]);
-}
 
 /** Every tree over n leaves, by brute force (all merge orders; fine for n ≤ 6). */
 function allTreeCosts(problem: ContractionProblem): bigint {
@@ -63,7 +51,7 @@ function randomTree(n: number, seed: number): ContractionTree {
   return { leaves: n, nodes };
 }
 
-const problems = arbEinsum({ minOperands: 1, maxOperands: 7, maxSize: 5 }).map(toProblemOf);
+const problems = arbEinsum({ minOperands: 1, maxOperands: 7, maxSize: 5 }).map(problemOf);
 
 describe('greedy core and random-greedy', () => {
   it('gives valid trees whose float flops match the exact recomputation', () => {
@@ -105,7 +93,7 @@ describe('greedy core and random-greedy', () => {
 describe('exact subset DP', () => {
   it('equals brute force over every tree for up to 6 tensors', () => {
     fc.assert(
-      fc.property(arbEinsum({ minOperands: 1, maxOperands: 6, maxSize: 4 }).map(toProblemOf), (p) => {
+      fc.property(arbEinsum({ minOperands: 1, maxOperands: 6, maxSize: 4 }).map(problemOf), (p) => {
         const t = optimalSubsetTree(p);
         expect(validateTree(t, p)).toBeUndefined();
         expect(treeCost(p, t).flops).toBe(allTreeCosts(p));

@@ -10,7 +10,7 @@ import { greedyRun, randomGreedyTree } from '../src/optimizer/random-greedy.js';
 import { reconfigure } from '../src/optimizer/reconfigure.js';
 import { chooseSlices } from '../src/optimizer/slice.js';
 import { validateTree } from '../src/optimizer/tree.js';
-import { arbEinsum } from './helpers/arbitraries.js';
+import { arbEinsum, problemOf } from './helpers/arbitraries.js';
 
 /** The problem for one slice, built here without the module under test. */
 function fixIndices(p: ContractionProblem, fixed: readonly number[]): ContractionProblem {
@@ -22,16 +22,7 @@ function fixIndices(p: ContractionProblem, fixed: readonly number[]): Contractio
   );
 }
 
-const problems = arbEinsum({ minOperands: 2, maxOperands: 7, maxSize: 6, maxTotalElements: 200000 }).map((e) => {
-  const ids = new Map<string, number>();
-  const id = (l: string): number => {
-    if (!ids.has(l)) ids.set(l, ids.size);
-    return ids.get(l)!;
-  };
-  const inputs = e.inputs.map((t) => t.map(id));
-  const output = e.output.map(id);
-  return makeProblem(inputs, output, [...ids.keys()].map((l) => e.sizes[l]));
-});
+const problems = arbEinsum({ minOperands: 2, maxOperands: 7, maxSize: 6, maxTotalElements: 200000 }).map(problemOf);
 
 describe('chooseSlices', () => {
   it('fits the limit and its slicedCost is the sum over all slices', () => {

@@ -10,22 +10,14 @@ import { optimalSubsetTree } from '../src/optimizer/reconfigure.js';
 import type { TreeNode } from '../src/optimizer/tree.js';
 import { evaluatePolynomial, formatPolynomial, formatScaling, leadingTerms, scalingKey, symbolicCost } from '../src/optimizer/symbolic.js';
 import { validateTree } from '../src/optimizer/tree.js';
-import { arbEinsum } from './helpers/arbitraries.js';
+import { arbEinsum, problemOf } from './helpers/arbitraries.js';
 
 const withSymbols = fc
   .tuple(arbEinsum({ minOperands: 1, maxOperands: 6, maxSize: 5 }), fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 8, maxLength: 8 }))
   .map(([e, mask, other]) => {
-    const ids = new Map<string, number>();
-    const id = (l: string): number => {
-      if (!ids.has(l)) ids.set(l, ids.size);
-      return ids.get(l)!;
-    };
-    const inputs = e.inputs.map((t) => t.map(id));
-    const output = e.output.map(id);
-    const names = [...ids.keys()];
-    const p: ContractionProblem = makeProblem(inputs, output, names.map((l) => e.sizes[l]), names);
-    p.symbolic = names.map((_, k) => mask[k % 8]);
-    return { p, other: names.map((_, k) => other[k % 8]) };
+    const p: ContractionProblem = problemOf(e);
+    p.symbolic = p.names.map((_, k) => mask[k % 8]);
+    return { p, other: p.names.map((_, k) => other[k % 8]) };
   });
 
 describe('symbolicCost', () => {

@@ -3,6 +3,7 @@
 // weights make repeated indices, hyperedges, scalars and outer products common, not lucky.
 
 import fc from 'fast-check';
+import { makeProblem, type ContractionProblem } from '../../src/optimizer/problem.js';
 
 export interface RandomEinsum {
   inputs: string[][];
@@ -88,4 +89,17 @@ export function randomData(n: number, seed: number, ctor: Float64ArrayConstructo
     out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
   }
   return out;
+}
+
+/** Interns a random einsum's labels (in order of first appearance) into a ContractionProblem. */
+export function problemOf(e: RandomEinsum): ContractionProblem {
+  const ids = new Map<string, number>();
+  const id = (l: string): number => {
+    if (!ids.has(l)) ids.set(l, ids.size);
+    return ids.get(l)!;
+  };
+  const inputs = e.inputs.map((t) => t.map(id));
+  const output = e.output.map(id);
+  const names = [...ids.keys()];
+  return makeProblem(inputs, output, names.map((l) => e.sizes[l]), names);
 }
