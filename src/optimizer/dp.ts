@@ -386,7 +386,11 @@ function solveSubset(
             if (prim[s2] > limit1) continue;
             const c2 = card[s2];
             if (c2 > c || c + c2 > k || (c2 === c && s2 <= s1)) continue;
-            if (disjoint(s1, s2)) consider(s1, s2, c + c2);
+            // Inline disjointness test: this loop runs tens of millions of times.
+            const wd = table.words;
+            let overlap = 0;
+            for (let t = 0; t < W; t++) overlap |= wd[s1 * W + t] & wd[s2 * W + t];
+            if (overlap === 0) consider(s1, s2, c + c2);
           }
         }
       }
