@@ -21,7 +21,7 @@
 // searches need that time to match what each optimizer alone finds at 200 ms.
 
 import { InternalError } from '../diagnostics.js';
-import { treeSteps } from './cost.js';
+import { treeCost } from './cost.js';
 import type { ContractionProblem } from './problem.js';
 import type { Optimizer, OptimizerRegistry, OptimizeOptions } from './registry.js';
 import { compareScores, scoreTree } from './random-greedy.js';
@@ -94,15 +94,7 @@ export const DEFAULT_AUTO_TIME_MS = 500;
  */
 export function exactScore(problem: ContractionProblem, tree: ContractionTree, options: OptimizeOptions): bigint[] {
   if (options.minimize === 'scaling') return scoreTree(problem, tree, 'scaling');
-  const steps = treeSteps(problem, tree);
-  let flops = 0n;
-  let size = steps.length === 0 ? 1n : 0n;
-  let write = 0n;
-  for (const s of steps) {
-    flops += s.flops;
-    write += s.size;
-    if (s.size > size) size = s.size;
-  }
+  const { flops, size, write } = treeCost(problem, tree);
   switch (options.minimize ?? 'flops') {
     case 'size':
       return [size, flops];
