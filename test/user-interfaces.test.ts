@@ -239,3 +239,22 @@ describe('tnc info cost ratios', () => {
     expect(ratio(720000n, 36000n)).toBe('20.0x');
   });
 });
+
+describe('tnc path text output with very large costs', () => {
+  test('integers past 40 digits are summarised in text and exact in --json', async () => {
+    // A 60-matrix chain with dims of 1000: the naive cost has about 185 digits.
+    const labels = Array.from({ length: 61 }, (_, i) => String.fromCodePoint(0x4e00 + i));
+    const eq = `${labels.slice(0, 60).map((l, i) => l + labels[i + 1]).join(',')}->${labels[0]}${labels[60]}`;
+    const shapes = Array.from({ length: 60 }, () => '1000x1000').join(',');
+    const text = captureIO();
+    expect(await main(['path', eq, '--shapes', shapes, '--optimizer', 'greedy'], text)).toBe(0);
+    const naiveLine = text.out.join('\n').split('\n').find((l) => l.startsWith('naive flops'))!;
+    expect(naiveLine).toMatch(/naive flops\s+\d\.\d{3}e\+\d+ \(\d+ digits; --json gives every digit\)/);
+    const json = captureIO();
+    expect(await main(['path', eq, '--shapes', shapes, '--optimizer', 'greedy', '--json'], json)).toBe(0);
+    const digits = /"naiveFlops":\s*(\d+)/.exec(json.out.join(''))![1];
+    expect(digits.length).toBeGreaterThan(40);
+    expect(naiveLine).toContain(`(${digits.length} digits;`);
+    expect(naiveLine).toContain(`${digits[0]}.${digits.slice(1, 4)}e+${digits.length - 1}`);
+  });
+});

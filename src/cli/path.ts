@@ -137,8 +137,14 @@ function numberFlag(flags: Record<string, string | boolean>, name: string, integ
   return n;
 }
 
+/** Longest integer printed in full in text mode; longer ones are summarised (--json is exact). */
+const MAX_TEXT_DIGITS = 40;
+
 function fmt(x: number | bigint): string {
-  return typeof x === 'bigint' ? x.toString() : x.toLocaleString('en-US');
+  if (typeof x === 'number') return x.toLocaleString('en-US');
+  const digits = x.toString();
+  if (digits.length <= MAX_TEXT_DIGITS) return digits;
+  return `${digits[0]}.${digits.slice(1, 4)}e+${digits.length - 1} (${digits.length} digits; --json gives every digit)`;
 }
 
 /** The human-readable report: a step table and totals. */
