@@ -258,3 +258,18 @@ describe('tnc path text output with very large costs', () => {
     expect(naiveLine).toContain(`${digits[0]}.${digits.slice(1, 4)}e+${digits.length - 1}`);
   });
 });
+
+describe('tnc info with very large costs', () => {
+  test('a naive cost of many digits is shown compactly with its digit count', async () => {
+    const file = join(dir, 'long-chain.tn');
+    writeFileSync(
+      file,
+      ['const N = 80', 'dim p{n in 1..N} = 2', 'dim a{n in 1..N+1} = 64', 'param M{n in 1..N}[a{n}, p{n}, a{n+1}]', 'out s[a{1}, a{81}] = prod(n in 1..N) M{n}[a{n}, p{n}, a{n+1}]'].join('\n'),
+    );
+    const io = captureIO();
+    expect(await main(['info', file], io)).toBe(0);
+    const line = io.out.join('\n').split('\n').find((l) => l.includes('naive cost'))!;
+    // opt_einsum naive cost: 64^81 · 2^80 · 80 (80 operands, summed) ≈ 1.93e172, 173 digits.
+    expect(line).toMatch(/naive cost\s+1\.93e172 \(173 digits\), /);
+  });
+});

@@ -3,9 +3,13 @@
 
 import { log2Big } from '../optimizer/cost.js';
 
-/** Exact digits grouped by thousands, e.g. `36,000`. */
+/** Longest count shown digit by digit; past it a report shows the compact form and the digit count. */
+export const MAX_GROUPED_DIGITS = 40;
+
+/** Exact digits grouped by thousands, e.g. `36,000` (huge counts: `3.61e229 (230 digits)`). */
 export function groupDigits(x: bigint): string {
   const s = (x < 0n ? -x : x).toString();
+  if (s.length > MAX_GROUPED_DIGITS) return `${compactCount(x)} (${s.length} digits)`;
   const groups: string[] = [];
   for (let end = s.length; end > 0; end -= 3) groups.unshift(s.slice(Math.max(0, end - 3), end));
   return (x < 0n ? '-' : '') + groups.join(',');

@@ -2,7 +2,7 @@
 // path step by step and the cost summary, then the factorized tensors.
 
 import type { FactorReport } from '../ir/factor-report.js';
-import { compactCount, groupDigits, ratio } from './format.js';
+import { compactCount, groupDigits, MAX_GROUPED_DIGITS, ratio } from './format.js';
 import type { InfoReport, TermReport } from './info-report.js';
 import { formatTable } from './table.js';
 
@@ -28,7 +28,7 @@ export function costSummary(term: TermReport): string[] {
     `total flops           ${groupDigits(cost.flops)}${cost.flops >= 1_000_000n ? ` (${compactCount(cost.flops)})` : ''}`,
     `largest intermediate  ${groupDigits(cost.size)} elements`,
     ...symbolic,
-    `naive cost            ${groupDigits(term.naiveFlops)}${term.naiveFlops >= 1_000_000n ? ` (${compactCount(term.naiveFlops)})` : ''}, ${ratio(term.naiveFlops, cost.flops)} the planned cost`,
+    `naive cost            ${groupDigits(term.naiveFlops)}${term.naiveFlops >= 1_000_000n && term.naiveFlops.toString().length <= MAX_GROUPED_DIGITS ? ` (${compactCount(term.naiveFlops)})` : ''}, ${ratio(term.naiveFlops, cost.flops)} the planned cost`,
   ];
 }
 
