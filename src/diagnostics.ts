@@ -88,11 +88,13 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 function caretLine(file: SourceFile, span: Span): string[] {
   const { line, column } = file.position(span.start);
   const text = file.lineText(line);
-  // Keep tabs in the padding so the caret lines up under tab-indented source.
+  // Keep tabs in the padding so the caret lines up under tab-indented source; count code
+  // points, not UTF-16 units, so a character outside the BMP takes one caret column.
   let pad = '';
-  for (let i = 0; i < column - 1; i++) pad += text[i] === '\t' ? '\t' : ' ';
+  for (const ch of text.slice(0, column - 1)) pad += ch === '\t' ? '\t' : ' ';
   const endPos = file.position(Math.max(span.start, span.end));
-  const width = endPos.line === line ? Math.max(1, endPos.column - column) : Math.max(1, text.length - column + 1);
+  const endColumn = endPos.line === line ? endPos.column : text.length + 1;
+  const width = Math.max(1, [...text.slice(column - 1, endColumn - 1)].length);
   return [`  ${text}`, `  ${pad}${'^'.repeat(width)}`];
 }
 
