@@ -5,6 +5,8 @@
 export const WEBGPU_RUNTIME_JS: string = [
   "(() => {",
   "\"use strict\";",
+  "// src/backends/webgpu/runtime.ts",
+  "const m0 = (() => {",
   "class GpuTncError extends Error {",
   "    constructor(message) {",
   "        super(`tnc webgpu: ${message}`);",
@@ -745,5 +747,7 @@ export const WEBGPU_RUNTIME_JS: string = [
   "}",
   "const gpuHalf = { toHalf: gpuToHalf, fromHalf: gpuFromHalf };",
   "return { GpuTncError, gpuCreateModel, gpuHalf };",
+  "})();",
+  "return m0;",
   "})()",
 ].join('\n');
