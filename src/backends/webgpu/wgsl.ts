@@ -271,6 +271,38 @@ ${epilogue('part[0]')}
 export const GEMM_HEADER = 20;
 
 /**
+ * The part both GEMM kernels share: bindings, the caller's workgroup arrays, the entry point
+ * and the decoding of the flat tile id into batch, row and column tile and operand bases.
+ */
+function gemmPrologue(p: Precision, t: GemmTile, TM: number, TN: number, workgroupVars: string[]): string[] {
+  const lines: string[] = [];
+  const L = (s: string): void => {
+    lines.push(s);
+  };
+  L(header(p));
+  L('@group(0) @binding(0) var<storage, read> A: array<T>;');
+  L('@group(0) @binding(1) var<storage, read> B: array<T>;');
+  L('@group(0) @binding(2) var<storage, read_write> C: array<T>;');
+  L('@group(0) @binding(3) var<storage, read> prm: array<u32>;');
+  for (const d of workgroupVars) L(d);
+  L('');
+  L(`@compute @workgroup_size(${t.wgX}, ${t.wgY})`);
+  L('fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid3: vec3u, @builtin(local_invocation_index) li: u32) {');
+  L('  let M = prm[0]; let N = prm[1]; let K = prm[2];');
+  L('  let tilesN = prm[6]; let tilesM = prm[7];');
+  L('  let tile = wid.y * nwg.x + wid.x;');
+  L('  if (tile >= tilesN * tilesM * prm[3]) { return; }');
+  L('  let tn = tile % tilesN;');
+  L('  let tmi = (tile / tilesN) % tilesM;');
+  L('  let b = tile / (tilesN * tilesM);');
+  L(`  let row0 = tmi * ${TM}u;`);
+  L(`  let col0 = tn * ${TN}u;`);
+  L('  let aK = prm[10]; let bK = prm[12];');
+  L('  let aBase = prm[prm[8] + b]; let bBase = prm[prm[11] + b];');
+  return lines;
+}
+
+/**
  * Batched, tiled GEMM with every operand addressed through offset tables, so permutations,
  * batch strides and transposes cost nothing: element (b, i, j) of C lives at
  * cB[b] + cM[i] + cN[j], A(b, i, k) at aB[b] + aM[i] + aK[k], B(b, k, j) at bB[b] + bK[k] + bN[j].
@@ -297,27 +329,7 @@ export function gemmWgsl(p: Precision, t: GemmTile): string {
   const L = (s: string): void => {
     lines.push(s);
   };
-  L(header(p));
-  L('@group(0) @binding(0) var<storage, read> A: array<T>;');
-  L('@group(0) @binding(1) var<storage, read> B: array<T>;');
-  L('@group(0) @binding(2) var<storage, read_write> C: array<T>;');
-  L('@group(0) @binding(3) var<storage, read> prm: array<u32>;');
-  L(`var<workgroup> As: array<f32, ${t.tk * TM}>;`);
-  L(`var<workgroup> Bs: array<f32, ${t.tk * TN}>;`);
-  L('');
-  L(`@compute @workgroup_size(${t.wgX}, ${t.wgY})`);
-  L('fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid3: vec3u, @builtin(local_invocation_index) li: u32) {');
-  L('  let M = prm[0]; let N = prm[1]; let K = prm[2];');
-  L('  let tilesN = prm[6]; let tilesM = prm[7];');
-  L('  let tile = wid.y * nwg.x + wid.x;');
-  L('  if (tile >= tilesN * tilesM * prm[3]) { return; }');
-  L('  let tn = tile % tilesN;');
-  L('  let tmi = (tile / tilesN) % tilesM;');
-  L('  let b = tile / (tilesN * tilesM);');
-  L(`  let row0 = tmi * ${TM}u;`);
-  L(`  let col0 = tn * ${TN}u;`);
-  L('  let aK = prm[10]; let bK = prm[12];');
-  L('  let aBase = prm[prm[8] + b]; let bBase = prm[prm[11] + b];');
+  lines.push(...gemmPrologue(p, t, TM, TN, [`var<workgroup> As: array<f32, ${t.tk * TM}>;`, `var<workgroup> Bs: array<f32, ${t.tk * TN}>;`]));
   // Each invocation loads fixed rows of the A panel and fixed columns of the B panel at every
   // k step, so their row/column offsets are looked up once, outside the k loop.
   for (let q = 0; q < loadsA; q++) {
@@ -386,27 +398,7 @@ function gemmVec4Wgsl(p: Precision, t: GemmTile): string {
   const L = (s: string): void => {
     lines.push(s);
   };
-  L(header(p));
-  L('@group(0) @binding(0) var<storage, read> A: array<T>;');
-  L('@group(0) @binding(1) var<storage, read> B: array<T>;');
-  L('@group(0) @binding(2) var<storage, read_write> C: array<T>;');
-  L('@group(0) @binding(3) var<storage, read> prm: array<u32>;');
-  L(`var<workgroup> As: array<vec4<f32>, ${groupsA}>;`);
-  L(`var<workgroup> Bs: array<vec4<f32>, ${groupsB}>;`);
-  L('');
-  L(`@compute @workgroup_size(${t.wgX}, ${t.wgY})`);
-  L('fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid3: vec3u, @builtin(local_invocation_index) li: u32) {');
-  L('  let M = prm[0]; let N = prm[1]; let K = prm[2];');
-  L('  let tilesN = prm[6]; let tilesM = prm[7];');
-  L('  let tile = wid.y * nwg.x + wid.x;');
-  L('  if (tile >= tilesN * tilesM * prm[3]) { return; }');
-  L('  let tn = tile % tilesN;');
-  L('  let tmi = (tile / tilesN) % tilesM;');
-  L('  let b = tile / (tilesN * tilesM);');
-  L(`  let row0 = tmi * ${TM}u;`);
-  L(`  let col0 = tn * ${TN}u;`);
-  L('  let aK = prm[10]; let bK = prm[12];');
-  L('  let aBase = prm[prm[8] + b]; let bBase = prm[prm[11] + b];');
+  lines.push(...gemmPrologue(p, t, TM, TN, [`var<workgroup> As: array<vec4<f32>, ${groupsA}>;`, `var<workgroup> Bs: array<vec4<f32>, ${groupsB}>;`]));
   // Load group g of the A panel: four consecutive rows at one k. Neighbouring invocations take
   // neighbouring row groups, or neighbouring k when k is A's contiguous axis (flag prm[17]),
   // so global reads coalesce either way; likewise for B's column groups (prm[18]). The row
