@@ -10,7 +10,8 @@
 // Flags: --quick (n=256/512, TT batch 32, budget 0.5 s), --budget SECONDS (per model, default
 // 1.5), --runs N (max timed runs, default 10), --backend auto|vulkan|opengles|d3d12|metal
 // (auto: Dawn's default backend with a core-feature adapter, else OpenGL ES in compatibility
-// mode, which is what Mesa llvmpipe offers), --no-tfjs, --json FILE.
+// mode, which is what Mesa llvmpipe offers), --dtype f32|f16 (f16 storage needs an adapter with
+// 'shader-f16'; its err column is then f16 rounding, checked against 3e-2), --no-tfjs, --json FILE.
 //
 // Peer: tfjs's `webgpu` backend on the same shapes where it runs: matMul for the GEMMs (tfjs
 // einsum takes at most two operands, so the models have no tfjs column), same Dawn instance.
@@ -23,7 +24,7 @@ import { createRunner } from '../src/backends/cpu/runtime.js';
 import type { KernelPlan } from '../src/backends/plan.js';
 import { lowerNetwork } from '../src/backends/lower.js';
 import { webGpuModuleData } from '../src/backends/webgpu/emit.js';
-import { gpuCreateModel } from '../src/backends/webgpu/runtime.js';
+import { gpuCreateModel, gpuHalf } from '../src/backends/webgpu/runtime.js';
 import type { TensorNetwork } from '../src/ir/network.js';
 import { planContraction } from '../src/optimizer/plan-contraction.js';
 
@@ -39,6 +40,11 @@ const maxRuns = Number(flag('runs') ?? 10);
 const backend = flag('backend') ?? 'auto';
 const jsonFile = flag('json');
 const useTfjs = !args.includes('--no-tfjs');
+const dtype = flag('dtype') ?? 'f32';
+if (dtype !== 'f32' && dtype !== 'f16') throw new Error(`--dtype must be f32 or f16, not '${dtype}'`);
+const elemBytes = dtype === 'f16' ? 2 : 4;
+/** Largest accepted err vs the CPU f64 result: f32 rounding, or f16's 11 significant bits. */
+const errLimit = dtype === 'f16' ? 3e-2 : 1e-4;
 
 interface Bench {
   title: string;
@@ -133,11 +139,12 @@ async function openDevice(): Promise<{ gpu: GPU; device: GPUDevice; description:
       const v = (adapter.limits as unknown as Record<string, unknown>)[k];
       if (typeof v === 'number') requiredLimits[k] = v;
     }
-    const device = await adapter.requestDevice({ requiredLimits });
+    if (dtype === 'f16' && !adapter.features.has('shader-f16')) continue;
+    const device = await adapter.requestDevice({ requiredLimits, requiredFeatures: dtype === 'f16' ? ['shader-f16'] : [] });
     const i = adapter.info;
     return { gpu, device, description: `${t.label}: ${[i.vendor, i.architecture, i.device, i.description].filter((x) => x).join(' ') || 'adapter'}` };
   }
-  throw new Error(`no WebGPU adapter (backend ${backend}); on Mesa install libegl1 libegl-mesa0 libgles2 libgbm1 (scripts/install-webgpu-deps.sh)`);
+  throw new Error(`no WebGPU adapter (backend ${backend}${dtype === 'f16' ? " with 'shader-f16'" : ''}); on Mesa install libegl1 libegl-mesa0 libgles2 libgbm1 (scripts/install-webgpu-deps.sh)`);
 }
 
 interface Row {
@@ -213,20 +220,24 @@ async function measure(device: GPUDevice, b: Bench, tf: Tf | undefined): Promise
   const plan = lowerNetwork(b.net, planned, 'bench');
   const flops = Number(planned.cost.flops);
   const t0 = performance.now();
-  const model = await gpuCreateModel(device, webGpuModuleData([plan], ['f32']));
+  const model = await gpuCreateModel(device, webGpuModuleData([plan], dtype === 'f16' ? ['f32', 'f16'] : ['f32']), { precision: dtype as 'f32' | 'f16' });
   const compileMs = performance.now() - t0;
   const data = b.net.tensors.map((t, k) => random(t.indices.reduce((p, ix) => p * b.net.sizes[ix], 1), 17 + k).map((x) => x * (b.scale ?? 1)));
   const inputs: Record<string, GPUBuffer> = {};
   b.net.tensors.forEach((t, k) => {
-    const buf = device.createBuffer({ size: Math.max(4, data[k].length * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(buf, 0, Float32Array.from(data[k]));
+    const bytes = Math.max(4, Math.ceil((data[k].length * elemBytes) / 4) * 4);
+    const buf = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    // f16 buffers hold half bits, padded so writeBuffer gets a multiple of 4 bytes.
+    const host = dtype === 'f16' ? new Uint16Array(bytes / 2) : new Float32Array(bytes / 4);
+    for (let i = 0; i < data[k].length; i++) host[i] = dtype === 'f16' ? gpuHalf.toHalf(data[k][i]) : data[k][i];
+    device.queue.writeBuffer(buf, 0, host);
     inputs[t.name] = buf;
   });
   const outCount = b.net.output.reduce((p, ix) => p * b.net.sizes[ix], 1);
-  const output = device.createBuffer({ size: Math.max(4, outCount * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  const output = device.createBuffer({ size: Math.max(4, Math.ceil((outCount * elemBytes) / 4) * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
 
   // Correctness once (and warm-up): read back and compare with the CPU target in f64.
-  const got = (await model.run('bench', inputs, undefined, { read: true })) as Float32Array;
+  const got = (await model.run('bench', inputs, undefined, { read: true })) as ArrayLike<number>;
   const cpu = cpuRun(plan, b.net, data);
   const abs = cpuRun(plan, b.net, data.map((d) => d.map(Math.abs)));
   let err = 0;
@@ -254,7 +265,7 @@ async function measure(device: GPUDevice, b: Bench, tf: Tf | undefined): Promise
   model.destroy();
   for (const buf of Object.values(inputs)) buf.destroy();
   output.destroy();
-  const peer = tf === undefined ? {} : await tfjsMeasure(tf, b, data, cpu, abs);
+  const peer = tf === undefined || dtype === 'f16' ? {} : await tfjsMeasure(tf, b, data, cpu, abs);
   return { title: b.title, flops, ms, readMs, runs: times.length, gflops: flops / ms / 1e6, err, compileMs, ...peer };
 }
 
@@ -266,9 +277,9 @@ function cpuRun(plan: KernelPlan, n: TensorNetwork, data: Float64Array[]): Float
 async function main(): Promise<void> {
   const { gpu, device, description } = await openDevice();
   const benches = quick ? [gemm(256), gemm(512), mps(), tt(32), tucker(), peps()] : [gemm(256), gemm(512), gemm(1024), mps(), tt(256), tucker(), peps()];
-  console.log(`tnc bench:webgpu — node ${process.version}, Dawn (npm webgpu), ${description}`);
+  console.log(`tnc bench:webgpu — node ${process.version}, Dawn (npm webgpu), ${description}, storage ${dtype}`);
   console.log(`max ${maxRuns} timed runs per model within ${budgetS} s; inputs resident in GPUBuffers; time = record + submit + queue idle\n`);
-  const peer = useTfjs ? await loadTfjs(gpu, description.startsWith('opengles')) : { reason: 'disabled (--no-tfjs)' };
+  const peer = useTfjs && dtype === 'f32' ? await loadTfjs(gpu, description.startsWith('opengles')) : { reason: 'disabled (--no-tfjs)' };
   const tf = 'tf' in peer ? peer.tf : undefined;
   console.log(`tfjs: ${tf ? `@tensorflow/tfjs-backend-webgpu ${tf.version_core}, same Dawn instance, own device` : (peer as { reason: string }).reason}\n`);
   console.log('ms: compute with inputs resident; +read ms: the same call reading the result back (as tfjs must); speed-up = tfjs ms / tnc +read ms');
@@ -287,7 +298,7 @@ async function main(): Promise<void> {
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ device: description, rows }, null, 2));
   device.destroy();
   void gpu;
-  const bad = rows.filter((r) => !(r.err <= 1e-4));
+  const bad = rows.filter((r) => !(r.err <= errLimit));
   if (bad.length > 0) {
     console.error(`results differ from the CPU target: ${bad.map((r) => r.title).join(', ')}`);
     process.exitCode = 1;

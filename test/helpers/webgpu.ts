@@ -15,6 +15,17 @@ export interface TestGpu {
 /** True when CI demands that WebGPU tests run (a missing adapter fails instead of skipping). */
 export const REQUIRE_WEBGPU = process.env.TNC_REQUIRE_WEBGPU === '1';
 
+/**
+ * Dawn backend for the tests: 'opengles' (default; Mesa llvmpipe in compatibility mode, what CI
+ * has) or another Dawn backend name such as 'vulkan' via TNC_WEBGPU_BACKEND, to run the same
+ * tests on a real GPU with core-feature adapters.
+ */
+export const TEST_BACKEND = process.env.TNC_WEBGPU_BACKEND ?? 'opengles';
+
+/** Adapter options matching TEST_BACKEND (OpenGL ES offers only compatibility-mode adapters). */
+export const ADAPTER_OPTIONS: GPURequestAdapterOptions =
+  TEST_BACKEND === 'opengles' ? ({ featureLevel: 'compatibility' } as GPURequestAdapterOptions) : { powerPreference: 'high-performance' };
+
 /** The adapter's limits as a plain record, for `requiredLimits` (device defaults are far lower). */
 export function adapterLimits(adapter: GPUAdapter): Record<string, number> {
   const out: Record<string, number> = {};
@@ -37,7 +48,7 @@ export async function loadDawn(): Promise<{ gpu: GPU } | { reason: string }> {
   }
   // GPUBufferUsage, GPUMapMode… as globals, as in a browser.
   for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-  return { gpu: mod.create(['backend=opengles']) };
+  return { gpu: mod.create([`backend=${TEST_BACKEND}`]) };
 }
 
 /**
@@ -45,7 +56,7 @@ export async function loadDawn(): Promise<{ gpu: GPU } | { reason: string }> {
  * adapter); `limits: 'adapter'` passes every adapter limit as requiredLimits.
  */
 export async function requestTestDevice(from: GPUAdapter | TestGpu, limits: 'adapter' | 'default' = 'adapter'): Promise<GPUDevice> {
-  const adapter = 'gpu' in from ? await from.gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions) : from;
+  const adapter = 'gpu' in from ? await from.gpu.requestAdapter(ADAPTER_OPTIONS) : from;
   if (adapter === null) throw new Error('the WebGPU adapter disappeared');
   const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
   return adapter.requestDevice(limits === 'adapter' ? { requiredLimits: adapterLimits(adapter), requiredFeatures } : { requiredFeatures });
@@ -59,7 +70,7 @@ export async function openTestGpu(): Promise<TestGpu | null> {
   const dawn = await loadDawn();
   let reason: string;
   if ('gpu' in dawn) {
-    const adapter = await dawn.gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+    const adapter = await dawn.gpu.requestAdapter(ADAPTER_OPTIONS);
     if (adapter !== null) {
       const device = await requestTestDevice(adapter);
       const info = adapter.info;
@@ -67,7 +78,7 @@ export async function openTestGpu(): Promise<TestGpu | null> {
       return { gpu: dawn.gpu, adapter, device, description };
     }
     reason =
-      "Dawn found no adapter (backend=opengles, featureLevel 'compatibility'): install Mesa's EGL/GLES " +
+      `Dawn found no adapter (backend=${TEST_BACKEND}${TEST_BACKEND === 'opengles' ? ", featureLevel 'compatibility'" : ''}): install Mesa's EGL/GLES ` +
       '(scripts/install-webgpu-deps.sh: libegl1 libegl-mesa0 libgles2 libgbm1) and run with EGL_PLATFORM=surfaceless';
   } else {
     reason = dawn.reason;
