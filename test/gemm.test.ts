@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chooseGemm, createPlainGemm, enableGemmThreads, fastGemm, gemmDirect, THREADS_MIN_WORK, type GemmFn } from '../src/backends/cpu/gemm.js';
-import { caseArb, check } from './helpers/gemm-check.js';
+import { caseArb, check, fill } from './helpers/gemm-check.js';
 import { createGemmThreads } from '../src/backends/cpu/wasm/gemm-threads.js';
 import { sleb32, uleb } from '../src/backends/cpu/wasm/encoder.js';
 import * as generated from '../src/backends/cpu/wasm/gemm-bytes.js';
 import { GEMM_WASM_BYTES, GEMM_WASM_FMA_BYTES, GEMM_WASM_SHARED_BYTES } from '../src/backends/cpu/wasm/gemm-bytes.js';
 import { buildAllGemmModules, buildGemmModule, GEMM_BYTES_PATH, KERNELS, renderGemmBytesModule } from '../src/backends/cpu/wasm/gemm-module.js';
 import { decodeBase64, encodeBase64 } from '../src/backends/cpu/wasm/base64.js';
-import { createWasmGemm } from '../src/backends/cpu/wasm/gemm-wasm.js';
+import { createWasmGemm, packersOf, wasmDriver, type Kernel } from '../src/backends/cpu/wasm/gemm-wasm.js';
 
 const wasm = createWasmGemm();
 const kernels: [string, GemmFn][] = [
@@ -105,6 +105,68 @@ describe('GEMM kernels equal a naive triple loop', () => {
     }
   });
 
+  it('wasm packers: panels of r rows, k-major, zero-padded, for any strides (v128 and row-by-row paths)', () => {
+    const memory = new WebAssembly.Memory({ initial: 4 });
+    const packers = packersOf(new WebAssembly.Instance(new WebAssembly.Module(GEMM_WASM_BYTES), { env: { memory } }).exports)!;
+    fc.assert(fc.property(
+      fc.record({
+        f32: fc.boolean(), r: fc.constantFrom(2, 4, 8), count: fc.integer({ min: 1, max: 19 }), kb: fc.integer({ min: 1, max: 9 }),
+        adjacentRows: fc.boolean(), pad: fc.integer({ min: 0, max: 3 }), off: fc.integer({ min: 0, max: 7 }), seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      ({ f32, r, count, kb, adjacentRows, pad, off, seed }) => {
+        const es = f32 ? 4 : 8;
+        const view = f32 ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
+        // Rows adjacent (rs = 1 element, k stride ≥ count) or k adjacent (ks = 1, row stride ≥ kb).
+        const [rs, ks] = adjacentRows ? [1, count + pad] : [kb + pad, 1];
+        const srcLen = off + (count - 1) * rs + (kb - 1) * ks + 1;
+        const src = 16, dst = 4096;
+        fill(view.subarray(src, src + srcLen), seed);
+        view.fill(NaN, dst, dst + 2 * (count + r) * kb);
+        (f32 ? packers.f32 : packers.f64)((src + off) * es, rs * es, ks * es, count, kb, r, dst * es);
+        const panels = Math.ceil(count / r);
+        for (let q = 0; q < panels; q++) {
+          for (let p = 0; p < kb; p++) {
+            for (let i = 0; i < r; i++) {
+              const row = q * r + i;
+              const want = row < count ? view[src + off + row * rs + p * ks] : 0;
+              expect(view[dst + q * r * kb + p * r + i]).toBe(want);
+            }
+          }
+        }
+        // Nothing written past the last panel.
+        expect(Number.isNaN(view[dst + panels * r * kb])).toBe(true);
+      },
+    ), { numRuns: 200 });
+  });
+
+  it('wasm: operands packed in wasm (staged) and from JS (large shared buffers) give the same exact products', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(GEMM_WASM_BYTES), { env: { memory } }).exports;
+    const staged = wasmDriver(memory, ex.gemm_f32 as Kernel, ex.gemm_f64 as Kernel, {}, Infinity, undefined, packersOf(ex));
+    // Slice t of a batched buffer much larger than one operand: packed from JS.
+    const batched: GemmFn = (ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+      const T = a instanceof Float32Array ? Float32Array : Float64Array;
+      const big = (x: Float32Array | Float64Array, off: number) => {
+        const y = new T(7 * x.length + 4096);
+        y.set(x, 3 * x.length);
+        return [y, off + 3 * x.length] as const;
+      };
+      const [a2, ao] = big(a, aOff), [b2, bo] = big(b, bOff);
+      staged(ta, tb, m, n, k, alpha, a2, ao, lda, b2, bo, ldb, beta, c, cOff, ldc);
+    };
+    fc.assert(fc.property(caseArb(23, 40), (c) => {
+      check(staged, c);
+      check(batched, c);
+    }), { numRuns: 60 });
+    for (const k of [1, 2, 300, 513]) {
+      for (const f32 of [true, false]) {
+        const c = { m: 37, n: 19, k, transA: k % 2 === 0, transB: k > 2, padA: 1, padB: 2, padC: 0, offA: 2, offB: 0, offC: 1, alpha: 1, beta: 0, f32, seed: k };
+        check(staged, c);
+        check(batched, c);
+      }
+    }
+  });
+
   it('m, n or k zero leaves C = beta·C', () => {
     for (const [, gemm] of kernels) {
       const c = Float64Array.from([1, 2, 3, 4]);
@@ -158,12 +220,12 @@ describe('generated wasm GEMM module', () => {
     expect(readFileSync(GEMM_BYTES_PATH, 'utf8')).toBe(renderGemmBytesModule());
   });
 
-  it('validates and exports one kernel per dtype', () => {
+  it('validates and exports one kernel and one packer per dtype', () => {
     expect(WebAssembly.validate(GEMM_WASM_BYTES)).toBe(true);
     for (const bytes of [GEMM_WASM_BYTES, GEMM_WASM_SHARED_BYTES]) {
       expect(WebAssembly.validate(bytes)).toBe(true);
       const names = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
-      expect(names.sort()).toEqual(KERNELS.map((k) => `gemm_${k.dtype}`).sort());
+      expect(names.sort()).toEqual([...KERNELS.map((k) => `gemm_${k.dtype}`), 'pack_f32', 'pack_f64'].sort());
     }
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(GEMM_WASM_SHARED_BYTES));
     expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);

@@ -49,7 +49,7 @@ const Op = {
   block: 0x02, loop: 0x03, select: 0x1b, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, return: 0x0f,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
   f32Load: 0x2a, f64Load: 0x2b, f32Store: 0x38, f64Store: 0x39,
-  i32Const: 0x41, i32Eqz: 0x45, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GeS: 0x4e,
+  i32Const: 0x41, f32Const: 0x43, f64Const: 0x44, i32Ne: 0x47, i32And: 0x71, i32Eqz: 0x45, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GeS: 0x4e,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32Shl: 0x74,
   simd: 0xfd,
 } as const;
@@ -122,6 +122,10 @@ export class FunctionBuilder {
   sub(): this { return this.op(Op.i32Sub); }
   /** `i32.mul`. */
   mul(): this { return this.op(Op.i32Mul); }
+  /** `i32.and`. */
+  and(): this { return this.op(Op.i32And); }
+  /** `i32.ne`. */
+  ne(): this { return this.op(Op.i32Ne); }
   /** `i32.shl`. */
   shl(): this { return this.op(Op.i32Shl); }
   /** `i32.lt_s`. */
@@ -136,6 +140,26 @@ export class FunctionBuilder {
   eqz(): this { return this.op(Op.i32Eqz); }
   /** `local += delta` for an i32 local. */
   inc(index: number, delta: number): this { return this.get(index).i32(delta).add().set(index); }
+  /** `f32.load offset` (address on the stack). */
+  f32Load(offset = 0): this { return this.op(Op.f32Load, 2, ...uleb(offset)); }
+  /** `f64.load offset` (address on the stack). */
+  f64Load(offset = 0): this { return this.op(Op.f64Load, 3, ...uleb(offset)); }
+  /** `f32.store offset` (address, value on the stack). */
+  f32Store(offset = 0): this { return this.op(Op.f32Store, 2, ...uleb(offset)); }
+  /** `f64.store offset` (address, value on the stack). */
+  f64Store(offset = 0): this { return this.op(Op.f64Store, 3, ...uleb(offset)); }
+  /** `f32.const` (little-endian IEEE bits). */
+  f32Const(value: number): this {
+    const bytes = new Uint8Array(4);
+    new DataView(bytes.buffer).setFloat32(0, value, true);
+    return this.op(Op.f32Const, ...bytes);
+  }
+  /** `f64.const` (little-endian IEEE bits). */
+  f64Const(value: number): this {
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setFloat64(0, value, true);
+    return this.op(Op.f64Const, ...bytes);
+  }
   /** `v128.load offset` (address on the stack). */
   v128Load(offset = 0): this { return this.simd(SimdOp.v128Load, 4, ...uleb(offset)); }
   /** `v128.store offset` (address, value on the stack). */

@@ -220,6 +220,83 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
   return f;
 }
 
+/**
+ * Builds `pack_<dtype>(src, rs, ks, count, kb, r, dst)`: packs `count` rows (rows of op(A),
+ * or columns of op(B)) of a kb-deep slice into panels of `r` rows, k-major inside a panel,
+ * zero-padding the last panel: dst[q·r·kb + p·r + i] = src[(q·r + i)·rs + p·ks]. Addresses
+ * and the strides rs/ks are in bytes. Full panels whose rows are adjacent in memory
+ * (rs = element size: A transposed, B not) move as one or two v128 per k step; the others
+ * run row by row along k, which reads each source row sequentially.
+ */
+export function buildPack(dtype: 'f32' | 'f64'): FunctionBuilder {
+  const es = elemSize(dtype);
+  const I = ValType.i32;
+  const f = new FunctionBuilder([I, I, I, I, I, I, I]);
+  const [src, rs, ks, count, kb, r, dst] = [0, 1, 2, 3, 4, 5, 6];
+  const q = f.local(I), rows = f.local(I), s = f.local(I), d = f.local(I), p = f.local(I), i = f.local(I), step = f.local(I);
+  const rowS = f.local(I), rowD = f.local(I);
+  const load = () => (dtype === 'f32' ? f.f32Load() : f.f64Load());
+  const store = () => (dtype === 'f32' ? f.f32Store() : f.f64Store());
+  const zero = () => (dtype === 'f32' ? f.f32Const(0) : f.f64Const(0));
+  /** A full panel of adjacent rows: `vecs` v128 per k step. */
+  const vectorPanel = (vecs: 1 | 2) => {
+    f.get(rows).get(r).ne().eqz().get(rs).i32(es).ne().eqz().and().get(step).i32(16 * vecs).ne().eqz().and().if();
+    f.get(kb).set(p);
+    f.loop();
+    for (let v = 0; v < vecs; v++) f.get(d).get(s).v128Load(16 * v).v128Store(16 * v);
+    f.get(s).get(ks).add().set(s).inc(d, 16 * vecs).inc(p, -1).get(p).brIf(0);
+    f.end();
+    f.br(1);
+    f.end();
+  };
+  f.get(r).i32(es).mul().set(step);
+  f.i32(0).set(q);
+  f.loop(); // panels
+  {
+    f.get(count).get(q).sub().get(r).get(count).get(q).sub().get(r).ltS().select().set(rows);
+    f.get(src).get(q).get(rs).mul().add().set(s);
+    f.get(dst).get(q).get(kb).mul().i32(es).mul().add().set(d);
+    f.block(); // panel done
+    {
+      vectorPanel(2);
+      vectorPanel(1);
+      // Row by row: rows [0, rows) copied along k, rows [rows, r) zero.
+      f.i32(0).set(i);
+      f.loop();
+      {
+        f.get(d).get(i).i32(es).mul().add().set(rowD);
+        f.get(kb).set(p);
+        f.get(i).get(rows).ltS().if();
+        {
+          f.get(s).get(i).get(rs).mul().add().set(rowS);
+          f.loop();
+          f.get(rowD).get(rowS);
+          load();
+          store();
+          f.get(rowS).get(ks).add().set(rowS).get(rowD).get(step).add().set(rowD).inc(p, -1).get(p).brIf(0);
+          f.end();
+        }
+        f.else();
+        {
+          f.loop();
+          f.get(rowD);
+          zero();
+          store();
+          f.get(rowD).get(step).add().set(rowD).inc(p, -1).get(p).brIf(0);
+          f.end();
+        }
+        f.end();
+        f.inc(i, 1).get(i).get(r).ltS().brIf(0);
+      }
+      f.end();
+    }
+    f.end();
+    f.get(q).get(r).add().tee(q).get(count).ltS().brIf(0);
+  }
+  f.end();
+  return f;
+}
+
 /** The exported name of a kernel. */
 export function kernelName(shape: KernelShape): string {
   return `gemm_${shape.dtype}`;
@@ -235,6 +312,7 @@ export const SHARED_MAX_PAGES = 16384;
 export function buildGemmModule(kernels: readonly KernelShape[] = KERNELS, shared = false): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(shared ? { min: 1, sharedMax: SHARED_MAX_PAGES } : { min: 1 });
   for (const k of kernels) mod.addFunction(kernelName(k), buildKernel(k));
+  for (const dtype of ['f32', 'f64'] as const) mod.addFunction(`pack_${dtype}`, buildPack(dtype));
   return mod.encode();
 }
 
@@ -270,7 +348,7 @@ export function renderGemmBytesModule(modules: Record<string, Uint8Array> = buil
     const b64 = encodeBase64(bytes);
     const chunks: string[] = [];
     for (let i = 0; i < b64.length; i += 96) chunks.push(`  '${b64.slice(i, i + 96)}'`);
-    lines.push('', `/** ${DOCS[name] ?? name}; exports gemm_f32 and gemm_f64 (${bytes.length} bytes). */`);
+    lines.push('', `/** ${DOCS[name] ?? name}; exports gemm_f32, gemm_f64, pack_f32 and pack_f64 (${bytes.length} bytes). */`);
     lines.push(`export const ${name}: Uint8Array<ArrayBuffer> = /* @__PURE__ */ decodeBase64(`, chunks.join(' +\n') + ',', ');');
   }
   lines.push('');

@@ -5,7 +5,10 @@
 // C is computed tile by tile (at most TILE_M × TILE_N) in a zeroed buffer in wasm memory;
 // for each k-block of KC, the matching slices of op(A) and op(B) are packed into MR-row and
 // NR-column panels (transposes and strides are folded into this copy), and one kernel call
-// accumulates the block. Finally C_user = alpha·tile + beta·C_user. Packing is O(n²) per tile
+// accumulates the block. An operand whose array is not much larger than the part read is
+// first copied into wasm memory whole (one TypedArray.set) and packed there by the module's
+// pack_<dtype>; element-by-element JS packing was 8–25% of a GEMM's time (up to a third on
+// the 64–128-sized steps of MPS sweeps). Finally C_user = alpha·tile + beta·C_user. Packing is O(n²) per tile
 // against O(n³) work, so this pays off for all but small GEMMs (the dispatcher in ../gemm.ts
 // sends those to the plain kernel).
 
@@ -35,6 +38,41 @@ const PAGE = 65536;
 /** A generated kernel: one k-block of packed A and B accumulated into C (addresses in bytes). */
 export type Kernel = (mp: number, np: number, kc: number, pa: number, pb: number, pc: number,
   ldcBytes: number, mc: number, nc: number, accumulate: number) => void;
+
+/**
+ * A generated packer (pack_<dtype>): `count` rows of a kb-deep slice at byte address `src`
+ * (row stride `rs`, k stride `ks`, bytes) into zero-padded panels of `r` rows at `dst`.
+ */
+export type Packer = (src: number, rs: number, ks: number, count: number, kb: number, r: number, dst: number) => void;
+
+/** The packers of one instance, by dtype. */
+export interface Packers {
+  f32: Packer;
+  f64: Packer;
+}
+
+/** The packers an instance exports, or undefined for a module without them. */
+export function packersOf(exports: WebAssembly.Exports): Packers | undefined {
+  const { pack_f32: f32, pack_f64: f64 } = exports;
+  return typeof f32 === 'function' && typeof f64 === 'function' ? { f32: f32 as Packer, f64: f64 as Packer } : undefined;
+}
+
+/**
+ * Elements of an operand's array a GEMM reads, from its offset: `rows` rows of `cols`
+ * elements at stride `ld`.
+ */
+function spanOf(rows: number, cols: number, ld: number): number {
+  return (rows - 1) * ld + cols;
+}
+
+/**
+ * Whether to copy an operand's whole array into wasm memory (one TypedArray.set, a memcpy)
+ * and pack it there: when the array is not much larger than what the GEMM reads (a batched
+ * step's shared buffer, read one slice per call, is packed from JS instead).
+ */
+function stageable(arr: FloatArray, span: number): boolean {
+  return arr.length <= 2 * span + 1024;
+}
 
 /** A wasm GEMM context: one instance and its memory (grown on demand, never shrunk). */
 export interface WasmGemm {
@@ -80,7 +118,8 @@ export function createWasmGemm(
   if (!wasmSimdSupported(bytes)) return null;
   const memory = new WebAssembly.Memory({ initial: 1 });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-  const gemm = wasmDriver(memory, instance.exports.gemm_f32 as Kernel, instance.exports.gemm_f64 as Kernel, blocking);
+  const gemm = wasmDriver(memory, instance.exports.gemm_f32 as Kernel, instance.exports.gemm_f64 as Kernel, blocking,
+    Infinity, undefined, packersOf(instance.exports));
   return { gemm, memory };
 }
 
@@ -93,10 +132,12 @@ export interface BlockingOverrides {
 /**
  * The blocked driver around two kernels that read `memory`: packs operands into it, calls
  * the kernel once per k-block, writes C back. `maxBytes` bounds the memory (shared memories
- * have a maximum); a GEMM needing more goes to `fallback`.
+ * have a maximum); a GEMM needing more goes to `fallback`. With `packers`, operands whose
+ * arrays are not much larger than the part read are copied into wasm memory whole and
+ * packed there (several times faster than packing element by element from JS).
  */
 export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kernel, blocking: BlockingOverrides = {},
-  maxBytes = Infinity, fallback?: GemmFn): GemmFn {
+  maxBytes = Infinity, fallback?: GemmFn, packers?: Packers): GemmFn {
   const F32b: Blocking = { ...F32, ...blocking.f32 };
   const F64b: Blocking = { ...F64, ...blocking.f64 };
   let f32 = new Float32Array(memory.buffer);
@@ -142,17 +183,37 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     const tm = Math.min(roundUp(m, bl.mr), bl.tileM);
     const tn = Math.min(roundUp(n, bl.nr), Math.max(bl.tileN, Math.floor((bl.tileM * bl.tileN) / tm / bl.nr) * bl.nr));
     const kcMax = Math.min(k, bl.kc);
-    // Layout in elements: [C tile tm×tn][A block tm×kc][B block kc×tn].
+    // Layout in elements: [C tile tm×tn][A block tm×kc][B block kc×tn][staged A][staged B].
     const cBase = 0;
     const aBase = cBase + tm * tn;
     const bBase = aBase + tm * kcMax;
-    const need = (bBase + kcMax * tn) * es;
-    if (need > maxBytes && fallback) {
+    let need = bBase + kcMax * tn;
+    if (need * es > maxBytes && fallback) {
       fallback(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
-    reserve(need);
+    const packer = packers === undefined ? undefined : isF32 ? packers.f32 : packers.f64;
+    // op(A)[i][p] = a[aOff + i·ars + p·aks]; op(B)[p][j] = b[bOff + p·bks + j·bcs].
+    const ars = transA ? 1 : lda, aks = transA ? lda : 1;
+    const bcs = transB ? ldb : 1, bks = transB ? 1 : ldb;
+    let aSrc = -1, bSrc = -1;
+    if (packer !== undefined && stageable(a, transA ? spanOf(k, m, lda) : spanOf(m, k, lda))) {
+      aSrc = need;
+      need += a.length;
+    }
+    if (packer !== undefined && stageable(b, transB ? spanOf(n, k, ldb) : spanOf(k, n, ldb))) {
+      bSrc = need;
+      need += b.length;
+    }
+    if (need * es > maxBytes) {
+      // Staging does not fit a bounded (shared) memory: pack from JS.
+      need = bBase + kcMax * tn;
+      aSrc = bSrc = -1;
+    }
+    reserve(need * es);
     const view = isF32 ? f32 : f64;
+    if (aSrc >= 0) view.set(a, aSrc);
+    if (bSrc >= 0) view.set(b, bSrc);
     for (let i0 = 0; i0 < m; i0 += tm) {
       const mb = Math.min(tm, m - i0);
       const mp = roundUp(mb, bl.mr);
@@ -161,8 +222,10 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
         const np = roundUp(nb, bl.nr);
         for (let p0 = 0; p0 < k; p0 += bl.kc) {
           const kb = Math.min(bl.kc, k - p0);
-          packA(transA, a, aOff, lda, i0, mb, p0, kb, bl.mr, view, aBase);
-          packB(transB, b, bOff, ldb, j0, nb, p0, kb, bl.nr, view, bBase);
+          if (aSrc >= 0) packer!((aSrc + aOff + i0 * ars + p0 * aks) * es, ars * es, aks * es, mb, kb, bl.mr, aBase * es);
+          else packA(transA, a, aOff, lda, i0, mb, p0, kb, bl.mr, view, aBase);
+          if (bSrc >= 0) packer!((bSrc + bOff + p0 * bks + j0 * bcs) * es, bcs * es, bks * es, nb, kb, bl.nr, bBase * es);
+          else packB(transB, b, bOff, ldb, j0, nb, p0, kb, bl.nr, view, bBase);
           kernel(mp, np, kb, aBase * es, bBase * es, cBase * es, np * es, bl.mc, bl.nc, p0 === 0 ? 0 : 1);
         }
         if (alpha === 1 && beta === 0 && nb === np && ldc === nb) c.set(tileView(isF32, mb * np), cOff + i0 * ldc);
