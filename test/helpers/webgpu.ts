@@ -48,7 +48,9 @@ export async function loadDawn(): Promise<{ gpu: GPU } | { reason: string }> {
   }
   // GPUBufferUsage, GPUMapMode… as globals, as in a browser.
   for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-  return { gpu: mod.create([`backend=${TEST_BACKEND}`]) };
+  // TNC_DAWN_FLAGS: extra Dawn instance flags, space-separated (e.g. enable-dawn-features=…).
+  const extra = (process.env.TNC_DAWN_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  return { gpu: mod.create([`backend=${TEST_BACKEND}`, ...extra]) };
 }
 
 /**
