@@ -7,7 +7,7 @@
 // worker_threads (loaded by dynamic import, so this module stays inlinable and browsers just
 // get null). Browsers' main threads may not block, so there is no Web Worker path.
 
-import { createWasmGemm, preferredGemmBytes, wasmDriver, type BlockingOverrides, type GemmFn, type Kernel } from './gemm-wasm.js';
+import { createWasmGemm, packersOf, preferredGemmBytes, wasmDriver, type BlockingOverrides, type GemmFn, type Kernel } from './gemm-wasm.js';
 
 /** A pool of worker threads sharing the GEMM kernels' memory. */
 export interface GemmThreads {
@@ -135,7 +135,8 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
 
   // A GEMM too big for the shared memory's maximum runs single-threaded on private memory.
   const single = createWasmGemm(undefined, blocking)!.gemm;
-  const gemm = wasmDriver(memory, split(0, own.gemm_f32 as Kernel), split(1, own.gemm_f64 as Kernel), blocking, MAX_PAGES * 65536, single);
+  const gemm = wasmDriver(memory, split(0, own.gemm_f32 as Kernel), split(1, own.gemm_f64 as Kernel), blocking, MAX_PAGES * 65536, single,
+    packersOf(own));
   const close = (): void => {
     for (let w = 0; w < nWorkers; w++) {
       ctl[w * SLOT + CMD] = 2;
