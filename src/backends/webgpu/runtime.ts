@@ -192,7 +192,15 @@ function gpuStrides(shape: readonly number[]): number[] {
 }
 
 /** Offsets of every coordinate of a row-major index space with the given per-axis strides. */
-function gpuTable(sizes: readonly number[], strides: readonly number[]): number[] {
+/** Most entries in one GEMM offset table (they travel in the metadata buffer, 4 bytes each). */
+const GPU_MAX_TABLE = 2 ** 25;
+
+function gpuTable(sizes: readonly number[], strides: readonly number[], fn: string): number[] {
+  // Checked before building: a huge symbolic dim would otherwise exhaust the JS heap.
+  const total = gpuProd(sizes);
+  if (total > GPU_MAX_TABLE) {
+    gpuFail(`${fn}: a GEMM step spans ${total} rows or columns in one operand, above the ${GPU_MAX_TABLE} this runtime indexes (per-row offset tables); use smaller dims or the cpu target`);
+  }
   let t = [0];
   for (let a = 0; a < sizes.length; a++) {
     const next = new Array<number>(t.length * sizes[a]);
@@ -524,6 +532,7 @@ function gpuBind(
                 li++;
                 return phys[p];
               }),
+              fn,
             ),
           );
         };
