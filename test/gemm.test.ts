@@ -66,10 +66,10 @@ describe('GEMM kernels equal a naive triple loop', () => {
 
   it('every kernel variant the generator offers computes the same GEMM', () => {
     for (const variant of ['a', 'b', 'inline', 's'] as const) {
-      for (const unroll of [1, 3]) {
+      for (const [unroll, endByPointer] of [[1, false], [1, true], [3, false]] as const) {
         const bytes = buildGemmModule([
-          { dtype: 'f32', mr: 4, nv: 2, unroll, variant },
-          { dtype: 'f64', mr: 4, nv: 2, unroll, variant },
+          { dtype: 'f32', mr: 4, nv: 2, unroll, variant, endByPointer },
+          { dtype: 'f64', mr: 4, nv: 2, unroll, variant, endByPointer },
         ]);
         const g = createWasmGemm(bytes)!;
         fc.assert(fc.property(caseArb(13, 40), (c) => check(g.gemm, c)), { numRuns: 15 });
