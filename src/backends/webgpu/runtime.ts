@@ -837,23 +837,22 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, opt
         thrown = e;
         result = null as never;
       }
-      const errors = [await device.popErrorScope(), await device.popErrorScope(), await device.popErrorScope()];
+      // The error scopes and the result's mapping are awaited together: each settles only on
+      // the device's next event poll, and waiting for them one after another cost a poll each.
+      const pops = [device.popErrorScope(), device.popErrorScope(), device.popErrorScope()];
+      const mapping = readback !== null && thrown === null ? readback.mapAsync(GPU_MAP_MODE_READ).then(() => null, (e: unknown) => e as Error) : null;
+      const errors = await Promise.all(pops);
       const kinds = ['validation error', 'out of memory', 'internal error'];
       const firstError = errors.findIndex((e) => e !== null);
-      if (firstError >= 0) {
+      if (firstError >= 0 || thrown !== null) {
         created?.destroy();
-        gpuFail(`${name}: ${kinds[firstError]}: ${errors[firstError]!.message}${lost !== null ? ` (${lost})` : ''}`);
-      }
-      if (thrown !== null) {
-        created?.destroy();
+        if (mapping !== null && (await mapping) === null) readback!.unmap();
+        if (firstError >= 0) gpuFail(`${name}: ${kinds[firstError]}: ${errors[firstError]!.message}${lost !== null ? ` (${lost})` : ''}`);
         throw thrown;
       }
       if (readback !== null) {
-        try {
-          await readback.mapAsync(GPU_MAP_MODE_READ);
-        } catch (e) {
-          gpuFail(`${name}: reading the result back failed: ${(e as Error).message}${lost !== null ? ` (${lost})` : ''}`);
-        }
+        const failed = await mapping;
+        if (failed !== null) gpuFail(`${name}: reading the result back failed: ${failed!.message}${lost !== null ? ` (${lost})` : ''}`);
         const mapped = readback.getMappedRange();
         let res: Float32Array;
         if (elem === 2) {
