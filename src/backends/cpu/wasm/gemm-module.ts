@@ -56,6 +56,14 @@ function elemSize(dtype: 'f32' | 'f64'): number {
   return dtype === 'f32' ? 4 : 8;
 }
 
+/**
+ * i8x16.shuffle byte indices picking elements of `bytes` width: index e < 16/bytes is element
+ * e of the first operand, beyond it of the second.
+ */
+function lanesOf(elements: number[], bytes: number): number[] {
+  return elements.flatMap((e) => Array.from({ length: bytes }, (_, b) => e * bytes + b));
+}
+
 /** Builds `gemm_<dtype>` for one kernel shape. */
 export function buildKernel(shape: KernelShape): FunctionBuilder {
   const { dtype, mr, nv, unroll } = shape;
@@ -250,6 +258,9 @@ export function buildPack(dtype: 'f32' | 'f64'): FunctionBuilder {
   const [src, rs, ks, count, kb, r, dst] = [0, 1, 2, 3, 4, 5, 6];
   const q = f.local(I), rows = f.local(I), s = f.local(I), d = f.local(I), p = f.local(I), i = f.local(I), step = f.local(I);
   const rowS = f.local(I), rowD = f.local(I);
+  const kv = f.local(I), g = f.local(I), tailS = f.local(I), tailD = f.local(I), tailP = f.local(I);
+  const tv = [f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128)];
+  const uv = [f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128)];
   const load = () => (dtype === 'f32' ? f.f32Load() : f.f64Load());
   const store = () => (dtype === 'f32' ? f.f32Store() : f.f64Store());
   const zero = () => (dtype === 'f32' ? f.f32Const(0) : f.f64Const(0));
@@ -264,6 +275,78 @@ export function buildPack(dtype: 'f32' | 'f64'): FunctionBuilder {
     f.br(1);
     f.end();
   };
+  /**
+   * A full panel whose elements are adjacent along k (A not transposed, B transposed):
+   * groups of `lanes` rows are read as `lanes` vectors along k and transposed in registers
+   * (i8x16.shuffle), so each k step's vector of rows is stored whole. The k tail that does
+   * not fill a vector is copied element by element.
+   */
+  const transposePanel = () => {
+    const lanes = 16 / es;
+    f.get(rows).get(r).ne().eqz().get(ks).i32(es).ne().eqz().and().get(r).i32(lanes - 1).and().eqz().and().if();
+    {
+      // kv: k steps in whole vectors.
+      f.get(kb).get(kb).i32(lanes - 1).and().sub().set(kv);
+      f.i32(0).set(g);
+      f.loop(); // row groups
+      {
+        f.get(s).get(g).get(rs).mul().add().set(rowS); // first row of the group at k = 0
+        f.get(d).get(g).i32(es).mul().add().set(rowD);
+        f.i32(0).set(p);
+        f.block();
+        f.get(kv).eqz().brIf(0);
+        f.loop();
+        {
+          for (let i = 0; i < lanes; i++) {
+            f.get(rowS);
+            if (i > 0) f.get(rs).i32(i).mul().add();
+            f.v128Load().set(tv[i]);
+          }
+          if (dtype === 'f64') {
+            // [r0k0 r0k1], [r1k0 r1k1] → [r0k0 r1k0], [r0k1 r1k1]
+            f.get(rowD).get(tv[0]).get(tv[1]).shuffle(lanesOf([0, 2], 8)).v128Store();
+            f.get(rowD).get(step).add().get(tv[0]).get(tv[1]).shuffle(lanesOf([1, 3], 8)).v128Store();
+          } else {
+            // 4×4 transpose: interleave row pairs, then combine 64-bit halves.
+            f.get(tv[0]).get(tv[1]).shuffle(lanesOf([0, 4, 1, 5], 4)).set(uv[0]);
+            f.get(tv[0]).get(tv[1]).shuffle(lanesOf([2, 6, 3, 7], 4)).set(uv[1]);
+            f.get(tv[2]).get(tv[3]).shuffle(lanesOf([0, 4, 1, 5], 4)).set(uv[2]);
+            f.get(tv[2]).get(tv[3]).shuffle(lanesOf([2, 6, 3, 7], 4)).set(uv[3]);
+            const halves: [number, number, [number, number]][] = [[0, 2, [0, 2]], [0, 2, [1, 3]], [1, 3, [0, 2]], [1, 3, [1, 3]]];
+            halves.forEach(([x, y, sel], j) => {
+              f.get(rowD);
+              if (j > 0) f.get(step).i32(j).mul().add();
+              f.get(uv[x]).get(uv[y]).shuffle(lanesOf(sel, 8)).v128Store();
+            });
+          }
+          f.get(rowS).i32(16).add().set(rowS);
+          f.get(rowD).get(step).i32(lanes).mul().add().set(rowD);
+          f.get(p).i32(lanes).add().tee(p).get(kv).ltS().brIf(0);
+        }
+        f.end();
+        f.end();
+        // k tail: element by element for each row of the group.
+        f.get(p).get(kb).ltS().if();
+        for (let i = 0; i < lanes; i++) {
+          f.get(rowS).get(rs).i32(i).mul().add().set(tailS);
+          f.get(rowD).i32(i * es).add().set(tailD);
+          f.get(p).set(tailP);
+          f.loop();
+          f.get(tailD).get(tailS);
+          load();
+          store();
+          f.get(tailS).i32(es).add().set(tailS).get(tailD).get(step).add().set(tailD);
+          f.inc(tailP, 1).get(tailP).get(kb).ltS().brIf(0);
+          f.end();
+        }
+        f.end();
+        f.get(g).i32(lanes).add().tee(g).get(r).ltS().brIf(0);
+      }
+      f.end();
+      f.br(1);
+    }
+    f.end();
+  };
   f.get(r).i32(es).mul().set(step);
   f.i32(0).set(q);
   f.loop(); // panels
@@ -275,6 +358,7 @@ export function buildPack(dtype: 'f32' | 'f64'): FunctionBuilder {
     {
       vectorPanel(2);
       vectorPanel(1);
+      transposePanel();
       // Row by row: rows [0, rows) copied along k, rows [rows, r) zero.
       f.i32(0).set(i);
       f.loop();
