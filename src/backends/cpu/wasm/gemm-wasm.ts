@@ -66,12 +66,19 @@ function spanOf(rows: number, cols: number, ld: number): number {
 }
 
 /**
+ * Largest operand (elements) copied into wasm memory for packing: the copy stays in the
+ * grow-only memory, so huge operands (beyond 64 MiB of f32, 128 MiB of f64) are packed from
+ * JS rather than doubling their footprint.
+ */
+export const STAGE_MAX_ELEMENTS = 2 ** 24;
+
+/**
  * Whether to copy an operand's whole array into wasm memory (one TypedArray.set, a memcpy)
  * and pack it there: when the array is not much larger than what the GEMM reads (a batched
- * step's shared buffer, read one slice per call, is packed from JS instead).
+ * step's shared buffer, read one slice per call, is packed from JS instead) and not huge.
  */
 function stageable(arr: FloatArray, span: number): boolean {
-  return arr.length <= 2 * span + 1024;
+  return arr.length <= 2 * span + 1024 && arr.length <= STAGE_MAX_ELEMENTS;
 }
 
 /** A wasm GEMM context: one instance and its memory (grown on demand, never shrunk). */
