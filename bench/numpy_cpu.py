@@ -44,8 +44,8 @@ def einsum_with_path(eq, *ops):
 
 def model(name, rng):
     f64 = np.float64
-    if name == "mps":  # <psi|psi>, 32 sites, D=64, d=2, open boundaries
-        sites, D, d = 32, 64, 2
+    if name == "mps" or name.startswith("mps-"):  # <psi|psi>, open boundaries; "mps" = 32 sites, D=64; "mps-S-D"
+        sites, D, d = (32, 64, 2) if name == "mps" else (*map(int, name.split("-")[1:]), 2)
         A = [rand(rng, (1 if i == 0 else D, d, 1 if i == sites - 1 else D), f64) for i in range(sites)]
 
         def run():  # transfer-matrix sweep: the best order, each step a BLAS tensordot
@@ -56,11 +56,15 @@ def model(name, rng):
             return E
 
         return run
-    if name == "tt":  # TT-layer: 4096x4096 as 16^3 x 16^3, rank 16, batch 256
-        b, n, r = 256, 16, 16
+    if name == "tt" or name.startswith("tt-"):  # TT-layer: 4096x4096 as 16^3 x 16^3; "tt" = batch 256, rank 16; "tt-B-R"
+        b, r = (256, 16) if name == "tt" else map(int, name.split("-")[1:])
+        n = 16
         x = rand(rng, (b, n, n, n), f64)
         g1, g2, g3 = rand(rng, (n, n, r), f64), rand(rng, (r, n, n, r), f64), rand(rng, (r, n, n), f64)
         return einsum_with_path("bxyz,xir,ryjs,szk->bijk", x, g1, g2, g3)
+    if name == "chain3":  # (A·B)·C, n = 512
+        a, b, c = (rand(rng, (512, 512), f64) for _ in range(3))
+        return einsum_with_path("ab,bc,cd->ad", a, b, c)
     if name == "tucker":  # 64^3 from a 16^3 core
         core = rand(rng, (16, 16, 16), f64)
         u = [rand(rng, (64, 16), f64) for _ in range(3)]
