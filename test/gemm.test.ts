@@ -34,10 +34,10 @@ describe('GEMM kernels equal a naive triple loop', () => {
     });
   }
 
-  it('wasm and plain: m and n across the 1024/512 C tiles', () => {
+  it('wasm and plain: m and n across the C tiles (full-width row bands, and column tiles for very wide C)', () => {
     const base = { transA: false, transB: true, padA: 1, padB: 0, padC: 2, offA: 3, offB: 0, offC: 1, alpha: 1.5, beta: 1, seed: 7 };
     for (const f32 of [true, false]) {
-      for (const [m, n, k] of [[1030, 9, 5], [6, 1029, 4], [520, 517, 3], [1030, 1029, 2]]) {
+      for (const [m, n, k] of [[1030, 9, 5], [6, 1029, 4], [520, 517, 3], [1030, 1029, 2], [70, 16500, 3], [300, 4100, 2]]) {
         for (const [, gemm] of kernels.filter(([nm]) => nm === 'wasm' || nm === 'plain')) {
           check(gemm, { ...base, m, n, k, f32 });
         }
