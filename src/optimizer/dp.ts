@@ -25,6 +25,28 @@ export const CAP_FACTOR = 2;
 /** Default bound on stored subsets before dp gives up and returns its heuristic tree. */
 export const DEFAULT_MAX_SUBSETS = 3_000_000;
 
+/** Work done by one dp round (one cost cap over one connected component). */
+export interface DpRound {
+  /** Leaves in the component. */
+  leaves: number;
+  cap: number;
+  /** True when the round found a tree for the whole component. */
+  found: boolean;
+  /** Subsets stored (leaves included). */
+  subsets: number;
+  /** Partner-list entries read. */
+  scanned: number;
+  /** Disjoint pairs whose merge was costed. */
+  considered: number;
+  /** Merges that fit under the cap (stored or compared with a stored subset). */
+  accepted: number;
+}
+
+/** Work counters of one dpTree call, filled in when passed (for benchmarks and tests). */
+export interface DpStats {
+  rounds: DpRound[];
+}
+
 interface DpResult {
   /** Nodes in SSA order over local leaf ids 0..k-1 (ids k.. are the nodes). */
   nodes: TreeNode[];
@@ -153,6 +175,118 @@ class SubsetTable {
 }
 
 /**
+ * Partner lists of a dp round: per key, entries (subset id, prefix weight, reach) sorted by
+ * prefix weight, then reach, then id, so a scan can stop at the first entry whose prefix
+ * weight is too large and skip the rest of a weight group at the first entry whose reach is.
+ * Batches of new entries are merged in place (typed arrays, grown by doubling).
+ */
+class PartnerLists {
+  ids: (Int32Array | undefined)[];
+  pre: (Float64Array | undefined)[];
+  reach: (Float64Array | undefined)[];
+  /** Per entry: the position of the first later entry with a larger prefix weight. */
+  next: (Int32Array | undefined)[];
+  len: Int32Array;
+  // The pending batch, flat.
+  private bKey: number[] = [];
+  private bId: number[] = [];
+  private bPre: number[] = [];
+  private bReach: number[] = [];
+
+  constructor(keys: number) {
+    this.ids = new Array(keys);
+    this.pre = new Array(keys);
+    this.reach = new Array(keys);
+    this.next = new Array(keys);
+    this.len = new Int32Array(keys);
+  }
+
+  /** Queues an entry; `flush` adds the queued entries. */
+  push(key: number, id: number, pre: number, reach: number): void {
+    this.bKey.push(key);
+    this.bId.push(id);
+    this.bPre.push(pre);
+    this.bReach.push(reach);
+  }
+
+  flush(): void {
+    const { bKey, bId, bPre, bReach } = this;
+    const count = bKey.length;
+    const order = new Int32Array(count);
+    for (let x = 0; x < count; x++) order[x] = x;
+    order.sort((x, y) => bKey[x] - bKey[y] || bPre[x] - bPre[y] || bReach[x] - bReach[y] || bId[x] - bId[y]);
+    for (let a = 0; a < count; ) {
+      const key = bKey[order[a]];
+      let b = a;
+      while (b < count && bKey[order[b]] === key) b++;
+      this.merge(key, order, a, b);
+      a = b;
+    }
+    this.bKey = [];
+    this.bId = [];
+    this.bPre = [];
+    this.bReach = [];
+  }
+
+  // Merges the sorted batch run order[a..b) into the list of `key`, from the back.
+  private merge(key: number, order: Int32Array, a: number, b: number): void {
+    const { bId, bPre, bReach } = this;
+    const n = this.len[key];
+    const total = n + b - a;
+    let ids = this.ids[key];
+    let pre = this.pre[key];
+    let reach = this.reach[key];
+    if (ids === undefined || ids.length < total) {
+      const cap = Math.max(8, total * 2);
+      const grownIds = new Int32Array(cap);
+      const grownPre = new Float64Array(cap);
+      const grownReach = new Float64Array(cap);
+      const grownNext = new Int32Array(cap);
+      if (ids !== undefined) {
+        grownIds.set(ids.subarray(0, n));
+        grownPre.set(pre!.subarray(0, n));
+        grownReach.set(reach!.subarray(0, n));
+        grownNext.set(this.next[key]!.subarray(0, n));
+      }
+      ids = this.ids[key] = grownIds;
+      pre = this.pre[key] = grownPre;
+      reach = this.reach[key] = grownReach;
+      this.next[key] = grownNext;
+    }
+    const P = pre!;
+    const R = reach!;
+    let x = n - 1;
+    let y = b - 1;
+    let w = total - 1;
+    for (; w >= 0 && y >= a; w--) {
+      const o = order[y];
+      // The old entry goes last when it sorts after the new one (ids are distinct).
+      const oldLater = x >= 0 && (P[x] > bPre[o] || (P[x] === bPre[o] && (R[x] > bReach[o] || (R[x] === bReach[o] && ids[x] > bId[o]))));
+      if (oldLater) {
+        ids[w] = ids[x];
+        P[w] = P[x];
+        R[w] = R[x];
+        x--;
+      } else {
+        ids[w] = bId[o];
+        P[w] = bPre[o];
+        R[w] = bReach[o];
+        y--;
+      }
+    }
+    this.len[key] = total;
+    // Entries below w + 1 did not move; their group ends change only within the group that
+    // reaches the first moved entry.
+    const next = this.next[key]!;
+    for (let z = total - 1; z >= 0; z--) {
+      const same = z + 1 < total && P[z + 1] === P[z];
+      if (z <= w && !same) break;
+      next[z] = same ? next[z + 1] : z + 1;
+    }
+  }
+}
+
+/**
  * One DP over the local leaves of `sp` restricted to `leaves` (global ids), with every
  * index of those leaves either wholly inside them or in the output.
  */
@@ -164,6 +298,7 @@ function solveSubset(
   cap: number,
   deadline: number,
   maxSubsets: number,
+  work: DpRound,
 ): DpResult | 'timeout' {
   const k = leaves.length;
   const local = new Map<number, number>();
@@ -180,55 +315,37 @@ function solveSubset(
   const lof: Int32Array[] = new Array(sp.m);
   for (const [i, ls] of leavesOfIdx) lof[i] = Int32Array.from(ls);
   const bySize: number[][] = Array.from({ length: k + 1 }, () => []);
-  // Partner lists: final subsets whose result carries an index, by increasing `reach` (cost
-  // plus, for additive objectives, its own size: the least any merge involving it adds). Two
-  // disjoint subsets share an index exactly when their results both carry it.
-  // A final subset's reach never changes, so it is computed once when the subset is finalized.
-  let reachOf = new Float64Array(1024);
-  const reach = (id: number): number => (model.primaryIsMax ? table.prim[id] : table.prim[id] + model.primary(table.rsize[id], 1));
-  // Keyed by (index q, carrier leaf l inside the subset): a partner of s1 through q must
-  // hold one of q's carriers outside s1, so s1 scans only those lists.
-  // A flat array rather than a Map: the partner scan looks lists up in its innermost loop.
-  const openAt: (number[] | undefined)[] = new Array(sp.m * k);
+  // Partner lists, keyed by (index q, carrier leaf l): the final subsets whose result carries
+  // q and that hold l. A partner of s1 through q must hold one of q's carriers outside s1, so
+  // s1 scans only those lists. Each entry is keyed by its prefix weight: the product of the
+  // subset's result indices numbered below q. Why: a merge of s1 and s2 costs at least
+  // r1·∏(I2 \ I1) flops, and when q is the lowest-numbered index the two share, every index
+  // of s2 below q lies outside I1. So a partner that can fit under the cap is found in the
+  // list of its lowest shared index with a prefix weight of at most (cap − p1)/r1, and the
+  // scan stops there (prefix filtering, as in set-similarity joins). Entries also carry their
+  // reach: the subset's cost plus, for additive objectives, its own size (the least any merge
+  // involving it adds).
+  const lists = new PartnerLists(sp.m * k);
   const inSet = (id: number, l: number): boolean => (table.words[id * W + (l >>> 5)] & (1 << (l & 31))) !== 0;
   const finalize = (ids: readonly number[]): void => {
-    const pending = new Map<number, number[]>();
-    if (reachOf.length < table.count) {
-      const grown = new Float64Array(table.count * 2);
-      grown.set(reachOf);
-      reachOf = grown;
-    }
-    for (const id of ids) reachOf[id] = reach(id);
     for (const id of ids) {
+      const reach = model.primaryIsMax ? table.prim[id] : table.prim[id] + model.primary(table.rsize[id], 1);
       const pool = table.idxPool;
+      let pre = 1;
       for (let t = table.idxOff[id], e = t + table.idxLen[id]; t < e; t++) {
         const q = pool[t];
         const ls = lof[q];
         for (let z = 0; z < ls.length; z++) {
           const l = ls[z];
-          if (l < 0 || !inSet(id, l)) continue;
-          const key = q * k + l;
-          const list = pending.get(key);
-          if (list) list.push(id);
-          else pending.set(key, [id]);
+          if (l >= 0 && inSet(id, l)) lists.push(q * k + l, id, pre, reach);
         }
+        pre *= sp.size[q];
       }
     }
-    const byCost = (x: number, y: number): number => reachOf[x] - reachOf[y] || x - y;
-    for (const [key, add] of pending) {
-      add.sort(byCost);
-      const old = openAt[key] ?? [];
-      const merged: number[] = [];
-      let x = 0;
-      let y = 0;
-      while (x < old.length || y < add.length) {
-        if (y >= add.length || (x < old.length && byCost(old[x], add[y]) <= 0)) merged.push(old[x++]);
-        else merged.push(add[y++]);
-      }
-      openAt[key] = merged;
-    }
+    lists.flush();
   };
   let seen = new Int32Array(1024);
+  let scanned = 0;
   let visit = 0;
   // Indices of the subset being extended carry the current visit number.
   const marked = new Int32Array(sp.m);
@@ -250,8 +367,6 @@ function solveSubset(
 
   // Considers merging subsets s1 and s2 (disjoint) of total cardinality m.
   const consider = (s1: number, s2: number, m: number): void => {
-    const wd = words();
-    for (let t = 0; t < W; t++) buf[t] = wd[s1 * W + t] | wd[s2 * W + t];
     const p1 = table.prim[s1];
     const p2 = table.prim[s2];
     if (model.primaryIsMax) {
@@ -260,13 +375,23 @@ function solveSubset(
       // The step involves every index of both halves: at least the larger half's size.
       const r1 = table.rsize[s1];
       const r2 = table.rsize[s2];
-      if (p1 + p2 + model.primary(r1 > r2 ? r1 : r2, 1) > cap) return;
-      // The step's flops are r1·r2 over the shared indices' product (s1's indices are marked).
-      let shared = 1;
+      const rest = cap - p1 - p2;
+      if (model.primary(r1 > r2 ? r1 : r2, 1) > rest) return;
+      // The step's flops are r1 times the product of s2's indices that s1 lacks (s1's
+      // indices are marked); when the primary score covers flops, stop once that is too much.
+      const stop = model.primaryCoversFlops ? rest / r1 : Infinity;
+      let escape = 1;
       const pool = table.idxPool;
-      for (let z = table.idxOff[s2], e = z + table.idxLen[s2]; z < e; z++) if (marked[pool[z]] === visit) shared *= size[pool[z]];
-      if (p1 + p2 + model.primary((r1 * r2) / shared, 1) > cap) return;
+      for (let z = table.idxOff[s2], e = z + table.idxLen[s2]; z < e; z++) {
+        if (marked[pool[z]] !== visit) {
+          escape *= size[pool[z]];
+          if (escape > stop) return;
+        }
+      }
+      if (model.primary(r1 * escape, 1) > rest) return;
     }
+    const wd = words();
+    for (let t = 0; t < W; t++) buf[t] = wd[s1 * W + t] | wd[s2 * W + t];
     const pool = table.idxPool;
     let i = table.idxOff[s1];
     let j = table.idxOff[s2];
@@ -310,6 +435,7 @@ function solveSubset(
     // own indices, so with additive objectives that step's primary score adds at least this.
     if (!model.primaryIsMax && m < k && p + model.primary(r, 1) > cap) return;
     const s = accumulate(model.secondaryIsMax, accumulate(model.secondaryIsMax, table.sec[s1], table.sec[s2]), model.secondary(f, r));
+    work.accepted++;
     const found = table.find(buf);
     if (found >= 0) {
       if (lexLess(p, s, table.prim[found], table.sec[found])) {
@@ -354,7 +480,10 @@ function solveSubset(
         for (let c2 = 1; c2 <= c && c + c2 <= k; c2++) {
           for (const s2 of bySize[c2]) {
             if (c2 === c && s2 <= s1) continue;
-            if (disjoint(s1, s2)) consider(s1, s2, c + c2);
+            if (disjoint(s1, s2)) {
+              work.considered++;
+              consider(s1, s2, c + c2);
+            }
           }
         }
         continue;
@@ -365,22 +494,35 @@ function solveSubset(
         grown.set(seen);
         seen = grown;
       }
-      // Partners whose reach exceeds this cannot fit under the cap (lists are sorted by reach).
+      // Partners whose reach exceeds limit2, or whose cost exceeds limit1, cannot fit under the cap.
       const limit2 = model.primaryIsMax ? cap : cap - table.prim[s1];
       const limit1 = model.primaryIsMax ? cap : cap - table.prim[s1] - model.primary(table.rsize[s1], 1);
+      // The largest prefix weight a partner can have in the list of its lowest shared index
+      // (see openAt); the slack keeps float rounding from dropping a partner that fits.
+      const maxPre = model.primaryCoversFlops ? (limit2 / table.rsize[s1]) * (1 + 1e-9) : Infinity;
       for (let t = off1; t < end1; t++) {
         const q = table.idxPool[t];
         const ls = lof[q];
         for (let w = 0; w < ls.length; w++) {
           const l = ls[w];
           if (l < 0 || inSet(s1, l)) continue;
-          const list = openAt[q * k + l];
-          if (list === undefined) continue;
+          const key = q * k + l;
+          const len = lists.len[key];
+          if (len === 0) continue;
+          const ids = lists.ids[key]!;
+          const pres = lists.pre[key]!;
+          const reaches = lists.reach[key]!;
+          const next = lists.next[key]!;
           const prim = table.prim;
           const card = table.card;
-          for (let z = 0; z < list.length; z++) {
-            const s2 = list[z];
-            if (reachOf[s2] > limit2) break;
+          for (let z = 0; z < len; ) {
+            if (pres[z] > maxPre) break;
+            scanned++;
+            if (reaches[z] > limit2) {
+              z = next[z];
+              continue;
+            }
+            const s2 = ids[z++];
             if (seen[s2] === visit) continue;
             seen[s2] = visit;
             if (prim[s2] > limit1) continue;
@@ -390,12 +532,17 @@ function solveSubset(
             const wd = table.words;
             let overlap = 0;
             for (let t = 0; t < W; t++) overlap |= wd[s1 * W + t] & wd[s2 * W + t];
-            if (overlap === 0) consider(s1, s2, c + c2);
+            if (overlap === 0) {
+              work.considered++;
+              consider(s1, s2, c + c2);
+            }
           }
         }
       }
     }
   }
+  work.subsets = table.count;
+  work.scanned = scanned;
   if (timedOut) return 'timeout';
   const full = bySize[k].length > 0 ? bySize[k][0] : -1;
   if (full < 0) return { nodes: [], found: false };
@@ -465,7 +612,7 @@ function treeScore(sp: SearchProblem, model: ObjectiveModel, tree: ContractionTr
  * seeded random-greedy runs, `options.initialTree`) when that is better or the
  * budget (`maxTimeMs`, `maxSubsets`) runs out.
  */
-export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {}): ContractionTree {
+export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {}, stats?: DpStats): ContractionTree {
   const n = problem.inputs.length;
   // The deadline counts from entry: the heuristic start trees spend the same budget.
   const deadline = deadlineOf(options);
@@ -518,7 +665,10 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
         result = 'timeout';
         break;
       }
-      result = solveSubset(sp, group, model, allPairs, cap, deadline, maxSubsets);
+      const work: DpRound = { leaves: group.length, cap, found: false, subsets: 0, scanned: 0, considered: 0, accepted: 0 };
+      result = solveSubset(sp, group, model, allPairs, cap, deadline, maxSubsets, work);
+      work.found = result !== 'timeout' && result.found;
+      stats?.rounds.push(work);
       if (result === 'timeout' || result.found) break;
       // With one group, no tree within the heuristic's score means that tree is the best.
       if (cap >= greedyScore && groups.length === 1) break;

@@ -56,6 +56,11 @@ export interface ObjectiveModel {
   name: Objective;
   primaryIsMax: boolean;
   secondaryIsMax: boolean;
+  /**
+   * True when a step's primary score is at least its flops, so a cap on the primary score
+   * also caps every step's flops (searches prune merges by their flops with it).
+   */
+  primaryCoversFlops: boolean;
   /** Primary score of one step with the given flops and result size. */
   primary(flops: number, size: number): number;
   secondary(flops: number, size: number): number;
@@ -74,15 +79,15 @@ export function objectiveModel(options: OptimizeOptions): ObjectiveModel {
   const name = options.minimize ?? 'flops';
   switch (name) {
     case 'flops':
-      return { name, primaryIsMax: false, secondaryIsMax: true, primary: (f) => f, secondary: (_f, s) => s };
+      return { name, primaryIsMax: false, secondaryIsMax: true, primaryCoversFlops: true, primary: (f) => f, secondary: (_f, s) => s };
     case 'size':
-      return { name, primaryIsMax: true, secondaryIsMax: false, primary: (_f, s) => s, secondary: (f) => f };
+      return { name, primaryIsMax: true, secondaryIsMax: false, primaryCoversFlops: false, primary: (_f, s) => s, secondary: (f) => f };
     case 'combo': {
       const alpha = typeof options.comboFactor === 'number' ? options.comboFactor : DEFAULT_COMBO_FACTOR;
-      return { name, primaryIsMax: false, secondaryIsMax: true, primary: (f, s) => f + alpha * s, secondary: (_f, s) => s };
+      return { name, primaryIsMax: false, secondaryIsMax: true, primaryCoversFlops: alpha >= 0, primary: (f, s) => f + alpha * s, secondary: (_f, s) => s };
     }
     case 'scaling':
-      return { name, primaryIsMax: true, secondaryIsMax: false, primary: (f) => f, secondary: (f) => f };
+      return { name, primaryIsMax: true, secondaryIsMax: false, primaryCoversFlops: true, primary: (f) => f, secondary: (f) => f };
     default:
       throw new Error(`unknown objective '${String(name)}'; valid objectives: flops, size, combo, scaling`);
   }
