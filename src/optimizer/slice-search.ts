@@ -9,10 +9,12 @@
 
 import type { ContractionProblem } from './problem.js';
 import { randomGreedyTree } from './random-greedy.js';
+import { partitionTree } from './partition.js';
 import { reconfigure } from './reconfigure.js';
 import { sliceFixedTree, slicedTreeCost, type FixedSlicing } from './slice-fixed.js';
 import type { ContractionTree } from './tree.js';
 import { treeSteps } from './cost.js';
+import { LIMITED_DP_MAX_TENSORS, limitedOptimalTree } from './slice-dp.js';
 
 /** How far the search may go. */
 export interface SliceSearchLimits {
@@ -61,18 +63,98 @@ export function searchSlices(problem: ContractionProblem, tree: ContractionTree,
     if (betterSlicing(plan, best, limit, preferCount)) best = plan;
   };
   if (best.indices.length === 0 || n <= 2) return best;
-  // (1) Trees that keep intermediates small often slice far better than the flops-best one.
-  if (!timeUp()) consider(sliceFixedTree(problem, reconfigure(tree, problem, { minimize: 'size', maxPasses: 2 }), memoryLimit, preferCount));
-  if (!timeUp()) consider(sliceFixedTree(problem, randomGreedyTree(problem, { minimize: 'size', repeats: 16, seed: 1 }), memoryLimit, preferCount));
-  // (2) One index at a time, the sliced network re-solved after each choice.
-  if (!timeUp() && n <= LARGE) consider(interleaved(problem, tree, memoryLimit, limits));
+  // (1) Trees that keep intermediates small (or cut the network in balanced halves) often
+  // slice far better than the flops-best one.
+  const starts: (() => ContractionTree)[] = [
+    () => reconfigure(tree, problem, { minimize: 'size', maxPasses: 2 }),
+    () => randomGreedyTree(problem, { minimize: 'size', repeats: 16, seed: 1 }),
+    () => partitionTree(problem, { minimize: 'size', trials: 6, seed: 1 }),
+    () => partitionTree(problem, { minimize: 'flops', trials: 6, seed: 2 }),
+  ];
+  for (const make of starts) if (!timeUp()) consider(sliceFixedTree(problem, make(), memoryLimit, preferCount));
+  // (2) One index at a time, the sliced network re-solved after each choice, from the two
+  // best starting trees.
+  if (n <= LARGE) for (const start of distinctTrees(pool, limit, preferCount, 2)) if (!timeUp()) consider(interleaved(problem, start.tree, memoryLimit, limits));
   // (3) Re-plan each of the best distinct slice sets found so far.
   const seeds = distinctBest(pool, limit, preferCount, 3);
   for (const start of seeds) {
     if (timeUp()) break;
     consider(replan(problem, start, memoryLimit, limits));
   }
+  // (4) Small networks: the exact best tree under the limit for the best slice sets, and
+  // for those sets with one index dropped or swapped.
+  if (n <= LIMITED_DP_MAX_TENSORS) {
+    const used = { pairs: 0 };
+    for (const start of distinctBest(pool, limit, preferCount, 3)) {
+      if (timeUp() || used.pairs >= EXACT_PAIR_BUDGET) break;
+      consider(exactPolish(problem, start, memoryLimit, limits, used));
+    }
+  }
   return best;
+}
+
+/** Pairs the exact stage may examine over all its subset searches (bounds its work). */
+const EXACT_PAIR_BUDGET = 40_000_000;
+/** Pairs one exact subset search may examine. */
+const EXACT_PAIRS_PER_CALL = 4_000_000;
+
+/**
+ * Exact trees (limitedOptimalTree) for `start`'s slice set, then first-improvement descent
+ * over sets with one index dropped or one swapped for an index of an over-limit
+ * intermediate of the start tree, each judged by its exact best tree.
+ */
+function exactPolish(problem: ContractionProblem, start: FixedSlicing, memoryLimit: number, limits: SliceSearchLimits, used: { pairs: number }): FixedSlicing {
+  const limit = BigInt(Math.floor(memoryLimit));
+  const sizes = problem.sizes;
+  const tried = new Set<string>();
+  // A search that ran into its cap means sets like this one are too large to solve exactly.
+  let capped = false;
+  const evaluate = (set: readonly number[]): FixedSlicing | undefined => {
+    const key = [...set].sort((a, b) => a - b).join(',');
+    if (capped || tried.has(key) || used.pairs >= EXACT_PAIR_BUDGET || performance.now() > limits.deadline) return undefined;
+    tried.add(key);
+    const before = used.pairs;
+    const cap = Math.min(EXACT_PAIRS_PER_CALL, EXACT_PAIR_BUDGET - used.pairs);
+    const tree = limitedOptimalTree(slicedProblem(problem, set), memoryLimit, { maxPairs: cap, used });
+    if (used.pairs - before >= cap) capped = true;
+    if (tree === undefined) return undefined;
+    const c = slicedTreeCost(problem, tree, set);
+    return { tree, indices: [...set], count: c.count, flops: c.flops, size: c.size };
+  };
+  let best = start;
+  const first = evaluate(start.indices);
+  if (first && betterSlicing(first, best, limit, limits.preferCount)) best = first;
+  // Swap candidates: indices of the start tree's intermediates above the limit (unsliced).
+  const pool = new Set<number>();
+  for (const s of treeSteps(problem, start.tree)) if (s.size > limit) for (const i of s.result) if (sizes[i] > 1) pool.add(i);
+  const candidates = [...pool].sort((a, b) => a - b);
+  for (let improved = true; improved; ) {
+    improved = false;
+    const current = best.indices;
+    const moves: number[][] = current.map((j) => current.filter((x) => x !== j));
+    for (const j of current) for (const i of candidates) if (!current.includes(i)) moves.push([...current.filter((x) => x !== j), i]);
+    for (const set of moves) {
+      const plan = evaluate(set);
+      if (plan && betterSlicing(plan, best, limit, limits.preferCount)) {
+        best = plan;
+        improved = true;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+/** The k best plans with distinct trees. */
+function distinctTrees(pool: readonly FixedSlicing[], limit: bigint, preferCount: boolean, k: number): FixedSlicing[] {
+  const sorted = [...pool].sort((a, b) => (betterSlicing(a, b, limit, preferCount) ? -1 : betterSlicing(b, a, limit, preferCount) ? 1 : 0));
+  const out: FixedSlicing[] = [];
+  for (const p of sorted) {
+    if (out.some((o) => o.tree === p.tree)) continue;
+    out.push(p);
+    if (out.length === k) break;
+  }
+  return out;
 }
 
 /** The k best plans with distinct slice sets. */
