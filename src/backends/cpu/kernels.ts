@@ -61,6 +61,16 @@ export function permute(
   }
   const inner = shape[rank - 1];
   const innerStride = strides[rank - 1];
+  if (innerStride !== 1 && inner >= PERMUTE_TILE / 2) {
+    // A transpose: the source's contiguous axis is another destination axis. Copying along
+    // the destination row would read one element per cache line; tiles keep those lines hot.
+    for (let b = rank - 2; b >= 0; b--) {
+      if (strides[b] === 1 && shape[b] >= PERMUTE_TILE / 2) {
+        permuteTiled(src, srcOff, dst, dstOff, shape, strides, counter, b);
+        return;
+      }
+    }
+  }
   let s = srcOff;
   let d = dstOff;
   for (;;) {
@@ -72,6 +82,54 @@ export function permute(
       s += strides[ax];
       if (counter[ax] < shape[ax]) break;
       s -= strides[ax] * shape[ax];
+      counter[ax] = 0;
+    }
+    if (ax < 0) return;
+  }
+}
+
+/** Side of the square tiles of a tiled transpose (elements). */
+const PERMUTE_TILE = 32;
+
+/**
+ * `permute` when destination axis `b` is the source's contiguous axis and the destination's
+ * innermost axis is strided in the source: for each position of the other axes, the
+ * (b, innermost) plane is copied in PERMUTE_TILE² tiles, writing destination rows and
+ * reading the tile's source lines while they are in cache.
+ */
+function permuteTiled(src: FloatArray, srcOff: number, dst: FloatArray, dstOff: number,
+  shape: ArrayLike<number>, strides: ArrayLike<number>, counter: Int32Array, b: number): void {
+  const rank = shape.length;
+  const na = shape[rank - 1], sa = strides[rank - 1], nb = shape[b];
+  let db = 1;
+  for (let i = b + 1; i < rank; i++) db *= shape[i];
+  for (let i = 0; i < rank; i++) counter[i] = 0;
+  let s = srcOff;
+  let d = dstOff;
+  for (;;) {
+    for (let b0 = 0; b0 < nb; b0 += PERMUTE_TILE) {
+      const b1 = Math.min(b0 + PERMUTE_TILE, nb);
+      for (let a0 = 0; a0 < na; a0 += PERMUTE_TILE) {
+        const a1 = Math.min(a0 + PERMUTE_TILE, na);
+        for (let bb = b0; bb < b1; bb++) {
+          let sj = s + bb + a0 * sa;
+          let dj = d + bb * db + a0;
+          for (let aa = a0; aa < a1; aa++, sj += sa) dst[dj++] = src[sj];
+        }
+      }
+    }
+    // Advance the other axes like an odometer (destination strides: products of the shape).
+    let ax = rank - 2;
+    for (; ax >= 0; ax--) {
+      if (ax === b) continue;
+      let dax = 1;
+      for (let i = ax + 1; i < rank; i++) dax *= shape[i];
+      counter[ax]++;
+      s += strides[ax];
+      d += dax;
+      if (counter[ax] < shape[ax]) break;
+      s -= strides[ax] * shape[ax];
+      d -= dax * shape[ax];
       counter[ax] = 0;
     }
     if (ax < 0) return;
@@ -204,6 +262,16 @@ export function scatter(
   for (let i = 0; i < rank; i++) counter[i] = 0;
   const inner = shape[rank - 1];
   const innerStride = strides[rank - 1];
+  if (innerStride !== 1 && inner >= PERMUTE_TILE / 2) {
+    // A transpose: the source's contiguous axis is another destination axis. Copying along
+    // the destination row would read one element per cache line; tiles keep those lines hot.
+    for (let b = rank - 2; b >= 0; b--) {
+      if (strides[b] === 1 && shape[b] >= PERMUTE_TILE / 2) {
+        permuteTiled(src, srcOff, dst, dstOff, shape, strides, counter, b);
+        return;
+      }
+    }
+  }
   let s = srcOff;
   let d = dstOff;
   for (;;) {

@@ -1,0 +1,50 @@
+// The CPU runtime's permute kernel against a naive index computation: plain strided copies
+// and the tiled transpose path (destination's innermost axis strided in the source).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { permute } from '../src/backends/cpu/kernels.js';
+
+/** Source shape, a permutation (destination axis i is source axis perm[i]), offsets. */
+const permuteCase = fc
+  .array(fc.constantFrom(1, 2, 3, 5, 16, 17, 33, 40), { minLength: 1, maxLength: 4 })
+  .filter((shape) => shape.reduce((p, q) => p * q, 1) <= 60000)
+  .chain((shape) => fc.record({
+    shape: fc.constant(shape),
+    perm: fc.shuffledSubarray(shape.map((_, i) => i), { minLength: shape.length, maxLength: shape.length }),
+    srcOff: fc.integer({ min: 0, max: 4 }),
+    dstOff: fc.integer({ min: 0, max: 4 }),
+    f32: fc.boolean(),
+  }));
+
+describe('permute', () => {
+  it('equals the naive transpose for any rank ≤ 4, permutation, offsets and dtype (tiled and plain paths)', () => {
+    fc.assert(fc.property(permuteCase, ({ shape, perm, srcOff, dstOff, f32 }) => {
+      const n = shape.reduce((p, q) => p * q, 1);
+      const T = f32 ? Float32Array : Float64Array;
+      const src = new T(srcOff + n).map((_, i) => i - srcOff);
+      const dst = new T(dstOff + n + 3).fill(-1);
+      const srcStrides: number[] = [];
+      let acc = 1;
+      for (let i = shape.length - 1; i >= 0; i--) {
+        srcStrides[i] = acc;
+        acc *= shape[i];
+      }
+      const dstShape = perm.map((p) => shape[p]);
+      permute(src, srcOff, dst, dstOff, dstShape, perm.map((p) => srcStrides[p]), new Int32Array(4));
+      // Destination element at multi-index idx (row-major in dstShape) is source element
+      // Σ idx[i]·srcStrides[perm[i]], whose value is its own linear index.
+      const idx = new Array<number>(dstShape.length).fill(0);
+      for (let lin = 0; lin < n; lin++) {
+        let want = 0;
+        for (let i = 0; i < idx.length; i++) want += idx[i] * srcStrides[perm[i]];
+        if (dst[dstOff + lin] !== want) expect(dst[dstOff + lin], `element ${lin} of ${JSON.stringify({ shape, perm })}`).toBe(want);
+        for (let ax = idx.length - 1; ax >= 0; ax--) {
+          if (++idx[ax] < dstShape[ax]) break;
+          idx[ax] = 0;
+        }
+      }
+      for (let i = 0; i < dstOff; i++) expect(dst[i]).toBe(-1);
+      for (let i = dstOff + n; i < dst.length; i++) expect(dst[i]).toBe(-1);
+    }), { numRuns: 300 });
+  });
+});
