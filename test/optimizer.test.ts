@@ -6,11 +6,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { einsumNetwork } from '../src/ir/einsum.js';
 import { treeCost } from '../src/optimizer/cost.js';
-import { dpTree } from '../src/optimizer/dp.js';
+import { dpTree, leafComponents } from '../src/optimizer/dp.js';
 import { greedyTree } from '../src/optimizer/greedy.js';
 import { AUTO_POLICY, autoRule, getOptimizer, listOptimizers } from '../src/optimizer/index.js';
 import { searchTree } from '../src/optimizer/optimal.js';
 import { planContraction } from '../src/optimizer/plan-contraction.js';
+import { prepareSearch } from '../src/optimizer/search-problem.js';
 import { makeProblem, toProblem, type ContractionProblem } from '../src/optimizer/problem.js';
 import { fromLinearPath, toLinearPath, validateTree } from '../src/optimizer/tree.js';
 import { arbEinsum, equationOf, shapesOf, type RandomEinsum } from './helpers/arbitraries.js';
@@ -26,7 +27,7 @@ function problemOf(e: RandomEinsum): ContractionProblem {
  * step cost computed here from first principles. Returns the least total flops and the
  * least largest intermediate.
  */
-function bruteForce(p: ContractionProblem): { flops: number; size: number } {
+function bruteForce(p: ContractionProblem, connectedOnly = false): { flops: number; size: number } {
   const n = p.inputs.length;
   const leafSets = p.inputs.map((t) => new Set(t));
   const out = new Set(p.output);
@@ -55,6 +56,11 @@ function bruteForce(p: ContractionProblem): { flops: number; size: number } {
     for (const i of res) s *= p.sizes[i];
     return { flops: inv.size > res.size ? 2 * f : f, size: s };
   };
+  const shares = (a: number, b: number): boolean => {
+    const nodeIndices = (m: number): Set<number> => (m & (m - 1) ? keptOf(m) : leafSets[Math.log2(m)]);
+    const x = nodeIndices(a);
+    return [...nodeIndices(b)].some((i) => x.has(i));
+  };
   let bestF = Infinity;
   let bestS = Infinity;
   const rec = (nodes: number[], f: number, s: number): void => {
@@ -65,6 +71,7 @@ function bruteForce(p: ContractionProblem): { flops: number; size: number } {
     }
     for (let i = 0; i < nodes.length; i++) {
       for (let j = i + 1; j < nodes.length; j++) {
+        if (connectedOnly && !shares(nodes[i], nodes[j])) continue;
         const st = step(nodes[i], nodes[j]);
         const rest = nodes.filter((_, k) => k !== i && k !== j);
         rest.push(nodes[i] | nodes[j]);
@@ -146,6 +153,22 @@ describe('exact searches', () => {
         for (const tree of [dpTree(p, { minimize: 'size' }), searchTree(p, { minimize: 'size' }, { width: Infinity, connectedOnly: false })]) {
           expect(Number(treeCost(p, tree).size), `size on ${equationOf(e)}`).toBe(brute.size);
         }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('dp over index-sharing splits equals a brute force over index-sharing merges (connected networks, up to 7 inputs)', () => {
+    // allPairsMax 0 forces the search used beyond ALL_PAIRS_MAX inputs (prefix-filtered
+    // partner lists, cost caps) onto networks small enough to enumerate.
+    const connected = arbEinsum({ minOperands: 3, maxOperands: 7, maxIndicesPerOperand: 4, maxSize: 5 })
+      .map(problemOf)
+      .filter((p) => leafComponents(prepareSearch(p)).length === 1);
+    fc.assert(
+      fc.property(connected, (p) => {
+        const brute = bruteForce(p, true);
+        expect(Number(treeCost(p, dpTree(p, { allPairsMax: 0 })).flops)).toBe(brute.flops);
+        expect(Number(treeCost(p, dpTree(p, { allPairsMax: 0, minimize: 'size' })).size)).toBe(brute.size);
       }),
       { numRuns: 60 },
     );

@@ -628,7 +628,9 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
   const candidates: ContractionTree[] = [];
   const init = options.initialTree as ContractionTree | undefined;
   if (init && validateTree(init, problem) === undefined) candidates.push(init);
-  if (n > ALL_PAIRS_MAX) {
+  // Tests lower the all-pairs limit to check the index-sharing search on small networks.
+  const allPairsMax = typeof options.allPairsMax === 'number' ? options.allPairsMax : ALL_PAIRS_MAX;
+  if (n > allPairsMax) {
     const left = deadline - performance.now();
     if (left > 0) candidates.push(randomGreedyTree(problem, { minimize: options.minimize, repeats: 16, seed: 1, maxTimeMs: Number.isFinite(left) ? left / 4 : undefined }));
   }
@@ -639,7 +641,7 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
       greedyScore = sc;
     }
   }
-  const allPairs = n <= ALL_PAIRS_MAX;
+  const allPairs = n <= allPairsMax;
   const groups = allPairs ? [Array.from({ length: n }, (_, i) => i)] : leafComponents(sp);
   // A lower bound on any tree's primary score: every leaf and the output are touched by a step.
   let lower = 1;
