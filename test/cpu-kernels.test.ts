@@ -6,7 +6,7 @@ import { permute } from '../src/backends/cpu/kernels.js';
 
 /** Source shape, a permutation (destination axis i is source axis perm[i]), offsets. */
 const permuteCase = fc
-  .array(fc.constantFrom(1, 2, 3, 5, 16, 17, 33, 40), { minLength: 1, maxLength: 4 })
+  .array(fc.constantFrom<number>(1, 2, 3, 5, 16, 17, 33, 40), { minLength: 1, maxLength: 4 })
   .filter((shape) => shape.reduce((p, q) => p * q, 1) <= 60000)
   .chain((shape) => fc.record({
     shape: fc.constant(shape),
