@@ -61,11 +61,11 @@ export const EMITTERS: Readonly<Record<Target, ModuleEmitter | undefined>> = {
 /**
  * Slices a planned contraction whose largest intermediate is over the memory limit, when the
  * planner reported it (`overLimit`) without slicing it itself. Uses the deterministic
- * choice (no time-budgeted reconfiguration), so builds stay byte-identical.
+ * search (fixed work, no clock), so builds stay byte-identical.
  */
 export function withSlices(planned: PlannedContraction, memoryLimit: number | undefined): PlannedContraction {
   if (memoryLimit === undefined || planned.slices !== undefined || planned.overLimit !== true) return planned;
-  const plan = chooseSlices(planned.problem, planned.tree, memoryLimit, { reconfigure: false });
+  const plan = chooseSlices(planned.problem, planned.tree, memoryLimit, { deterministic: true });
   if (plan.indices.length === 0) return planned;
   const perSlice = treeCost(slicedProblem(planned.problem, plan.indices), plan.tree);
   const count = BigInt(plan.count);

@@ -63,60 +63,76 @@ export function searchSlices(problem: ContractionProblem, tree: ContractionTree,
     if (betterSlicing(plan, best, limit, preferCount)) best = plan;
   };
   if (best.indices.length === 0 || n <= 2) return best;
-  // (1) Trees that keep intermediates small (or cut the network in balanced halves) often
-  // slice far better than the flops-best one.
-  const starts: (() => ContractionTree)[] = [
-    () => reconfigure(tree, problem, { minimize: 'size', maxPasses: 2 }),
-    () => randomGreedyTree(problem, { minimize: 'size', repeats: 16, seed: 1 }),
-    () => partitionTree(problem, { minimize: 'size', trials: 6, seed: 1 }),
-    () => partitionTree(problem, { minimize: 'flops', trials: 6, seed: 2 }),
-  ];
-  for (const make of starts) if (!timeUp()) consider(sliceFixedTree(problem, make(), memoryLimit, preferCount));
-  // (2) One index at a time, the sliced network re-solved after each choice, from the two
-  // best starting trees.
-  if (n <= LARGE) for (const start of distinctTrees(pool, limit, preferCount, 2)) if (!timeUp()) consider(interleaved(problem, start.tree, memoryLimit, limits));
-  // (3) Re-plan each of the best distinct slice sets found so far.
-  const seeds = distinctBest(pool, limit, preferCount, 3);
-  for (const start of seeds) {
-    if (timeUp()) break;
-    consider(replan(problem, start, memoryLimit, limits));
-  }
-  // (4) Small networks: the exact best tree under the limit for the best slice sets, and
-  // for those sets with one index dropped or swapped.
-  if (n <= LIMITED_DP_MAX_TENSORS) {
-    const used = { pairs: 0 };
-    for (const start of distinctBest(pool, limit, preferCount, 3)) {
-      if (timeUp() || used.pairs >= EXACT_PAIR_BUDGET) break;
+  // Two passes over the stages below: the first runs each on the best plan so far (what a
+  // short time budget gets), the second widens every stage to more starting points.
+  const small = n <= LARGE;
+  const exact = n <= LIMITED_DP_MAX_TENSORS;
+  const used = { pairs: 0, capped: false };
+  const interleavedFrom = new Set<ContractionTree>();
+  const replanned = new Set<string>();
+  const polished = new Set<string>();
+  const run = (width: number): void => {
+    // (1) Trees that keep intermediates small (or cut the network in balanced halves)
+    // often slice far better than the flops-best one.
+    const starts: (() => ContractionTree)[] =
+      width === 1
+        ? [() => reconfigure(tree, problem, { minimize: 'size', maxPasses: 2 }), () => randomGreedyTree(problem, { minimize: 'size', repeats: 16, seed: 1 })]
+        : [() => partitionTree(problem, { minimize: 'size', trials: 6, seed: 1 }), () => partitionTree(problem, { minimize: 'flops', trials: 6, seed: 2 })];
+    for (const make of starts) if (!timeUp()) consider(sliceFixedTree(problem, make(), memoryLimit, preferCount));
+    // (2) One index at a time, the sliced network re-solved after each choice.
+    if (small) {
+      for (const start of distinctTrees(pool, limit, preferCount, width)) {
+        if (timeUp() || interleavedFrom.has(start.tree)) continue;
+        interleavedFrom.add(start.tree);
+        consider(interleaved(problem, start.tree, memoryLimit, limits));
+      }
+    }
+    // (3) Re-plan the network with the best distinct slice sets removed.
+    for (const start of distinctBest(pool, limit, preferCount, width + 1)) {
+      if (timeUp() || replanned.has(setKey(start.indices))) continue;
+      replanned.add(setKey(start.indices));
+      consider(replan(problem, start, memoryLimit, limits));
+    }
+    // (4) Small networks: the exact best tree under the limit for the best slice sets, and
+    // for those sets with one index dropped or swapped.
+    if (!exact) return;
+    for (const start of distinctBest(pool, limit, preferCount, width + 1)) {
+      if (timeUp() || used.capped || used.pairs >= EXACT_PAIR_BUDGET || polished.has(setKey(start.indices))) continue;
+      polished.add(setKey(start.indices));
       consider(exactPolish(problem, start, memoryLimit, limits, used));
     }
-  }
+  };
+  run(1);
+  run(2);
   return best;
 }
 
+/** A slice set's identity (order-free). */
+const setKey = (set: readonly number[]): string => [...set].sort((a, b) => a - b).join(',');
+
 /** Pairs the exact stage may examine over all its subset searches (bounds its work). */
-const EXACT_PAIR_BUDGET = 40_000_000;
+const EXACT_PAIR_BUDGET = 12_000_000;
 /** Pairs one exact subset search may examine. */
-const EXACT_PAIRS_PER_CALL = 4_000_000;
+const EXACT_PAIRS_PER_CALL = 3_000_000;
 
 /**
  * Exact trees (limitedOptimalTree) for `start`'s slice set, then first-improvement descent
  * over sets with one index dropped or one swapped for an index of an over-limit
  * intermediate of the start tree, each judged by its exact best tree.
  */
-function exactPolish(problem: ContractionProblem, start: FixedSlicing, memoryLimit: number, limits: SliceSearchLimits, used: { pairs: number }): FixedSlicing {
+function exactPolish(problem: ContractionProblem, start: FixedSlicing, memoryLimit: number, limits: SliceSearchLimits, used: { pairs: number; capped: boolean }): FixedSlicing {
   const limit = BigInt(Math.floor(memoryLimit));
   const sizes = problem.sizes;
   const tried = new Set<string>();
-  // A search that ran into its cap means sets like this one are too large to solve exactly.
-  let capped = false;
   const evaluate = (set: readonly number[]): FixedSlicing | undefined => {
-    const key = [...set].sort((a, b) => a - b).join(',');
-    if (capped || tried.has(key) || used.pairs >= EXACT_PAIR_BUDGET || performance.now() > limits.deadline) return undefined;
+    const key = setKey(set);
+    if (used.capped || tried.has(key) || used.pairs >= EXACT_PAIR_BUDGET || performance.now() > limits.deadline) return undefined;
     tried.add(key);
     const before = used.pairs;
     const cap = Math.min(EXACT_PAIRS_PER_CALL, EXACT_PAIR_BUDGET - used.pairs);
     const tree = limitedOptimalTree(slicedProblem(problem, set), memoryLimit, { maxPairs: cap, used });
-    if (used.pairs - before >= cap) capped = true;
+    // A search that ran into its cap means sets like these are too large to solve exactly.
+    if (used.pairs - before >= cap) used.capped = true;
     if (tree === undefined) return undefined;
     const c = slicedTreeCost(problem, tree, set);
     return { tree, indices: [...set], count: c.count, flops: c.flops, size: c.size };
@@ -163,7 +179,7 @@ function distinctBest(pool: readonly FixedSlicing[], limit: bigint, preferCount:
   const seen = new Set<string>();
   const out: FixedSlicing[] = [];
   for (const p of sorted) {
-    const key = [...p.indices].sort((a, b) => a - b).join(',');
+    const key = setKey(p.indices);
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(p);
