@@ -3,6 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { permute } from '../src/backends/cpu/kernels.js';
+import { createWasmGemm } from '../src/backends/cpu/wasm/gemm-wasm.js';
+import { PERMUTE_WASM_MIN } from '../src/backends/cpu/wasm/permute-wasm.js';
 
 /** Source shape, a permutation (destination axis i is source axis perm[i]), offsets. */
 const permuteCase = fc
@@ -16,7 +18,45 @@ const permuteCase = fc
     f32: fc.boolean(),
   }));
 
+/** Source strides (row-major) of `shape`. */
+function stridesOf(shape: number[]): number[] {
+  const out: number[] = [];
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    out[i] = acc;
+    acc *= shape[i];
+  }
+  return out;
+}
+
 describe('permute', () => {
+  it('the wasm permute runs large same-dtype permutes (exactly) and declines the rest', () => {
+    const w = createWasmGemm()!;
+    expect(w.permute).toBeDefined();
+    const permuteW = w.permute!;
+    for (const T of [Float32Array, Float64Array]) {
+      const shape = [7, 33, 40];
+      const n = 7 * 33 * 40;
+      expect(n).toBeGreaterThanOrEqual(PERMUTE_WASM_MIN);
+      const src = new T(n + 5).map((_, i) => i * 0.5 - 3);
+      const st = stridesOf(shape);
+      const perm = [2, 0, 1];
+      const dst = new T(n + 2).fill(-9), ref = new T(n + 2).fill(-9);
+      // Taken: dst written at offset 1, exactly as the JS loop (run on a small copy below).
+      expect(permuteW(src, 5, dst, 1, perm.map((p) => shape[p]), perm.map((p) => st[p]))).toBe(true);
+      let lin = 1;
+      for (let c = 0; c < 40; c++) for (let a = 0; a < 7; a++) for (let b = 0; b < 33; b++) ref[lin++] = src[5 + a * st[0] + b * st[1] + c];
+      expect(Array.from(dst)).toEqual(Array.from(ref));
+      // Declined: too small, source array far larger than the part read, mixed dtypes, rank > 16.
+      expect(permuteW(src, 0, dst, 0, [10, 10], [1, 10])).toBe(false);
+      expect(permuteW(new T(4 * n), 0, dst, 0, shape, st)).toBe(false);
+      expect(permuteW(new (T === Float32Array ? Float64Array : Float32Array)(n), 0, dst, 0, shape, st)).toBe(false);
+      expect(permuteW(src, 0, dst, 0, [...new Array<number>(16).fill(1), n], [...new Array<number>(16).fill(0), 1])).toBe(false);
+      expect(Array.from(dst)).toEqual(Array.from(ref));
+    }
+  });
+
+
   it('equals the naive transpose for any rank ≤ 4, permutation, offsets and dtype (tiled and plain paths)', () => {
     fc.assert(fc.property(permuteCase, ({ shape, perm, srcOff, dstOff, f32 }) => {
       const n = shape.reduce((p, q) => p * q, 1);

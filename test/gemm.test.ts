@@ -220,12 +220,12 @@ describe('generated wasm GEMM module', () => {
     expect(readFileSync(GEMM_BYTES_PATH, 'utf8')).toBe(renderGemmBytesModule());
   });
 
-  it('validates and exports one kernel and one packer per dtype', () => {
+  it('validates and exports one kernel, one packer and one permute per dtype', () => {
     expect(WebAssembly.validate(GEMM_WASM_BYTES)).toBe(true);
     for (const bytes of [GEMM_WASM_BYTES, GEMM_WASM_SHARED_BYTES]) {
       expect(WebAssembly.validate(bytes)).toBe(true);
       const names = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
-      expect(names.sort()).toEqual([...KERNELS.map((k) => `gemm_${k.dtype}`), 'pack_f32', 'pack_f64'].sort());
+      expect(names.sort()).toEqual([...KERNELS.map((k) => `gemm_${k.dtype}`), 'pack_f32', 'pack_f64', 'permute_f32', 'permute_f64'].sort());
     }
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(GEMM_WASM_SHARED_BYTES));
     expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);

@@ -188,6 +188,16 @@ export async function enableGemmThreads(threads: number): Promise<number> {
 }
 
 /**
+ * The runtime's permute step in WebAssembly where available and worthwhile; returns false
+ * (nothing done) otherwise, and the caller runs its JS loop.
+ */
+export function fastPermute(src: FloatArray, srcOff: number, dst: FloatArray, dstOff: number,
+  shape: ArrayLike<number>, strides: ArrayLike<number>): boolean {
+  const permute = getEngines().wasm?.permute;
+  return permute !== undefined && permute(src, srcOff, dst, dstOff, shape, strides);
+}
+
+/**
  * Row-major C = alpha·op(A)·op(B) + beta·C for f32 or f64 (C's array type decides the
  * precision of the wasm kernel). Uses WebAssembly SIMD where available and the problem is
  * large enough, else the plain blocked kernel, else a direct loop. beta 0 never reads C.

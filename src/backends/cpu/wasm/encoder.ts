@@ -48,7 +48,7 @@ function vec(items: number[][]): number[] {
 const Op = {
   block: 0x02, loop: 0x03, select: 0x1b, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, return: 0x0f,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
-  f32Load: 0x2a, f64Load: 0x2b, f32Store: 0x38, f64Store: 0x39,
+  i32Load: 0x28, f32Load: 0x2a, f64Load: 0x2b, i32Store: 0x36, f32Store: 0x38, f64Store: 0x39,
   i32Const: 0x41, f32Const: 0x43, f64Const: 0x44, i32Ne: 0x47, i32And: 0x71, i32Eqz: 0x45, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GeS: 0x4e,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32Shl: 0x74,
   simd: 0xfd,
@@ -140,6 +140,12 @@ export class FunctionBuilder {
   eqz(): this { return this.op(Op.i32Eqz); }
   /** `local += delta` for an i32 local. */
   inc(index: number, delta: number): this { return this.get(index).i32(delta).add().set(index); }
+  /** `return`. */
+  ret(): this { return this.op(Op.return); }
+  /** `i32.load offset` (address on the stack). */
+  i32Load(offset = 0): this { return this.op(Op.i32Load, 2, ...uleb(offset)); }
+  /** `i32.store offset` (address, value on the stack). */
+  i32Store(offset = 0): this { return this.op(Op.i32Store, 2, ...uleb(offset)); }
   /** `f32.load offset` (address on the stack). */
   f32Load(offset = 0): this { return this.op(Op.f32Load, 2, ...uleb(offset)); }
   /** `f64.load offset` (address on the stack). */

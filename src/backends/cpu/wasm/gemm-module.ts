@@ -14,6 +14,7 @@
 
 import { encodeBase64 } from './base64.js';
 import { FunctionBuilder, ModuleBuilder, ValType } from './encoder.js';
+import { PERMUTE_MAX_RANK } from './permute-wasm.js';
 
 /** Shape of one generated micro-kernel. */
 export interface KernelShape {
@@ -396,6 +397,62 @@ export function buildPack(dtype: 'f32' | 'f64'): FunctionBuilder {
   return f;
 }
 
+/**
+ * Builds `permute_<dtype>(src, dst, rank, meta)`: the strided copy of the CPU runtime's
+ * permute step inside wasm memory. `meta` holds PERMUTE_MAX_RANK i32 each of the
+ * destination shape, the source strides (bytes) per destination axis, and scratch counters;
+ * dst (contiguous) is written in row-major order.
+ */
+export function buildPermute(dtype: 'f32' | 'f64'): FunctionBuilder {
+  const es = elemSize(dtype);
+  const I = ValType.i32;
+  const f = new FunctionBuilder([I, I, I, I]);
+  const [src, dst, rank, meta] = [0, 1, 2, 3];
+  const inner = f.local(I), innerStride = f.local(I), s = f.local(I), d = f.local(I), t = f.local(I), j = f.local(I);
+  const ax = f.local(I), at = f.local(I), c = f.local(I);
+  const STRIDES = 4 * PERMUTE_MAX_RANK, COUNTERS = 8 * PERMUTE_MAX_RANK;
+  // at = meta + 4·(rank − 1): the innermost axis' entries.
+  f.get(meta).get(rank).i32(1).sub().i32(4).mul().add().set(at);
+  f.get(at).i32Load().set(inner);
+  f.get(at).i32Load(STRIDES).set(innerStride);
+  f.i32(0).set(ax);
+  f.loop();
+  f.get(meta).get(ax).i32(4).mul().add().i32(0).i32Store(COUNTERS);
+  f.inc(ax, 1).get(ax).get(rank).ltS().brIf(0);
+  f.end();
+  f.get(src).set(s);
+  f.get(dst).set(d);
+  f.loop(); // one run along the innermost axis per iteration
+  {
+    f.get(s).set(t).get(inner).set(j);
+    f.loop();
+    f.get(d).get(t);
+    if (dtype === 'f32') f.f32Load().f32Store();
+    else f.f64Load().f64Store();
+    f.get(t).get(innerStride).add().set(t).inc(d, es).inc(j, -1).get(j).brIf(0);
+    f.end();
+    // Odometer over the outer axes.
+    f.get(rank).i32(2).sub().set(ax);
+    f.loop();
+    {
+      f.get(ax).i32(0).ltS().if().ret().end();
+      f.get(meta).get(ax).i32(4).mul().add().set(at);
+      f.get(at).i32Load(COUNTERS).i32(1).add().set(c);
+      f.get(s).get(at).i32Load(STRIDES).add().set(s);
+      f.get(c).get(at).i32Load().ltS().if();
+      f.get(at).get(c).i32Store(COUNTERS);
+      f.br(2);
+      f.end();
+      f.get(s).get(at).i32Load(STRIDES).get(at).i32Load().mul().sub().set(s);
+      f.get(at).i32(0).i32Store(COUNTERS);
+      f.inc(ax, -1).br(0);
+    }
+    f.end();
+  }
+  f.end();
+  return f;
+}
+
 /** The exported name of a kernel. */
 export function kernelName(shape: KernelShape): string {
   return `gemm_${shape.dtype}`;
@@ -412,6 +469,7 @@ export function buildGemmModule(kernels: readonly KernelShape[] = KERNELS, share
   const mod = new ModuleBuilder(shared ? { min: 1, sharedMax: SHARED_MAX_PAGES } : { min: 1 });
   for (const k of kernels) mod.addFunction(kernelName(k), buildKernel(k));
   for (const dtype of ['f32', 'f64'] as const) mod.addFunction(`pack_${dtype}`, buildPack(dtype));
+  for (const dtype of ['f32', 'f64'] as const) mod.addFunction(`permute_${dtype}`, buildPermute(dtype));
   return mod.encode();
 }
 
@@ -447,7 +505,7 @@ export function renderGemmBytesModule(modules: Record<string, Uint8Array> = buil
     const b64 = encodeBase64(bytes);
     const chunks: string[] = [];
     for (let i = 0; i < b64.length; i += 96) chunks.push(`  '${b64.slice(i, i + 96)}'`);
-    lines.push('', `/** ${DOCS[name] ?? name}; exports gemm_f32, gemm_f64, pack_f32 and pack_f64 (${bytes.length} bytes). */`);
+    lines.push('', `/** ${DOCS[name] ?? name}; exports gemm_, pack_ and permute_ f32/f64 (${bytes.length} bytes). */`);
     lines.push(`export const ${name}: Uint8Array<ArrayBuffer> = /* @__PURE__ */ decodeBase64(`, chunks.join(' +\n') + ',', ');');
   }
   lines.push('');

@@ -14,6 +14,7 @@
 
 import { GEMM_WASM_BYTES, GEMM_WASM_FMA_BYTES, GEMM_WASM_FMA_SHARED_BYTES, GEMM_WASM_SHARED_BYTES } from './gemm-bytes.js';
 import { packA, packB, roundUp, scaleC, storeC, type FloatArray, type GemmFn } from '../gemm-pack.js';
+import { wasmPermuter, type PermuteKernel, type WasmPermute } from './permute-wasm.js';
 
 export type { FloatArray, GemmFn };
 
@@ -90,6 +91,8 @@ export interface WasmGemm {
   gemm: GemmFn;
   /** The instance's memory (exposed for tests and diagnostics). */
   memory: WebAssembly.Memory;
+  /** The runtime's permute step in wasm, when the module has permute_<dtype>. */
+  permute?: WasmPermute;
 }
 
 /** Whether this runtime compiles the SIMD GEMM module. */
@@ -128,9 +131,12 @@ export function createWasmGemm(
   if (!wasmSimdSupported(bytes)) return null;
   const memory = new WebAssembly.Memory({ initial: 1 });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-  const gemm = wasmDriver(memory, instance.exports.gemm_f32 as Kernel, instance.exports.gemm_f64 as Kernel, blocking,
-    Infinity, undefined, packersOf(instance.exports));
-  return { gemm, memory };
+  const ex = instance.exports;
+  const gemm = wasmDriver(memory, ex.gemm_f32 as Kernel, ex.gemm_f64 as Kernel, blocking, Infinity, undefined, packersOf(ex));
+  const permute = typeof ex.permute_f32 === 'function' && typeof ex.permute_f64 === 'function'
+    ? wasmPermuter(memory, ex.permute_f32 as PermuteKernel, ex.permute_f64 as PermuteKernel)
+    : undefined;
+  return { gemm, memory, permute };
 }
 
 /** Per-dtype overrides of the default blocking (tuning and tests). */

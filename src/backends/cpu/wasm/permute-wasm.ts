@@ -1,0 +1,80 @@
+// Runtime driver for the generated permute_<dtype> functions: the CPU runtime's permute step
+// (a strided copy) run inside wasm memory. JS element loops cost several times a memcpy
+// here, so the source goes in and the result comes out by TypedArray.set, and the strided
+// walk runs in wasm. Self-contained (no Node APIs) so the emitter can inline it.
+
+import type { FloatArray } from '../gemm-pack.js';
+
+/** Most axes the generated permute takes (its descriptor holds three i32 per axis). */
+export const PERMUTE_MAX_RANK = 16;
+
+/** Fewest elements for which the wasm path beats the JS loop (two copies plus a call). */
+export const PERMUTE_WASM_MIN = 4096;
+
+/** Largest source (elements) copied into the grow-only wasm memory for a permute. */
+const PERMUTE_MAX_ELEMENTS = 2 ** 24;
+
+/** A generated permute: (src, dst, rank, meta) byte addresses; see buildPermute. */
+export type PermuteKernel = (src: number, dst: number, rank: number, meta: number) => void;
+
+/**
+ * The runtime's permute contract (dst contiguous in `shape`, src read at `strides` per
+ * destination axis); returns false, having done nothing, when the wasm path does not apply
+ * (small, huge or high-rank tensors, a source array much larger than the part read, mixed
+ * dtypes), so the caller runs its JS loop.
+ */
+export type WasmPermute = (src: FloatArray, srcOff: number, dst: FloatArray, dstOff: number,
+  shape: ArrayLike<number>, strides: ArrayLike<number>) => boolean;
+
+const PAGE = 65536;
+/** Bytes before the destination region: the descriptor (3 · PERMUTE_MAX_RANK i32). */
+const META_BYTES = 256;
+
+/** The permute driver over an instance's memory and its two generated functions. */
+export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf64: PermuteKernel): WasmPermute {
+  let i32 = new Int32Array(memory.buffer);
+  let f32 = new Float32Array(memory.buffer);
+  let f64 = new Float64Array(memory.buffer);
+  // Views of the destination region keyed by element count (negative for f64), so results
+  // leave by one TypedArray.set without allocating once shapes repeat; bounded.
+  const views = new Map<number, FloatArray>();
+  const refresh = (): void => {
+    if (i32.buffer === memory.buffer) return;
+    i32 = new Int32Array(memory.buffer);
+    f32 = new Float32Array(memory.buffer);
+    f64 = new Float64Array(memory.buffer);
+    views.clear();
+  };
+  return (src, srcOff, dst, dstOff, shape, strides) => {
+    const rank = shape.length;
+    if (rank === 0 || rank > PERMUTE_MAX_RANK) return false;
+    const isF32 = dst instanceof Float32Array;
+    if ((src instanceof Float32Array) !== isF32) return false;
+    let n = 1;
+    for (let i = 0; i < rank; i++) n *= shape[i];
+    if (n < PERMUTE_WASM_MIN || src.length > 2 * n + 1024 || src.length > PERMUTE_MAX_ELEMENTS) return false;
+    const es = isF32 ? 4 : 8;
+    const dstBase = META_BYTES / es;
+    const srcBase = dstBase + n;
+    const need = (srcBase + src.length) * es;
+    const have = memory.buffer.byteLength;
+    if (need > have) memory.grow(Math.ceil((need - have) / PAGE));
+    refresh();
+    for (let i = 0; i < rank; i++) {
+      i32[i] = shape[i];
+      i32[PERMUTE_MAX_RANK + i] = strides[i] * es;
+    }
+    const view = isF32 ? f32 : f64;
+    view.set(src, srcBase);
+    (isF32 ? pf32 : pf64)((srcBase + srcOff) * es, META_BYTES, rank, 0);
+    const key = isF32 ? n : -n;
+    let out = views.get(key);
+    if (out === undefined) {
+      if (views.size >= 64) views.clear();
+      out = view.subarray(dstBase, dstBase + n);
+      views.set(key, out);
+    }
+    dst.set(out, dstOff);
+    return true;
+  };
+}
