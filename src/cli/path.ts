@@ -39,8 +39,9 @@ involved, doubled when an index is summed).
 ${optimizers}
   --minimize OBJ       flops (default), size (largest intermediate), combo
                        (flops + 64 x elements written), scaling (most expensive step)
-  --memory-limit N     largest intermediate allowed (elements); reported when exceeded,
-                       sliced when slicing is available
+  --memory-limit N     largest intermediate allowed (elements): indices are sliced and a
+                       tree searched for the slices (within --max-time, else 1000 ms;
+                       fixed work with --deterministic); the overhead is reported
   --max-time MS        time budget for searching optimizers (auto defaults to 500 ms up to
                        12 tensors, 800 ms up to 60, 1000 ms beyond)
   --deterministic      fixed amounts of search work instead of time budgets: the same

@@ -77,8 +77,10 @@ export function planContraction(net: TensorNetwork, options: PathOptions = {}): 
   const planned: PlannedContraction = { problem, tree, path: toLinearPath(tree), cost, optimizer: optimizer.name };
   const limit = options.memoryLimit;
   if (typeof limit === 'number' && limit >= 1 && cost.size > BigInt(Math.floor(limit))) {
-    // Deterministic planning runs slicing's whole (fixed-work) search, ignoring the clock.
-    const plan = chooseSlices(problem, tree, Math.floor(limit), { minimize: options.minimize, ...(options.deterministic ? { deterministic: true } : {}) });
+    // Deterministic planning runs slicing's whole (fixed-work) search, ignoring the clock;
+    // otherwise slicing gets the caller's time budget (or its own default).
+    const timing = options.deterministic ? { deterministic: true } : options.maxTimeMs !== undefined ? { maxTimeMs: options.maxTimeMs } : {};
+    const plan = chooseSlices(problem, tree, Math.floor(limit), { minimize: options.minimize, ...timing });
     const badSliced = validateTree(plan.tree, problem);
     if (badSliced !== undefined) throw new InternalError(`slicing returned an invalid tree: ${badSliced}`);
     if (plan.count === 1 && plan.sliceSize <= BigInt(Math.floor(limit))) {

@@ -58,7 +58,10 @@ export function searchSlices(problem: ContractionProblem, tree: ContractionTree,
   const n = problem.inputs.length;
   let best = sliceFixedTree(problem, tree, memoryLimit, preferCount);
   const pool: FixedSlicing[] = [best];
+  let T = performance.now();
   const consider = (plan: FixedSlicing): void => {
+    if (process.env.SLDBG) console.error('  stage', new Error().stack!.split('\n')[2].trim().slice(40,60), (performance.now() - T).toFixed(0), 'ms', Number(plan.flops) / 1, plan.count);
+    T = performance.now();
     pool.push(plan);
     if (betterSlicing(plan, best, limit, preferCount)) best = plan;
   };
@@ -200,10 +203,10 @@ function replan(problem: ContractionProblem, start: FixedSlicing, memoryLimit: n
   for (let round = 0; round < 4; round++) {
     if (performance.now() > limits.deadline) break;
     const sub = slicedProblem(problem, best.indices);
-    const trees: ContractionTree[] = [reconfigure(best.tree, sub, { minimize: 'flops', sizeLimit: memoryLimit, maxPasses: 4 })];
+    const trees: ContractionTree[] = [reconfigure(best.tree, sub, { minimize: 'flops', sizeLimit: memoryLimit, maxPasses: 2 })];
     if (n <= LARGE) {
       const fresh = randomGreedyTree(sub, { minimize: 'flops', repeats: 32, seed: round + 1 });
-      trees.push(reconfigure(fresh, sub, { minimize: 'flops', maxPasses: 4 }));
+      trees.push(reconfigure(fresh, sub, { minimize: 'flops', maxPasses: 2 }));
     }
     let improved = false;
     for (const t of trees) {
@@ -249,7 +252,7 @@ function interleaved(problem: ContractionProblem, tree: ContractionTree, memoryL
     let pickScore = -Infinity;
     for (const { i } of ranked) {
       const set = [...chosen, i];
-      const t = reconfigure(current, slicedProblem(problem, set), { minimize: 'flops', sizeLimit: memoryLimit, maxPasses: 2 });
+      const t = reconfigure(current, slicedProblem(problem, set), { minimize: 'flops', sizeLimit: memoryLimit, maxPasses: 2, subtreeSize: 6 });
       const sc = gainRatio(base, measure(problem, t, set, logLimit), limits.preferCount, sizes[i]);
       if (sc > pickScore) {
         pickScore = sc;

@@ -46,7 +46,7 @@ export interface SliceOptions {
    */
   reconfigure?: boolean;
   /**
-   * Time budget of that search in ms (default 500); ignored when `deterministic`. The
+   * Time budget of that search in ms (default 1000); ignored when `deterministic`. The
    * search's work is bounded by fixed counts either way; the budget can only cut it short.
    */
   maxTimeMs?: number;
@@ -55,7 +55,7 @@ export interface SliceOptions {
 }
 
 /** Default time budget of the search (ms) when neither a budget nor determinism is asked for. */
-export const DEFAULT_SLICE_TIME_MS = 500;
+export const DEFAULT_SLICE_TIME_MS = 1000;
 
 /**
  * Chooses indices to slice so that every intermediate has at most `memoryLimit` elements,
