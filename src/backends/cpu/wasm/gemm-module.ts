@@ -78,7 +78,7 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
   const jc = f.local(I), ic = f.local(I), jr = f.local(I), ir = f.local(I);
   const jEnd = f.local(I), iEnd = f.local(I);
   const a = f.local(I), b = f.local(I), c = f.local(I), cnt = f.local(I);
-  const panelA = f.local(I), panelB = f.local(I);
+  const panelA = f.local(I), panelB = f.local(I), bStart = f.local(I);
   const av = f.local(ValType.v128);
   const bv: number[] = [];
   for (let v = 0; v < nv; v++) bv.push(f.local(ValType.v128));
@@ -155,6 +155,12 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
   // Panel strides in bytes.
   f.get(kc).i32(mr * es).mul().set(panelA);
   f.get(kc).i32(nr * es).mul().set(panelB);
+  // Byte offsets of C's rows 1..MR within a tile (row MR: the next tile down).
+  const rowOff: number[] = [-1];
+  for (let r = 1; r <= mr; r++) {
+    rowOff.push(f.local(I));
+    f.get(ldc).i32(r).mul().set(rowOff[r]);
+  }
 
   f.i32(0).set(jc);
   f.loop(); // JC
@@ -168,19 +174,22 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
       f.get(jc).set(jr);
       f.loop(); // JR
       {
+        // Pointers advance across the IR loop instead of being recomputed per tile: the k
+        // loop leaves `a` at the next A panel; B restarts at its panel; C moves MR rows.
+        // a = pa + (ic/mr)*panelA ; bStart = pb + (jr/nr)*panelB ; c = pc + ic*ldc + jr*es
+        f.get(pa).get(ic).get(kc).mul().i32(es).mul().add().set(a);
+        f.get(pb).get(jr).get(kc).mul().i32(es).mul().add().set(bStart);
+        f.get(pc).get(ic).get(ldc).mul().add().get(jr).i32(es).mul().add().set(c);
         f.get(ic).set(ir);
         f.loop(); // IR
         {
-          // a = pa + (ir/mr)*panelA ; b = pb + (jr/nr)*panelB ; c = pc + ir*ldc + jr*es
-          f.get(pa).get(ir).get(kc).mul().i32(es).mul().add().set(a);
-          f.get(pb).get(jr).get(kc).mul().i32(es).mul().add().set(b);
-          f.get(pc).get(ir).get(ldc).mul().add().get(jr).i32(es).mul().add().set(c);
+          f.get(bStart).set(b);
           // Start from C (later k-blocks) or from zero (the first: C need not be cleared).
           f.get(accumulate).if();
           for (let r = 0; r < mr; r++) {
             for (let v = 0; v < nv; v++) {
               f.get(c);
-              if (r > 0) f.get(ldc).i32(r).mul().add();
+              if (r > 0) f.get(rowOff[r]).add();
               f.v128Load(v * 16).set(acc[r][v]);
             }
           }
@@ -225,10 +234,11 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
           for (let r = 0; r < mr; r++) {
             for (let v = 0; v < nv; v++) {
               f.get(c);
-              if (r > 0) f.get(ldc).i32(r).mul().add();
+              if (r > 0) f.get(rowOff[r]).add();
               f.get(acc[r][v]).v128Store(v * 16);
             }
           }
+          f.get(c).get(rowOff[mr]).add().set(c);
           f.inc(ir, mr).get(ir).get(iEnd).ltS().brIf(0);
         }
         f.end();
