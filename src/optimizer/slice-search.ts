@@ -120,8 +120,8 @@ const EXACT_PAIRS_PER_CALL = 3_000_000;
 
 /**
  * Exact trees (limitedOptimalTree) for `start`'s slice set, then first-improvement descent
- * over sets with one index dropped or one swapped for an index of an over-limit
- * intermediate of the start tree, each judged by its exact best tree.
+ * over sets with one index dropped, one swapped, or two replaced by one (new indices come
+ * from the start tree's over-limit intermediates), each judged by its exact best tree.
  */
 function exactPolish(problem: ContractionProblem, start: FixedSlicing, memoryLimit: number, limits: SliceSearchLimits, used: { pairs: number; capped: boolean }): FixedSlicing {
   const limit = BigInt(Math.floor(memoryLimit));
@@ -150,8 +150,15 @@ function exactPolish(problem: ContractionProblem, start: FixedSlicing, memoryLim
   for (let improved = true; improved; ) {
     improved = false;
     const current = best.indices;
-    const moves: number[][] = current.map((j) => current.filter((x) => x !== j));
-    for (const j of current) for (const i of candidates) if (!current.includes(i)) moves.push([...current.filter((x) => x !== j), i]);
+    const outside = candidates.filter((i) => !current.includes(i));
+    const without = (...js: number[]): number[] => current.filter((x) => !js.includes(x));
+    // Drops, then swaps, then two out and one in (a single move can stall where the best
+    // set has one index fewer and another index).
+    const moves: number[][] = current.map((j) => without(j));
+    for (const j of current) for (const i of outside) moves.push([...without(j), i]);
+    for (let a = 0; a < current.length; a++) {
+      for (let b = a + 1; b < current.length; b++) for (const i of outside) moves.push([...without(current[a], current[b]), i]);
+    }
     for (const set of moves) {
       const plan = evaluate(set);
       if (plan && betterSlicing(plan, best, limit, limits.preferCount)) {
