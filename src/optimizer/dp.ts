@@ -174,115 +174,60 @@ class SubsetTable {
   }
 }
 
+/** Buckets per partner list: prefix weights in [2^b, 2^(b+1)), the last one open-ended. */
+const BUCKETS = 64;
+/** Numbers per entry ahead of its leaf words: id, prefix weight, reach, cost, leaf count. */
+const HEAD = 5;
+
 /**
- * Partner lists of a dp round: per key, entries (subset id, prefix weight, reach) sorted by
- * prefix weight, then reach, then id, so a scan can stop at the first entry whose prefix
- * weight is too large and skip the rest of a weight group at the first entry whose reach is.
- * Batches of new entries are merged in place (typed arrays, grown by doubling).
+ * Partner lists of a dp round. Per key, entries are bucketed by the binary order of their
+ * prefix weight, so a scan reads only the buckets that can hold a weight within its bound
+ * (and checks the exact weight per entry). Each entry copies its subset's cost, reach, leaf
+ * count and leaf bitset: the scan rejects most entries on those, reading one bucket array in
+ * order instead of the subset table at random. Buckets only grow (plain arrays of numbers,
+ * HEAD + W per entry: cheaper to append to than typed arrays), so finalizing a class costs
+ * its own entries only.
  */
 class PartnerLists {
-  ids: (Int32Array | undefined)[];
-  pre: (Float64Array | undefined)[];
-  reach: (Float64Array | undefined)[];
-  /** Per entry: the position of the first later entry with a larger prefix weight. */
-  next: (Int32Array | undefined)[];
-  len: Int32Array;
-  // The pending batch, flat.
-  private bKey: number[] = [];
-  private bId: number[] = [];
-  private bPre: number[] = [];
-  private bReach: number[] = [];
+  /** Per key: its buckets by binary order (undefined until used). */
+  readonly buckets: (number[] | undefined)[][];
 
-  constructor(keys: number) {
-    this.ids = new Array(keys);
-    this.pre = new Array(keys);
-    this.reach = new Array(keys);
-    this.next = new Array(keys);
-    this.len = new Int32Array(keys);
+  constructor(
+    keys: number,
+    private readonly table: SubsetTable,
+  ) {
+    this.buckets = Array.from({ length: keys }, () => []);
   }
 
-  /** Queues an entry; `flush` adds the queued entries. */
+  /** The bucket of a prefix weight. */
+  static bucketOf(pre: number): number {
+    const b = pre < 2 ** 31 ? 31 - Math.clz32(pre) : Math.floor(Math.log2(pre));
+    return b < BUCKETS - 1 ? b : BUCKETS - 1;
+  }
+
+  /** Appends subset `id` to the list of `key` with its prefix weight and reach. */
   push(key: number, id: number, pre: number, reach: number): void {
-    this.bKey.push(key);
-    this.bId.push(id);
-    this.bPre.push(pre);
-    this.bReach.push(reach);
+    const { table } = this;
+    const W = table.w;
+    const b = PartnerLists.bucketOf(pre);
+    const list = this.buckets[key];
+    let bucket = list[b];
+    if (bucket === undefined) {
+      bucket = [];
+      while (list.length < b) list.push(undefined);
+      list[b] = bucket;
+    }
+    bucket.push(id, pre, reach, table.prim[id], table.card[id]);
+    for (let t = 0; t < W; t++) bucket.push(table.words[id * W + t]);
   }
 
-  flush(): void {
-    const { bKey, bId, bPre, bReach } = this;
-    const count = bKey.length;
-    const order = new Int32Array(count);
-    for (let x = 0; x < count; x++) order[x] = x;
-    order.sort((x, y) => bKey[x] - bKey[y] || bPre[x] - bPre[y] || bReach[x] - bReach[y] || bId[x] - bId[y]);
-    for (let a = 0; a < count; ) {
-      const key = bKey[order[a]];
-      let b = a;
-      while (b < count && bKey[order[b]] === key) b++;
-      this.merge(key, order, a, b);
-      a = b;
-    }
-    this.bKey = [];
-    this.bId = [];
-    this.bPre = [];
-    this.bReach = [];
-  }
-
-  // Merges the sorted batch run order[a..b) into the list of `key`, from the back.
-  private merge(key: number, order: Int32Array, a: number, b: number): void {
-    const { bId, bPre, bReach } = this;
-    const n = this.len[key];
-    const total = n + b - a;
-    let ids = this.ids[key];
-    let pre = this.pre[key];
-    let reach = this.reach[key];
-    if (ids === undefined || ids.length < total) {
-      const cap = Math.max(8, total * 2);
-      const grownIds = new Int32Array(cap);
-      const grownPre = new Float64Array(cap);
-      const grownReach = new Float64Array(cap);
-      const grownNext = new Int32Array(cap);
-      if (ids !== undefined) {
-        grownIds.set(ids.subarray(0, n));
-        grownPre.set(pre!.subarray(0, n));
-        grownReach.set(reach!.subarray(0, n));
-        grownNext.set(this.next[key]!.subarray(0, n));
-      }
-      ids = this.ids[key] = grownIds;
-      pre = this.pre[key] = grownPre;
-      reach = this.reach[key] = grownReach;
-      this.next[key] = grownNext;
-    }
-    const P = pre!;
-    const R = reach!;
-    let x = n - 1;
-    let y = b - 1;
-    let w = total - 1;
-    for (; w >= 0 && y >= a; w--) {
-      const o = order[y];
-      // The old entry goes last when it sorts after the new one (ids are distinct).
-      const oldLater = x >= 0 && (P[x] > bPre[o] || (P[x] === bPre[o] && (R[x] > bReach[o] || (R[x] === bReach[o] && ids[x] > bId[o]))));
-      if (oldLater) {
-        ids[w] = ids[x];
-        P[w] = P[x];
-        R[w] = R[x];
-        x--;
-      } else {
-        ids[w] = bId[o];
-        P[w] = bPre[o];
-        R[w] = bReach[o];
-        y--;
-      }
-    }
-    this.len[key] = total;
-    // Entries below w + 1 did not move; their group ends change only within the group that
-    // reaches the first moved entry.
-    const next = this.next[key]!;
-    for (let z = total - 1; z >= 0; z--) {
-      const same = z + 1 < total && P[z + 1] === P[z];
-      if (z <= w && !same) break;
-      next[z] = same ? next[z + 1] : z + 1;
-    }
+  /** Entries of `key` in buckets that can hold a prefix weight of at most `maxPre`. */
+  countUpTo(key: number, maxPre: number): number {
+    const list = this.buckets[key];
+    const top = Math.min(list.length - 1, PartnerLists.bucketOf(maxPre));
+    let total = 0;
+    for (let b = 0; b <= top; b++) total += list[b]?.length ?? 0;
+    return total / (HEAD + this.table.w);
   }
 }
 
@@ -325,27 +270,47 @@ function solveSubset(
   // scan stops there (prefix filtering, as in set-similarity joins). Entries also carry their
   // reach: the subset's cost plus, for additive objectives, its own size (the least any merge
   // involving it adds).
-  const lists = new PartnerLists(sp.m * k);
+  // Two families of lists, one with prefixes taken in ascending index order and one in
+  // descending order (a suffix filter): each alone finds every partner that fits, so each
+  // subset scans the family with fewer candidates. With indices numbered along the network
+  // (see dpTree), a partner on one side of s1 escapes it in one of the two orders.
+  const ascLists = new PartnerLists(sp.m * k, table);
+  const descLists = new PartnerLists(sp.m * k, table);
   const inSet = (id: number, l: number): boolean => (table.words[id * W + (l >>> 5)] & (1 << (l & 31))) !== 0;
   const finalize = (ids: readonly number[]): void => {
     for (const id of ids) {
       const reach = model.primaryIsMax ? table.prim[id] : table.prim[id] + model.primary(table.rsize[id], 1);
       const pool = table.idxPool;
+      const off = table.idxOff[id];
+      const end = off + table.idxLen[id];
       let pre = 1;
-      for (let t = table.idxOff[id], e = t + table.idxLen[id]; t < e; t++) {
+      for (let t = off; t < end; t++) {
         const q = pool[t];
         const ls = lof[q];
         for (let z = 0; z < ls.length; z++) {
           const l = ls[z];
-          if (l >= 0 && inSet(id, l)) lists.push(q * k + l, id, pre, reach);
+          if (l >= 0 && inSet(id, l)) ascLists.push(q * k + l, id, pre, reach);
+        }
+        pre *= sp.size[q];
+      }
+      pre = 1;
+      for (let t = end - 1; t >= off; t--) {
+        const q = pool[t];
+        const ls = lof[q];
+        for (let z = 0; z < ls.length; z++) {
+          const l = ls[z];
+          if (l >= 0 && inSet(id, l)) descLists.push(q * k + l, id, pre, reach);
         }
         pre *= sp.size[q];
       }
     }
-    lists.flush();
   };
   let seen = new Int32Array(1024);
   let scanned = 0;
+  let considered = 0;
+  // The scanning subset's leaf words.
+  const wd1 = new Int32Array(W);
+  const coversFlops = model.primaryCoversFlops;
   let visit = 0;
   // Indices of the subset being extended carry the current visit number.
   const marked = new Int32Array(sp.m);
@@ -456,6 +421,20 @@ function solveSubset(
     return true;
   };
 
+  // Entries a scan of s1 would read in one family.
+  const candidates = (lists: PartnerLists, s1: number, off1: number, end1: number, maxPre: number): number => {
+    let total = 0;
+    for (let t = off1; t < end1; t++) {
+      const q = table.idxPool[t];
+      const ls = lof[q];
+      for (let w = 0; w < ls.length; w++) {
+        const l = ls[w];
+        if (l >= 0 && !inSet(s1, l)) total += lists.countUpTo(q * k + l, maxPre);
+      }
+    }
+    return total;
+  };
+
   // Class c is final once every smaller class has been merged into it. Each pair is
   // considered once, when the larger half's class becomes final (ties: by id).
   for (let c = 1; c < k && !timedOut; c++) {
@@ -499,41 +478,56 @@ function solveSubset(
       const limit1 = model.primaryIsMax ? cap : cap - table.prim[s1] - model.primary(table.rsize[s1], 1);
       // The largest prefix weight a partner can have in the list of its lowest shared index
       // (see openAt); the slack keeps float rounding from dropping a partner that fits.
-      const maxPre = model.primaryCoversFlops ? (limit2 / table.rsize[s1]) * (1 + 1e-9) : Infinity;
+      const maxPre = coversFlops ? (limit2 / table.rsize[s1]) * (1 + 1e-9) : Infinity;
+      const p1 = table.prim[s1];
+      const r1 = table.rsize[s1];
+      const pool = table.idxPool;
+      for (let t = 0; t < W; t++) wd1[t] = table.words[s1 * W + t];
+      const bucketMax = PartnerLists.bucketOf(maxPre);
+      const lists = maxPre === Infinity || candidates(ascLists, s1, off1, end1, maxPre) <= candidates(descLists, s1, off1, end1, maxPre) ? ascLists : descLists;
       for (let t = off1; t < end1; t++) {
         const q = table.idxPool[t];
         const ls = lof[q];
         for (let w = 0; w < ls.length; w++) {
           const l = ls[w];
           if (l < 0 || inSet(s1, l)) continue;
-          const key = q * k + l;
-          const len = lists.len[key];
-          if (len === 0) continue;
-          const ids = lists.ids[key]!;
-          const pres = lists.pre[key]!;
-          const reaches = lists.reach[key]!;
-          const next = lists.next[key]!;
-          const prim = table.prim;
-          const card = table.card;
-          for (let z = 0; z < len; ) {
-            if (pres[z] > maxPre) break;
-            scanned++;
-            if (reaches[z] > limit2) {
-              z = next[z];
-              continue;
-            }
-            const s2 = ids[z++];
-            if (seen[s2] === visit) continue;
-            seen[s2] = visit;
-            if (prim[s2] > limit1) continue;
-            const c2 = card[s2];
-            if (c2 > c || c + c2 > k || (c2 === c && s2 <= s1)) continue;
-            // Inline disjointness test: this loop runs tens of millions of times.
-            const wd = table.words;
-            let overlap = 0;
-            for (let t = 0; t < W; t++) overlap |= wd[s1 * W + t] & wd[s2 * W + t];
-            if (overlap === 0) {
-              work.considered++;
+          const list = lists.buckets[q * k + l];
+          const top = Math.min(list.length - 1, bucketMax);
+          for (let bk = 0; bk <= top; bk++) {
+            const bucket = list[bk];
+            if (bucket === undefined) continue;
+            const stride = HEAD + W;
+            const len = bucket.length;
+            scanned += len / stride;
+            for (let o = 0; o < len; o += stride) {
+              // Checks on the entry's own copies first: they read the bucket in order.
+              if (bucket[o + 1] > maxPre || bucket[o + 2] > limit2 || bucket[o + 3] > limit1) continue;
+              const c2 = bucket[o + 4];
+              if (c2 > c || c + c2 > k) continue;
+              let overlap = 0;
+              for (let t = 0; t < W; t++) overlap |= wd1[t] & bucket[o + HEAD + t];
+              if (overlap !== 0) continue;
+              const s2 = bucket[o];
+              if (c2 === c && s2 <= s1) continue;
+              if (seen[s2] === visit) continue;
+              seen[s2] = visit;
+              if (coversFlops) {
+                // The escape test of consider, inlined: most pairs fail it. The step's flops are
+                // r1 times the product of s2's indices that s1 lacks (s1's indices are marked).
+                const stop = (model.primaryIsMax ? cap : cap - p1 - bucket[o + 3]) / r1;
+                let escape = 1;
+                let t2 = table.idxOff[s2];
+                const e2 = t2 + table.idxLen[s2];
+                for (; t2 < e2; t2++) {
+                  const i2 = pool[t2];
+                  if (marked[i2] !== visit) {
+                    escape *= size[i2];
+                    if (escape > stop) break;
+                  }
+                }
+                if (t2 < e2) continue;
+              }
+              considered++;
               consider(s1, s2, c + c2);
             }
           }
@@ -543,6 +537,7 @@ function solveSubset(
   }
   work.subsets = table.count;
   work.scanned = scanned;
+  work.considered += considered;
   if (timedOut) return 'timeout';
   const full = bySize[k].length > 0 ? bySize[k][0] : -1;
   if (full < 0) return { nodes: [], found: false };
