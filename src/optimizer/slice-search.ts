@@ -3,18 +3,21 @@
 // are chosen together: (1) slice trees that keep intermediates small; (2) slice one index at
 // a time, re-solving the sliced network's subtrees under the limit after each choice; (3)
 // re-plan the network with a chosen slice set removed, from scratch and by reconfiguration,
-// then re-slice that tree starting from the set, while the total falls. Every comparison
-// uses exact bigint totals. The work is bounded by fixed repeat and round counts, so the
-// result depends only on the input; a deadline (non-deterministic mode) can cut it short.
+// then re-slice that tree starting from the set, while the total falls; (4) on small
+// networks, solve the best sets' sliced networks exactly under the limit (slice-dp.ts) and
+// descend over nearby sets. Each stage runs first on the best plan so far, then wider.
+// Plans are compared by exact bigint totals. The work is bounded by fixed repeat, round
+// and pair counts, so the result depends only on the input; a deadline (non-deterministic
+// mode) can only cut it short.
 
+import { log2Big, treeSteps } from './cost.js';
+import { partitionTree } from './partition.js';
 import type { ContractionProblem } from './problem.js';
 import { randomGreedyTree } from './random-greedy.js';
-import { partitionTree } from './partition.js';
 import { reconfigure } from './reconfigure.js';
+import { LIMITED_DP_MAX_TENSORS, limitedOptimalTree } from './slice-dp.js';
 import { sliceFixedTree, slicedTreeCost, type FixedSlicing } from './slice-fixed.js';
 import type { ContractionTree } from './tree.js';
-import { treeSteps } from './cost.js';
-import { LIMITED_DP_MAX_TENSORS, limitedOptimalTree } from './slice-dp.js';
 
 /** How far the search may go. */
 export interface SliceSearchLimits {
@@ -46,6 +49,8 @@ export function betterSlicing(a: FixedSlicing, b: FixedSlicing, limit: bigint, p
 
 /** Networks above this many tensors skip the costlier stages (their work grows fast with n). */
 const LARGE = 300;
+/** Networks above this many tensors get fewer rounds and repeats in each stage. */
+const MEDIUM = 120;
 
 /**
  * Searches slices and tree together (see the module comment) and returns the best plan
@@ -80,7 +85,7 @@ export function searchSlices(problem: ContractionProblem, tree: ContractionTree,
     const starts: (() => ContractionTree)[] =
       width === 1
         ? [() => reconfigure(tree, problem, { minimize: 'size', maxPasses: 2 }), () => randomGreedyTree(problem, { minimize: 'size', repeats: 16, seed: 1 })]
-        : [() => partitionTree(problem, { minimize: 'size', trials: 6, seed: 1 }), () => partitionTree(problem, { minimize: 'flops', trials: 6, seed: 2 })];
+        : [() => partitionTree(problem, { minimize: 'size', trials: n > MEDIUM ? 3 : 6, seed: 1 }), () => partitionTree(problem, { minimize: 'flops', trials: n > MEDIUM ? 3 : 6, seed: 2 })];
     for (const make of starts) if (!timeUp()) consider(sliceFixedTree(problem, make(), memoryLimit, preferCount));
     // (2) One index at a time, the sliced network re-solved after each choice.
     if (small) {
@@ -207,12 +212,13 @@ function replan(problem: ContractionProblem, start: FixedSlicing, memoryLimit: n
   const limit = BigInt(Math.floor(memoryLimit));
   const n = problem.inputs.length;
   let best = start;
-  for (let round = 0; round < 4; round++) {
+  const rounds = n > MEDIUM ? 2 : 4;
+  for (let round = 0; round < rounds; round++) {
     if (performance.now() > limits.deadline) break;
     const sub = slicedProblem(problem, best.indices);
     const trees: ContractionTree[] = [reconfigure(best.tree, sub, { minimize: 'flops', sizeLimit: memoryLimit, maxPasses: 2 })];
     if (n <= LARGE) {
-      const fresh = randomGreedyTree(sub, { minimize: 'flops', repeats: 32, seed: round + 1 });
+      const fresh = randomGreedyTree(sub, { minimize: 'flops', repeats: n > MEDIUM ? 16 : 32, seed: round + 1 });
       trees.push(reconfigure(fresh, sub, { minimize: 'flops', maxPasses: 2 }));
     }
     let improved = false;
@@ -245,7 +251,7 @@ function interleaved(problem: ContractionProblem, tree: ContractionTree, memoryL
   for (let k = 0; k < maxSlices; k++) {
     const sub = slicedProblem(problem, chosen);
     const steps = treeSteps(sub, current);
-    const over = steps.filter((s) => Math.log2(Number(s.size)) > logLimit);
+    const over = steps.filter((s) => log2Big(s.size) > logLimit);
     if (over.length === 0 || performance.now() > limits.deadline) break;
     const base = measure(problem, current, chosen, logLimit);
     const candidates = [...new Set(over.flatMap((s) => s.result))].filter((i) => sizes[i] > 1).sort((a, b) => a - b);
@@ -253,7 +259,7 @@ function interleaved(problem: ContractionProblem, tree: ContractionTree, memoryL
     const ranked = candidates
       .map((i) => ({ i, score: gainRatio(base, measure(problem, current, [...chosen, i], logLimit), limits.preferCount, sizes[i]) }))
       .sort((a, b) => b.score - a.score || a.i - b.i)
-      .slice(0, 3);
+      .slice(0, problem.inputs.length > MEDIUM ? 2 : 3);
     let pick = ranked[0].i;
     let pickTree = current;
     let pickScore = -Infinity;
@@ -277,15 +283,15 @@ function interleaved(problem: ContractionProblem, tree: ContractionTree, memoryL
 function measure(problem: ContractionProblem, tree: ContractionTree, set: readonly number[], logLimit: number): { logTotal: number; excess: number } {
   const sub = slicedProblem(problem, set);
   let excess = 0;
-  let total = 0;
+  let total = 0n;
   for (const s of treeSteps(sub, tree)) {
-    total += Number(s.flops);
-    const r = Math.log2(Number(s.size));
+    total += s.flops;
+    const r = log2Big(s.size);
     if (r > logLimit) excess += 2 ** (r - logLimit) - 1;
   }
   let logCount = 0;
   for (const i of set) logCount += Math.log2(problem.sizes[i]);
-  return { logTotal: Math.log2(total) + logCount, excess };
+  return { logTotal: log2Big(total) + logCount, excess };
 }
 
 /** Overshoot removed per unit of extra log cost (higher is better). */
@@ -296,4 +302,3 @@ function gainRatio(base: { logTotal: number; excess: number }, next: { logTotal:
   return gain / (extra + 0.01);
 }
 
-export { slicedTreeCost };
