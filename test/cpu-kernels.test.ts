@@ -30,6 +30,34 @@ function stridesOf(shape: number[]): number[] {
 }
 
 describe('permute', () => {
+  it('the wasm permute tiles transposes exactly, with outer axes on both sides of the contiguous one', () => {
+    const permuteW = createWasmGemm()!.permute!;
+    for (const T of [Float32Array, Float64Array]) {
+      const cases: [number[], number[]][] = [[[3, 40, 5, 33], [0, 3, 2, 1]], [[70, 65], [1, 0]], [[16, 2, 16], [2, 1, 0]]];
+      for (const [shape, perm] of cases) {
+        const n = shape.reduce((p, q) => p * q, 1);
+        const src = new T(n + 3).map((_, i) => i);
+        const st = stridesOf(shape);
+        const dstShape = perm.map((p) => shape[p]), dstStrides = perm.map((p) => st[p]);
+        const dst = new T(n), ref = new T(n);
+        const taken = permuteW(src, 3, dst, 0, dstShape, dstStrides);
+        expect(taken).toBe(n >= PERMUTE_WASM_MIN);
+        if (!taken) continue;
+        const idx = new Array<number>(dstShape.length).fill(0);
+        for (let lin = 0; lin < n; lin++) {
+          let off = 3;
+          for (let i = 0; i < idx.length; i++) off += idx[i] * dstStrides[i];
+          ref[lin] = src[off];
+          for (let ax = idx.length - 1; ax >= 0; ax--) {
+            if (++idx[ax] < dstShape[ax]) break;
+            idx[ax] = 0;
+          }
+        }
+        expect(Array.from(dst)).toEqual(Array.from(ref));
+      }
+    }
+  });
+
   it('the wasm permute runs large same-dtype permutes (exactly) and declines the rest', () => {
     const w = createWasmGemm()!;
     expect(w.permute).toBeDefined();

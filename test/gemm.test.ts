@@ -225,7 +225,7 @@ describe('generated wasm GEMM module', () => {
     for (const bytes of [GEMM_WASM_BYTES, GEMM_WASM_SHARED_BYTES]) {
       expect(WebAssembly.validate(bytes)).toBe(true);
       const names = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
-      expect(names.sort()).toEqual([...KERNELS.map((k) => `gemm_${k.dtype}`), 'pack_f32', 'pack_f64', 'permute_f32', 'permute_f64'].sort());
+      expect(names.sort()).toEqual([...KERNELS.map((k) => `gemm_${k.dtype}`), 'pack_f32', 'pack_f64', 'permute_f32', 'permute_f64', 'permute_tiled_f32', 'permute_tiled_f64'].sort());
     }
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(GEMM_WASM_SHARED_BYTES));
     expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);

@@ -463,6 +463,99 @@ export function buildPermute(dtype: 'f32' | 'f64'): FunctionBuilder {
   return f;
 }
 
+/** Side of the square tiles of `permute_tiled_<dtype>` (elements). */
+export const PERMUTE_TILE = 32;
+
+/**
+ * Builds `permute_tiled_<dtype>(src, dst, rank, meta, b)`: `permute_<dtype>` for a transpose,
+ * where destination axis `b` is the source's contiguous axis and the innermost destination
+ * axis is strided in the source. For each position of the other axes, the (b, innermost)
+ * plane is copied in PERMUTE_TILE² tiles so the tile's source lines stay in L1. `meta` as
+ * for permute_<dtype>, plus the destination strides (bytes) after the counters.
+ */
+export function buildPermuteTiled(dtype: 'f32' | 'f64'): FunctionBuilder {
+  const es = elemSize(dtype);
+  const I = ValType.i32;
+  const f = new FunctionBuilder([I, I, I, I, I]);
+  const [src, dst, rank, meta, b] = [0, 1, 2, 3, 4];
+  const STRIDES = 4 * PERMUTE_MAX_RANK, COUNTERS = 8 * PERMUTE_MAX_RANK, DSTRIDES = 12 * PERMUTE_MAX_RANK;
+  const L = () => f.local(I);
+  const na = L(), sa = L(), nb = L(), db = L(), s = L(), d = L(), b0 = L(), bEnd = L(), a0 = L(), aLen = L();
+  const bb = L(), sj = L(), dj = L(), cnt = L(), ax = L(), at = L(), c = L();
+  f.get(meta).get(rank).i32(1).sub().i32(4).mul().add().set(at);
+  f.get(at).i32Load().set(na);
+  f.get(at).i32Load(STRIDES).set(sa);
+  f.get(meta).get(b).i32(4).mul().add().set(at);
+  f.get(at).i32Load().set(nb);
+  f.get(at).i32Load(DSTRIDES).set(db);
+  f.i32(0).set(ax);
+  f.loop();
+  f.get(meta).get(ax).i32(4).mul().add().i32(0).i32Store(COUNTERS);
+  f.inc(ax, 1).get(ax).get(rank).ltS().brIf(0);
+  f.end();
+  f.get(src).set(s);
+  f.get(dst).set(d);
+  f.loop(); // one (b, innermost) plane per iteration
+  {
+    f.i32(0).set(b0);
+    f.loop();
+    {
+      f.get(b0).i32(PERMUTE_TILE).add().get(nb).get(b0).i32(PERMUTE_TILE).add().get(nb).ltS().select().set(bEnd);
+      f.i32(0).set(a0);
+      f.loop();
+      {
+        f.get(na).get(a0).sub().set(aLen);
+        f.i32(PERMUTE_TILE).get(aLen).get(aLen).i32(PERMUTE_TILE).gtS().select().set(aLen);
+        f.get(b0).set(bb);
+        f.loop();
+        {
+          // Source axis b is contiguous: its stride is one element.
+          f.get(s).get(bb).i32(es).mul().add().get(a0).get(sa).mul().add().set(sj);
+          f.get(d).get(bb).get(db).mul().add().get(a0).i32(es).mul().add().set(dj);
+          f.get(aLen).set(cnt);
+          f.loop();
+          f.get(dj).get(sj);
+          if (dtype === 'f32') f.f32Load().f32Store();
+          else f.f64Load().f64Store();
+          f.get(sj).get(sa).add().set(sj).inc(dj, es).inc(cnt, -1).get(cnt).brIf(0);
+          f.end();
+          f.inc(bb, 1).get(bb).get(bEnd).ltS().brIf(0);
+        }
+        f.end();
+        f.get(a0).i32(PERMUTE_TILE).add().tee(a0).get(na).ltS().brIf(0);
+      }
+      f.end();
+      f.get(b0).i32(PERMUTE_TILE).add().tee(b0).get(nb).ltS().brIf(0);
+    }
+    f.end();
+    // Odometer over the axes other than b and the innermost.
+    f.get(rank).i32(2).sub().set(ax);
+    f.loop();
+    {
+      f.get(ax).i32(0).ltS().if().ret().end();
+      f.get(ax).get(b).ne().if();
+      {
+        f.get(meta).get(ax).i32(4).mul().add().set(at);
+        f.get(at).i32Load(COUNTERS).i32(1).add().set(c);
+        f.get(s).get(at).i32Load(STRIDES).add().set(s);
+        f.get(d).get(at).i32Load(DSTRIDES).add().set(d);
+        f.get(c).get(at).i32Load().ltS().if();
+        f.get(at).get(c).i32Store(COUNTERS);
+        f.br(3);
+        f.end();
+        f.get(s).get(at).i32Load(STRIDES).get(at).i32Load().mul().sub().set(s);
+        f.get(d).get(at).i32Load(DSTRIDES).get(at).i32Load().mul().sub().set(d);
+        f.get(at).i32(0).i32Store(COUNTERS);
+      }
+      f.end();
+      f.inc(ax, -1).br(0);
+    }
+    f.end();
+  }
+  f.end();
+  return f;
+}
+
 /** The exported name of a kernel. */
 export function kernelName(shape: KernelShape): string {
   return `gemm_${shape.dtype}`;
@@ -480,6 +573,7 @@ export function buildGemmModule(kernels: readonly KernelShape[] = KERNELS, share
   for (const k of kernels) mod.addFunction(kernelName(k), buildKernel(k));
   for (const dtype of ['f32', 'f64'] as const) mod.addFunction(`pack_${dtype}`, buildPack(dtype));
   for (const dtype of ['f32', 'f64'] as const) mod.addFunction(`permute_${dtype}`, buildPermute(dtype));
+  for (const dtype of ['f32', 'f64'] as const) mod.addFunction(`permute_tiled_${dtype}`, buildPermuteTiled(dtype));
   return mod.encode();
 }
 

@@ -14,7 +14,7 @@
 
 import { GEMM_WASM_BYTES, GEMM_WASM_FMA_BYTES, GEMM_WASM_FMA_SHARED_BYTES, GEMM_WASM_SHARED_BYTES } from './gemm-bytes.js';
 import { packA, packB, roundUp, scaleC, storeC, type FloatArray, type GemmFn } from '../gemm-pack.js';
-import { wasmPermuter, type PermuteKernel, type WasmPermute } from './permute-wasm.js';
+import { wasmPermuter, type PermuteKernel, type PermuteTiledKernel, type WasmPermute } from './permute-wasm.js';
 
 export type { FloatArray, GemmFn };
 
@@ -134,7 +134,10 @@ export function createWasmGemm(
   const ex = instance.exports;
   const gemm = wasmDriver(memory, ex.gemm_f32 as Kernel, ex.gemm_f64 as Kernel, blocking, Infinity, undefined, packersOf(ex));
   const permute = typeof ex.permute_f32 === 'function' && typeof ex.permute_f64 === 'function'
-    ? wasmPermuter(memory, ex.permute_f32 as PermuteKernel, ex.permute_f64 as PermuteKernel)
+    ? wasmPermuter(memory, ex.permute_f32 as PermuteKernel, ex.permute_f64 as PermuteKernel,
+      typeof ex.permute_tiled_f32 === 'function' && typeof ex.permute_tiled_f64 === 'function'
+        ? { f32: ex.permute_tiled_f32 as PermuteTiledKernel, f64: ex.permute_tiled_f64 as PermuteTiledKernel }
+        : undefined)
     : undefined;
   return { gemm, memory, permute };
 }

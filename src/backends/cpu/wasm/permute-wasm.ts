@@ -17,6 +17,12 @@ const PERMUTE_MAX_ELEMENTS = 2 ** 24;
 /** A generated permute: (src, dst, rank, meta) byte addresses; see buildPermute. */
 export type PermuteKernel = (src: number, dst: number, rank: number, meta: number) => void;
 
+/** A generated tiled transpose: as PermuteKernel plus the source's contiguous axis `b`. */
+export type PermuteTiledKernel = (src: number, dst: number, rank: number, meta: number, b: number) => void;
+
+/** Side of the generated transpose tiles (must match gemm-module's PERMUTE_TILE). */
+const TILE = 32;
+
 /**
  * The runtime's permute contract (dst contiguous in `shape`, src read at `strides` per
  * destination axis); returns false, having done nothing, when the wasm path does not apply
@@ -27,11 +33,12 @@ export type WasmPermute = (src: FloatArray, srcOff: number, dst: FloatArray, dst
   shape: ArrayLike<number>, strides: ArrayLike<number>) => boolean;
 
 const PAGE = 65536;
-/** Bytes before the destination region: the descriptor (3 · PERMUTE_MAX_RANK i32). */
+/** Bytes before the destination region: the descriptor (4 · PERMUTE_MAX_RANK i32). */
 const META_BYTES = 256;
 
 /** The permute driver over an instance's memory and its two generated functions. */
-export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf64: PermuteKernel): WasmPermute {
+export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf64: PermuteKernel,
+  tiled?: { f32: PermuteTiledKernel; f64: PermuteTiledKernel }): WasmPermute {
   let i32 = new Int32Array(memory.buffer);
   let f32 = new Float32Array(memory.buffer);
   let f64 = new Float64Array(memory.buffer);
@@ -60,13 +67,23 @@ export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf
     const have = memory.buffer.byteLength;
     if (need > have) memory.grow(Math.ceil((need - have) / PAGE));
     refresh();
-    for (let i = 0; i < rank; i++) {
+    let dstStride = 1;
+    for (let i = rank - 1; i >= 0; i--) {
       i32[i] = shape[i];
       i32[PERMUTE_MAX_RANK + i] = strides[i] * es;
+      i32[3 * PERMUTE_MAX_RANK + i] = dstStride * es;
+      dstStride *= shape[i];
+    }
+    // A transpose (innermost destination axis strided, another axis contiguous in the
+    // source) runs tiled; the plain walk would read one element per cache line.
+    let b = -1;
+    if (tiled !== undefined && strides[rank - 1] !== 1 && shape[rank - 1] >= TILE / 2) {
+      for (let i = rank - 2; i >= 0 && b < 0; i--) if (strides[i] === 1 && shape[i] >= TILE / 2) b = i;
     }
     const view = isF32 ? f32 : f64;
     view.set(src, srcBase);
-    (isF32 ? pf32 : pf64)((srcBase + srcOff) * es, META_BYTES, rank, 0);
+    if (b >= 0) (isF32 ? tiled!.f32 : tiled!.f64)((srcBase + srcOff) * es, META_BYTES, rank, 0, b);
+    else (isF32 ? pf32 : pf64)((srcBase + srcOff) * es, META_BYTES, rank, 0);
     const key = isF32 ? n : -n;
     let out = views.get(key);
     if (out === undefined) {
