@@ -61,6 +61,8 @@ class SubsetTable {
   sec: Float64Array;
   /** Elements of the subset's result tensor. */
   rsize: Float64Array;
+  /** The least flops of any merge involving the subset (its size, or twice that; see leastFlops). */
+  least: Float64Array;
   /** Leaves in the subset. */
   card: Int32Array;
   left: Int32Array;
@@ -82,6 +84,7 @@ class SubsetTable {
     this.prim = new Float64Array(cap);
     this.sec = new Float64Array(cap);
     this.rsize = new Float64Array(cap);
+    this.least = new Float64Array(cap);
     this.card = new Int32Array(cap);
     this.left = new Int32Array(cap);
     this.right = new Int32Array(cap);
@@ -124,7 +127,7 @@ class SubsetTable {
     const words = new Int32Array(cap * this.w);
     words.set(this.words);
     this.words = words;
-    for (const key of ['prim', 'sec', 'rsize'] as const) {
+    for (const key of ['prim', 'sec', 'rsize', 'least'] as const) {
       const a = new Float64Array(cap);
       a.set(this[key]);
       this[key] = a;
@@ -148,7 +151,7 @@ class SubsetTable {
   }
 
   /** Adds a new subset and returns its id. */
-  insert(buf: Int32Array, card: number, idx: ArrayLike<number>, rsize: number, prim: number, sec: number, left: number, right: number): number {
+  insert(buf: Int32Array, card: number, idx: ArrayLike<number>, rsize: number, least: number, prim: number, sec: number, left: number, right: number): number {
     if (this.count === this.prim.length) this.growPool();
     if (this.count * 2 >= this.slots.length) this.rehash();
     const id = this.count++;
@@ -156,6 +159,7 @@ class SubsetTable {
     this.prim[id] = prim;
     this.sec[id] = sec;
     this.rsize[id] = rsize;
+    this.least[id] = least;
     this.card[id] = card;
     this.left[id] = left;
     this.right[id] = right;
@@ -279,7 +283,7 @@ function solveSubset(
   const inSet = (id: number, l: number): boolean => (table.words[id * W + (l >>> 5)] & (1 << (l & 31))) !== 0;
   const finalize = (ids: readonly number[]): void => {
     for (const id of ids) {
-      const reach = model.primaryIsMax ? table.prim[id] : table.prim[id] + model.primary(table.rsize[id], 1);
+      const reach = model.primaryIsMax ? table.prim[id] : table.prim[id] + model.primary(table.least[id], 1);
       const pool = table.idxPool;
       const off = table.idxOff[id];
       const end = off + table.idxLen[id];
@@ -315,18 +319,37 @@ function solveSubset(
   // Indices of the subset being extended carry the current visit number.
   const marked = new Int32Array(sp.m);
   const buf = new Int32Array(W);
+  const size = sp.size;
+  const isOutput = sp.isOutput;
+  // The least flops of any merge involving the subset in `buf` (result indices idx, size r).
+  // Index-sharing searches merge it with a partner holding one of its indices; when each of
+  // its indices has at most one carrier outside it, that index is summed there, and the
+  // step is doubled (an index only one leaf carries is summed at that leaf's first step).
+  const leastFlops = (idx: ArrayLike<number>, r: number): number => {
+    if (allPairs) return r;
+    for (let t = 0; t < idx.length; t++) {
+      const q = idx[t];
+      if (isOutput[q]) return r;
+      const ls = lof[q];
+      let outside = 0;
+      for (let z = 0; z < ls.length; z++) {
+        const l = ls[z];
+        if (l < 0 || (buf[l >>> 5] & (1 << (l & 31))) === 0) outside++;
+      }
+      if (outside > 1) return r;
+    }
+    return 2 * r;
+  };
   for (let l = 0; l < k; l++) {
     buf.fill(0);
     buf[l >>> 5] |= 1 << (l & 31);
     let r = 1;
     for (const i of sp.leafIndices[leaves[l]]) r *= sp.size[i];
-    const id = table.insert(buf, 1, sp.leafIndices[leaves[l]], r, 0, 0, -1, -1);
+    const id = table.insert(buf, 1, sp.leafIndices[leaves[l]], r, leastFlops(sp.leafIndices[leaves[l]], r), 0, 0, -1, -1);
     bySize[1].push(id);
   }
   const words = (): Int32Array => table.words;
   const kept: number[] = [];
-  const size = sp.size;
-  const isOutput = sp.isOutput;
   let ticks = 0;
   let timedOut = false;
 
@@ -398,7 +421,8 @@ function solveSubset(
     if (p > cap) return;
     // A subset short of the whole still has to meet a partner: a step involving at least its
     // own indices, so with additive objectives that step's primary score adds at least this.
-    if (!model.primaryIsMax && m < k && p + model.primary(r, 1) > cap) return;
+    const least = leastFlops(kept, r);
+    if (!model.primaryIsMax && m < k && p + model.primary(least, 1) > cap) return;
     const s = accumulate(model.secondaryIsMax, accumulate(model.secondaryIsMax, table.sec[s1], table.sec[s2]), model.secondary(f, r));
     work.accepted++;
     const found = table.find(buf);
@@ -411,7 +435,7 @@ function solveSubset(
       }
       return;
     }
-    const id = table.insert(buf, m, kept, r, p, s, s1, s2);
+    const id = table.insert(buf, m, kept, r, least, p, s, s1, s2);
     bySize[m].push(id);
   };
 
@@ -475,12 +499,12 @@ function solveSubset(
       }
       // Partners whose reach exceeds limit2, or whose cost exceeds limit1, cannot fit under the cap.
       const limit2 = model.primaryIsMax ? cap : cap - table.prim[s1];
-      const limit1 = model.primaryIsMax ? cap : cap - table.prim[s1] - model.primary(table.rsize[s1], 1);
+      const limit1 = model.primaryIsMax ? cap : cap - table.prim[s1] - model.primary(table.least[s1], 1);
       // The largest prefix weight a partner can have in the list of its lowest shared index
       // (see openAt); the slack keeps float rounding from dropping a partner that fits.
-      const maxPre = coversFlops ? (limit2 / table.rsize[s1]) * (1 + 1e-9) : Infinity;
+      const maxPre = coversFlops ? (limit2 / table.least[s1]) * (1 + 1e-9) : Infinity;
       const p1 = table.prim[s1];
-      const r1 = table.rsize[s1];
+      const least1 = table.least[s1];
       const pool = table.idxPool;
       for (let t = 0; t < W; t++) wd1[t] = table.words[s1 * W + t];
       const bucketMax = PartnerLists.bucketOf(maxPre);
@@ -513,8 +537,9 @@ function solveSubset(
               seen[s2] = visit;
               if (coversFlops) {
                 // The escape test of consider, inlined: most pairs fail it. The step's flops are
-                // r1 times the product of s2's indices that s1 lacks (s1's indices are marked).
-                const stop = (model.primaryIsMax ? cap : cap - p1 - bucket[o + 3]) / r1;
+                // r1 times the product of s2's indices that s1 lacks (s1's indices are marked),
+                // doubled when s1's least merge is.
+                const stop = (model.primaryIsMax ? cap : cap - p1 - bucket[o + 3]) / least1;
                 let escape = 1;
                 let t2 = table.idxOff[s2];
                 const e2 = t2 + table.idxLen[s2];
@@ -552,6 +577,60 @@ function solveSubset(
   };
   emit(full);
   return { nodes, found: true };
+}
+
+/**
+ * The problem with its indices renumbered along the network: leaves in breadth-first order
+ * from a far leaf (one breadth-first pass to find it, one to order), each index placed by
+ * its first and last carrier in that order. Trees are over leaves, so they carry over
+ * unchanged. Why: the prefix filters of the partner lists prune a partner by the indices it
+ * holds before (or after) the shared ones, which on chains and lattices are the indices on
+ * its far side.
+ */
+export function alongNetwork(problem: ContractionProblem): ContractionProblem {
+  const n = problem.inputs.length;
+  const m = problem.sizes.length;
+  const carriers: number[][] = Array.from({ length: m }, () => []);
+  problem.inputs.forEach((t, l) => {
+    for (const i of new Set(t)) carriers[i].push(l);
+  });
+  const bfs = (first: number): number[] => {
+    const order: number[] = [];
+    const seen = new Uint8Array(n);
+    const usedIndex = new Uint8Array(m);
+    for (let root = first, r = 0; order.length < n; root = r++) {
+      if (seen[root]) continue;
+      seen[root] = 1;
+      order.push(root);
+      for (let head = order.length - 1; head < order.length; head++) {
+        for (const i of problem.inputs[order[head]]) {
+          if (usedIndex[i]) continue;
+          usedIndex[i] = 1;
+          for (const l of carriers[i]) {
+            if (!seen[l]) {
+              seen[l] = 1;
+              order.push(l);
+            }
+          }
+        }
+      }
+    }
+    return order;
+  };
+  const order = n > 0 ? bfs(bfs(0)[n - 1]) : [];
+  const rank = new Int32Array(n);
+  order.forEach((l, r) => (rank[l] = r));
+  const first = (i: number): number => (carriers[i].length ? Math.min(...carriers[i].map((l) => rank[l])) : n);
+  const last = (i: number): number => (carriers[i].length ? Math.max(...carriers[i].map((l) => rank[l])) : n);
+  const byPlace = Array.from({ length: m }, (_, i) => i).sort((a, b) => first(a) - first(b) || last(a) - last(b) || a - b);
+  const renamed = new Array<number>(m);
+  byPlace.forEach((old, id) => (renamed[old] = id));
+  return {
+    inputs: problem.inputs.map((t) => t.map((i) => renamed[i])),
+    output: problem.output.map((i) => renamed[i]),
+    sizes: byPlace.map((old) => problem.sizes[old]),
+    names: byPlace.map((old) => problem.names[old]),
+  };
 }
 
 /** Connected components of the leaves (sharing any index), each ascending, ordered by first leaf. */
@@ -613,7 +692,7 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
   const deadline = deadlineOf(options);
   const greedy = greedyTree(problem, options);
   if (n <= 2) return { ...greedy, exhaustive: true };
-  const sp = prepareSearch(problem);
+  const sp = prepareSearch(alongNetwork(problem));
   const model = objectiveModel(options);
   const maxSubsets = typeof options.maxSubsets === 'number' ? options.maxSubsets : DEFAULT_MAX_SUBSETS;
   // The best heuristic tree is the fallback and caps the search: any tree worth finding
