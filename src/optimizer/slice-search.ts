@@ -63,10 +63,7 @@ export function searchSlices(problem: ContractionProblem, tree: ContractionTree,
   const n = problem.inputs.length;
   let best = sliceFixedTree(problem, tree, memoryLimit, preferCount);
   const pool: FixedSlicing[] = [best];
-  let T = performance.now();
   const consider = (plan: FixedSlicing): void => {
-    if (process.env.SLDBG) console.error('  stage', new Error().stack!.split('\n')[2].trim().slice(40,60), (performance.now() - T).toFixed(0), 'ms', Number(plan.flops) / 1, plan.count);
-    T = performance.now();
     pool.push(plan);
     if (betterSlicing(plan, best, limit, preferCount)) best = plan;
   };
@@ -101,8 +98,8 @@ export function searchSlices(problem: ContractionProblem, tree: ContractionTree,
       replanned.add(setKey(start.indices));
       consider(replan(problem, start, memoryLimit, limits));
     }
-    // (4) Small networks: the exact best tree under the limit for the best slice sets, and
-    // for those sets with one index dropped or swapped.
+    // (4) Small networks: the exact best tree under the limit for the best slice sets and
+    // for sets near them.
     if (!exact) return;
     for (const start of distinctBest(pool, limit, preferCount, width + 1)) {
       if (timeUp() || used.capped || used.pairs >= EXACT_PAIR_BUDGET || polished.has(setKey(start.indices))) continue;
