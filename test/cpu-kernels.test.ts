@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { permute } from '../src/backends/cpu/kernels.js';
 import { createWasmGemm } from '../src/backends/cpu/wasm/gemm-wasm.js';
-import { PERMUTE_WASM_MIN } from '../src/backends/cpu/wasm/permute-wasm.js';
+import { PERMUTE_WASM_MIN, wasmPermuter, type PermuteKernel } from '../src/backends/cpu/wasm/permute-wasm.js';
+import { GEMM_WASM_BYTES } from '../src/backends/cpu/wasm/gemm-bytes.js';
 
 /** Source shape, a permutation (destination axis i is source axis perm[i]), offsets. */
 const permuteCase = fc
@@ -80,6 +81,11 @@ describe('permute', () => {
       expect(permuteW(new T(4 * n), 0, dst, 0, shape, st)).toBe(false);
       expect(permuteW(new (T === Float32Array ? Float64Array : Float32Array)(n), 0, dst, 0, shape, st)).toBe(false);
       expect(permuteW(src, 0, dst, 0, [...new Array<number>(16).fill(1), n], [...new Array<number>(16).fill(0), 1])).toBe(false);
+      // Memory that cannot grow: declined, nothing written.
+      const small = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+      const ex = new WebAssembly.Instance(new WebAssembly.Module(GEMM_WASM_BYTES), { env: { memory: small } }).exports;
+      const bounded = wasmPermuter(small, ex.permute_f32 as PermuteKernel, ex.permute_f64 as PermuteKernel);
+      expect(bounded(new T(40000), 0, new T(40000), 0, [200, 200], [1, 200])).toBe(false);
       expect(Array.from(dst)).toEqual(Array.from(ref));
     }
   });

@@ -167,6 +167,15 @@ describe('GEMM kernels equal a naive triple loop', () => {
     }
   });
 
+  it('wasm: when memory cannot grow for staged copies, operands are packed from JS (still exact)', () => {
+    // 64 pages (4 MiB) hold the blocks of this product but not a staged copy of A (~7 MB).
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 64 });
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(GEMM_WASM_BYTES), { env: { memory } }).exports;
+    const g = wasmDriver(memory, ex.gemm_f32 as Kernel, ex.gemm_f64 as Kernel, {}, Infinity, undefined, packersOf(ex));
+    check(g, { m: 300, n: 40, k: 3000, transA: false, transB: true, padA: 0, padB: 0, padC: 0, offA: 0, offB: 0, offC: 0, alpha: 1, beta: 0, f32: false, seed: 5 });
+    expect(memory.buffer.byteLength).toBeLessThanOrEqual(64 * 65536);
+  });
+
   it('m, n or k zero leaves C = beta·C', () => {
     for (const [, gemm] of kernels) {
       const c = Float64Array.from([1, 2, 3, 4]);

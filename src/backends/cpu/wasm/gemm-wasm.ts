@@ -229,12 +229,25 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
       bSrc = need;
       need += b.length;
     }
+    const unstaged = bBase + kcMax * tn;
     if (need * es > maxBytes) {
       // Staging does not fit a bounded (shared) memory: pack from JS.
-      need = bBase + kcMax * tn;
+      need = unstaged;
       aSrc = bSrc = -1;
     }
-    reserve(need * es);
+    if (need === unstaged) {
+      reserve(need * es);
+    } else {
+      try {
+        reserve(need * es);
+      } catch {
+        // The engine refused to grow memory for the copies (a memory-tight browser tab):
+        // pack from JS, which needs only the blocks.
+        need = unstaged;
+        aSrc = bSrc = -1;
+        reserve(need * es);
+      }
+    }
     const view = isF32 ? f32 : f64;
     if (aSrc >= 0) view.set(a, aSrc);
     if (bSrc >= 0) view.set(b, bSrc);

@@ -65,7 +65,13 @@ export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf
     const srcBase = dstBase + n;
     const need = (srcBase + src.length) * es;
     const have = memory.buffer.byteLength;
-    if (need > have) memory.grow(Math.ceil((need - have) / PAGE));
+    if (need > have) {
+      try {
+        memory.grow(Math.ceil((need - have) / PAGE));
+      } catch {
+        return false; // the engine refused more memory: the JS loop needs none
+      }
+    }
     refresh();
     let dstStride = 1;
     for (let i = rank - 1; i >= 0; i--) {
