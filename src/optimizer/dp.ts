@@ -194,13 +194,13 @@ const HEAD = 5;
  */
 class PartnerLists {
   /** Per key: its buckets by binary order (undefined until used). */
-  readonly buckets: (number[] | undefined)[][];
+  readonly buckets: ((number[] | undefined)[] | undefined)[];
 
   constructor(
     keys: number,
     private readonly table: SubsetTable,
   ) {
-    this.buckets = Array.from({ length: keys }, () => []);
+    this.buckets = new Array(keys);
   }
 
   /** The bucket of a prefix weight. */
@@ -214,7 +214,8 @@ class PartnerLists {
     const { table } = this;
     const W = table.w;
     const b = PartnerLists.bucketOf(pre);
-    const list = this.buckets[key];
+    let list = this.buckets[key];
+    if (list === undefined) list = this.buckets[key] = [];
     let bucket = list[b];
     if (bucket === undefined) {
       bucket = [];
@@ -228,6 +229,7 @@ class PartnerLists {
   /** Entries of `key` in buckets that can hold a prefix weight of at most `maxPre`. */
   countUpTo(key: number, maxPre: number): number {
     const list = this.buckets[key];
+    if (list === undefined) return 0;
     const top = Math.min(list.length - 1, PartnerLists.bucketOf(maxPre));
     let total = 0;
     for (let b = 0; b <= top; b++) total += list[b]?.length ?? 0;
@@ -516,6 +518,7 @@ function solveSubset(
           const l = ls[w];
           if (l < 0 || inSet(s1, l)) continue;
           const list = lists.buckets[q * k + l];
+          if (list === undefined) continue;
           const top = Math.min(list.length - 1, bucketMax);
           for (let bk = 0; bk <= top; bk++) {
             const bucket = list[bk];
