@@ -218,7 +218,10 @@ class PartnerLists {
     if (list === undefined) list = this.buckets[key] = [];
     let bucket = list[b];
     if (bucket === undefined) {
-      bucket = [];
+      // Start as an array of doubles (then empty it), so every bucket has the same element
+      // kind and the scan loop stays monomorphic however its first entries look.
+      bucket = [0.5];
+      bucket.pop();
       while (list.length < b) list.push(undefined);
       list[b] = bucket;
     }
