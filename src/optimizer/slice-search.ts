@@ -86,7 +86,7 @@ export function searchSlices(problem: ContractionProblem, tree: ContractionTree,
     for (const make of starts) if (!timeUp()) consider(sliceFixedTree(problem, make(), memoryLimit, preferCount));
     // (2) One index at a time, the sliced network re-solved after each choice.
     if (small) {
-      for (const start of distinctTrees(pool, limit, preferCount, width + 1)) {
+      for (const start of distinctTrees(pool, limit, preferCount, width)) {
         if (timeUp() || interleavedFrom.has(start.tree)) continue;
         interleavedFrom.add(start.tree);
         consider(interleaved(problem, start.tree, memoryLimit, limits));
