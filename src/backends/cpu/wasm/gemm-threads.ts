@@ -1,13 +1,30 @@
 // Optional worker-thread GEMM: the wasm kernels run on one shared WebAssembly memory in the
-// calling thread and in worker threads. The calling thread packs each k-block (as in the
-// single-threaded driver), then every thread multiplies its own band of C rows; the caller
-// blocks with Atomics.wait until the workers are done, so `gemm` stays synchronous.
+// calling thread and in worker threads; the caller blocks until the product is done, so `gemm`
+// stays synchronous.
+//
+// One job per C tile, shared out dynamically. The caller copies B into the shared memory and
+// posts the job, then copies A while the workers start; every thread (caller included) first
+// claims groups of B's columns and packs them for all k-blocks, then, once all of B is packed
+// and A is in place, claims bands of C's rows: for each k-block it packs its band of A into a
+// private buffer and runs the kernel on it. Claims are atomic counters, so a thread that the OS
+// starts late (a busy machine, or a worker woken onto the caller's core) simply does less: the
+// caller alone finishes any job. Measured on this 2-core machine, a fixed half-and-half split
+// lost most of its speed-up whenever the woken worker ran only after the caller's half, and the
+// serial packing on the caller was 3–5% of the time. Bands start at multiples of MR and every
+// element is computed by the same kernel calls as on one thread, so results are bit-identical.
+// Operands the single-threaded driver would pack from JS (too large to copy, or slices of a much
+// larger array) keep that packing on the caller, one job per k-block that shares out only the
+// kernel.
 //
 // Only where it can work: SharedArrayBuffer, Atomics, a shared-memory wasm module and Node's
 // worker_threads (loaded by dynamic import, so this module stays inlinable and browsers just
 // get null). Browsers' main threads may not block, so there is no Web Worker path.
 
-import { createWasmGemm, packersOf, preferredGemmBytes, wasmDriver, type BlockingOverrides, type GemmFn, type Kernel } from './gemm-wasm.js';
+import { roundUp, scaleC, storeC } from '../gemm-pack.js';
+import {
+  createWasmGemm, F32, F64, packersOf, preferredGemmBytes, spanOf, stageable, tileShape, wasmDriver,
+  type Blocking, type BlockingOverrides, type GemmFn, type Kernel,
+} from './gemm-wasm.js';
 
 /** A pool of worker threads sharing the GEMM kernels' memory. */
 export interface GemmThreads {
@@ -19,42 +36,130 @@ export interface GemmThreads {
   close: () => void;
 }
 
-/** Int32 slots per worker in the control array. */
-const SLOT = 16;
-// Slot layout: SEQ (bumped to start a job), CMD (0 f32, 1 f64, 2 stop), ten kernel
-// arguments, DONE (0 running, 1 done, 2 failed).
-const SEQ = 0, CMD = 1, ARGS = 2, DONE = 12;
+// Control words (Int32Array over a SharedArrayBuffer). Workers sleep on SEQ; OPEN holds the
+// sequence number of the job that may be joined (0 once closed); FAILED is set by a thread whose
+// kernel threw. The claim/ready/done counters and the job's parameters follow; IN_JOB holds, per
+// worker (16 words apart), the job it is inside; TABLE holds the row bands' boundaries.
+const SEQ = 0, OPEN = 1, FAILED = 2, B_CLAIM = 3, B_READY = 4, C_CLAIM = 5, C_DONE = 6;
+const KIND = 8, DT = 9, A_SRC = 10, ARS = 11, AKS = 12, B_SRC = 13, BCS = 14, BKS = 15, NB = 16, NP = 17,
+  K = 18, KC = 19, MR = 20, NR = 21, PB = 22, PC = 23, LDC = 24, MC = 25, NC = 26, A_BUF = 27, A_STRIDE = 28,
+  N_B = 29, G_COLS = 30, N_C = 31, ACC0 = 32;
+const IN_JOB = 48, TABLE = 48 + 16 * 64, MAX_BANDS = 1024;
+/** Job kinds: pack B and A from staged copies; kernel only (A and B packed by the caller); stop. */
+const STAGED = 0, PACKED = 1, STOP = 2;
+/** Most threads a pool takes (IN_JOB has room for 64 workers). */
+const MAX_THREADS = 65;
+/**
+ * How long an idle worker, or a thread waiting for the others, polls before sleeping (ms):
+ * back-to-back GEMMs (tiles, batched steps, a plan's consecutive steps) then find the worker
+ * still running on its own core instead of waking it, which the OS may place on the caller's.
+ */
+const SPIN_MS = 0.3;
 /** Pages of the shared memory's maximum (matches the shared module's import). */
 const MAX_PAGES = 16384;
 
 /**
- * Worker body, a constant ES module started from a data: URL: instantiate, report ready,
- * then serve jobs. No user text ever reaches it; its only inputs are posted numbers.
+ * The job every thread runs, as JavaScript text: the workers evaluate it in their module and
+ * the caller imports it from a data: URL, so both run the same code. `t` numbers the thread
+ * (the caller is 0) and picks its private A buffer.
+ */
+const JOB_SOURCE = `
+function waitAtLeast(ctl, idx, target, spinMs) {
+  let v = Atomics.load(ctl, idx);
+  if (v >= target) return;
+  const end = performance.now() + spinMs;
+  for (let i = 1; ; i++) {
+    v = Atomics.load(ctl, idx);
+    if (v >= target) return;
+    if (Atomics.load(ctl, ${FAILED}) !== 0) throw new Error('tnc internal error: a GEMM worker thread failed');
+    if ((i & 63) === 0 && performance.now() > end) break;
+  }
+  for (;;) {
+    v = Atomics.load(ctl, idx);
+    if (v >= target) return;
+    if (Atomics.load(ctl, ${FAILED}) !== 0) throw new Error('tnc internal error: a GEMM worker thread failed');
+    Atomics.wait(ctl, idx, v);
+  }
+}
+function runJob(ex, ctl, t, spinMs) {
+  const f32 = ctl[${DT}] === 0, es = f32 ? 4 : 8;
+  const pack = f32 ? ex.pack_f32 : ex.pack_f64, gemm = f32 ? ex.gemm_f32 : ex.gemm_f64;
+  const staged = ctl[${KIND}] === ${STAGED};
+  const aSrc = ctl[${A_SRC}], ars = ctl[${ARS}], aks = ctl[${AKS}], bSrc = ctl[${B_SRC}], bcs = ctl[${BCS}], bks = ctl[${BKS}];
+  const nb = ctl[${NB}], np = ctl[${NP}], k = ctl[${K}], kc = ctl[${KC}], mr = ctl[${MR}], nr = ctl[${NR}];
+  const pb = ctl[${PB}], pc = ctl[${PC}], ldc = ctl[${LDC}], mc = ctl[${MC}], nc = ctl[${NC}];
+  const aBuf = ctl[${A_BUF}] + t * ctl[${A_STRIDE}], nB = ctl[${N_B}], gCols = ctl[${G_COLS}], nC = ctl[${N_C}], acc0 = ctl[${ACC0}];
+  for (;;) {
+    const g = Atomics.add(ctl, ${B_CLAIM}, 1);
+    if (g >= nB) break;
+    const j0 = g * gCols, cols = Math.min(gCols, nb - j0);
+    for (let p0 = 0; p0 < k; p0 += kc) {
+      const kb = Math.min(kc, k - p0);
+      pack(bSrc + p0 * bks + j0 * bcs, bcs, bks, cols, kb, nr, pb + (p0 * np + j0 * kb) * es);
+    }
+    Atomics.add(ctl, ${B_READY}, 1);
+    Atomics.notify(ctl, ${B_READY});
+  }
+  waitAtLeast(ctl, ${B_READY}, nB + 1, spinMs);
+  for (;;) {
+    const i = Atomics.add(ctl, ${C_CLAIM}, 1);
+    if (i >= nC) break;
+    const r0 = ctl[${TABLE} + i], rows = ctl[${TABLE} + i + 1] - r0, rp = Math.ceil(rows / mr) * mr;
+    for (let p0 = 0; p0 < k; p0 += kc) {
+      const kb = Math.min(kc, k - p0);
+      let pa = aSrc + r0 * kb * es;
+      if (staged) {
+        pack(aSrc + r0 * ars + p0 * aks, ars, aks, rows, kb, mr, aBuf);
+        pa = aBuf;
+      }
+      gemm(rp, np, kb, pa, pb + p0 * np * es, pc + r0 * ldc, ldc, mc, nc, p0 === 0 ? acc0 : 1);
+    }
+    Atomics.add(ctl, ${C_DONE}, 1);
+    Atomics.notify(ctl, ${C_DONE});
+  }
+}
+`;
+
+/**
+ * Worker body, a constant ES module started from a data: URL: instantiate, report ready, then
+ * serve jobs (polling briefly for the next before sleeping). No user text ever reaches it; its
+ * only inputs are numbers in the control words.
  */
 const WORKER_SOURCE = `
 import { parentPort, workerData } from 'node:worker_threads';
-const { module, memory, control, base } = workerData;
+${JOB_SOURCE}
+const { module, memory, control, index } = workerData;
 const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctl = new Int32Array(control);
+const mine = ${IN_JOB} + 16 * index;
 let seen = 0;
 parentPort.postMessage('ready');
 for (;;) {
-  Atomics.wait(ctl, base + ${SEQ}, seen);
-  const seq = Atomics.load(ctl, base + ${SEQ});
-  if (seq === seen) continue;
-  seen = seq;
-  const cmd = ctl[base + ${CMD}];
-  if (cmd === 2) break;
-  const a = base + ${ARGS};
-  try {
-    (cmd === 0 ? ex.gemm_f32 : ex.gemm_f64)(ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7], ctl[a + 8], ctl[a + 9]);
-    Atomics.store(ctl, base + ${DONE}, 1);
-  } catch (e) {
-    Atomics.store(ctl, base + ${DONE}, 2);
+  const end = performance.now() + ${SPIN_MS};
+  for (let i = 1; Atomics.load(ctl, ${SEQ}) === seen; i++) {
+    if ((i & 63) === 0 && performance.now() > end) break;
   }
-  Atomics.notify(ctl, base + ${DONE});
+  while (Atomics.load(ctl, ${SEQ}) === seen) Atomics.wait(ctl, ${SEQ}, seen);
+  seen = Atomics.load(ctl, ${SEQ});
+  if (ctl[${KIND}] === ${STOP}) break;
+  Atomics.store(ctl, mine, seen);
+  if (Atomics.load(ctl, ${OPEN}) === seen) {
+    try {
+      runJob(ex, ctl, index + 1, ${SPIN_MS});
+    } catch (e) {
+      Atomics.store(ctl, ${FAILED}, 1);
+      Atomics.notify(ctl, ${B_READY});
+      Atomics.notify(ctl, ${C_DONE});
+    }
+  }
+  Atomics.store(ctl, mine, 0);
+  Atomics.notify(ctl, mine);
 }
 `;
+
+/** The job function the caller runs (the same text as the workers'). */
+type RunJob = (ex: WebAssembly.Exports, ctl: Int32Array, t: number, spinMs: number) => void;
+type WaitAtLeast = (ctl: Int32Array, idx: number, target: number, spinMs: number) => void;
 
 /** Whether this runtime has what worker-thread GEMM needs (not counting worker_threads). */
 export function threadsSupported(): boolean {
@@ -66,30 +171,60 @@ export function threadsSupported(): boolean {
 }
 
 /**
+ * Boundaries of the row bands of a `rows`-row job for `threads` threads into `out` from
+ * `at`; returns the band count. Guided self-scheduling: each band takes 1/(2·threads) of the
+ * rows left (at least 4·MR rows), so early bands are large and the last ones short enough to
+ * even out the threads' finishing times. Inner boundaries are multiples of `mr`, so padded
+ * bands never overlap.
+ */
+export function rowBands(rows: number, mr: number, threads: number, out: Int32Array | number[], at = 0): number {
+  let minRows = 4 * mr;
+  for (;;) {
+    let r = 0, count = 0;
+    out[at] = 0;
+    while (r < rows && count < MAX_BANDS) {
+      const rem = rows - r;
+      let size = Math.max(minRows, roundUp(Math.ceil(rem / (2 * threads)), mr));
+      if (size >= rem) size = rem;
+      r += size;
+      out[at + ++count] = r;
+    }
+    if (r === rows) return count;
+    minRows *= 2;
+  }
+}
+
+/**
  * Starts `threads − 1` workers (the caller is the last thread). Resolves to null where worker
  * threads or shared wasm memory are unavailable, or for fewer than two threads. Workers are
  * unref'd: they never keep a process alive.
  */
 export async function createGemmThreads(threads: number, blocking: BlockingOverrides = {}): Promise<GemmThreads | null> {
   if (!(threads >= 2) || !threadsSupported()) return null;
+  threads = Math.min(Math.floor(threads), MAX_THREADS);
   let wt: typeof import('node:worker_threads');
+  let job: { runJob: RunJob; waitAtLeast: WaitAtLeast };
   try {
     // A computed specifier keeps bundlers of browser code from trying to resolve it.
     const specifier = ['node', 'worker_threads'].join(':');
     wt = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
+    const jobUrl = `data:text/javascript,${encodeURIComponent(`${JOB_SOURCE}\nexport { runJob, waitAtLeast };`)}`;
+    job = (await import(/* @vite-ignore */ jobUrl)) as typeof job;
   } catch {
     return null;
   }
+  const { runJob, waitAtLeast } = job;
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const module = new WebAssembly.Module(preferredGemmBytes(true)!.bytes);
   const own = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const packers = packersOf(own)!;
   const nWorkers = threads - 1;
-  const ctl = new Int32Array(new SharedArrayBuffer(4 * SLOT * nWorkers));
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * (TABLE + MAX_BANDS + 1)));
   const workers = [];
   const ready: Promise<void>[] = [];
   for (let w = 0; w < nWorkers; w++) {
     const url = new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`);
-    const worker = new wt.Worker(url, { workerData: { module, memory, control: ctl.buffer, base: w * SLOT } });
+    const worker = new wt.Worker(url, { workerData: { module, memory, control: ctl.buffer, index: w } });
     ready.push(new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
       worker.once('error', reject);
@@ -104,45 +239,139 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
   }
   for (const worker of workers) worker.unref();
 
-  /** Splits one kernel call into bands of rows (multiples of MR = 4), one per thread. */
-  const split = (cmd: number, local: Kernel): Kernel => (mp, np, kc, pa, pb, pc, ldc, mc, nc, accumulate) => {
-    const es = cmd === 0 ? 4 : 8;
-    const band = Math.ceil(mp / threads / 4) * 4;
-    let started = 0;
+  /**
+   * Runs the job whose parameters are in `ctl` on every thread and returns once all of its
+   * bands are done and no worker is still inside it. `beforeOwn` runs on the caller after the
+   * job is posted (it stages A, then counts itself into B_READY).
+   */
+  const runPosted = (beforeOwn?: () => void): void => {
+    Atomics.store(ctl, FAILED, 0);
+    Atomics.store(ctl, B_CLAIM, 0);
+    Atomics.store(ctl, B_READY, beforeOwn ? 0 : 1);
+    Atomics.store(ctl, C_CLAIM, 0);
+    Atomics.store(ctl, C_DONE, 0);
+    const seq = (ctl[SEQ] % 0x3fffffff) + 1;
+    Atomics.store(ctl, OPEN, seq);
+    Atomics.store(ctl, SEQ, seq);
+    Atomics.notify(ctl, SEQ);
+    let error: unknown;
+    try {
+      if (beforeOwn) {
+        beforeOwn();
+        Atomics.add(ctl, B_READY, 1);
+        Atomics.notify(ctl, B_READY);
+      }
+      runJob(own, ctl, 0, SPIN_MS);
+      waitAtLeast(ctl, C_DONE, ctl[N_C], SPIN_MS);
+    } catch (e) {
+      error = e;
+      Atomics.store(ctl, FAILED, 1);
+      Atomics.notify(ctl, B_READY);
+      Atomics.notify(ctl, C_DONE);
+    }
+    // Close the job: a worker that has not entered it yet will see OPEN changed and skip it;
+    // one inside it is waited for, so the next job may rewrite the parameters.
+    Atomics.store(ctl, OPEN, 0);
     for (let w = 0; w < nWorkers; w++) {
-      const i0 = band * (w + 1);
-      if (i0 >= mp) break;
-      const rows = Math.min(band, mp - i0);
-      const s = w * SLOT;
-      ctl[s + CMD] = cmd;
-      ctl[s + ARGS] = rows; ctl[s + ARGS + 1] = np; ctl[s + ARGS + 2] = kc;
-      ctl[s + ARGS + 3] = pa + i0 * kc * es; ctl[s + ARGS + 4] = pb; ctl[s + ARGS + 5] = pc + i0 * ldc;
-      ctl[s + ARGS + 6] = ldc; ctl[s + ARGS + 7] = mc; ctl[s + ARGS + 8] = nc; ctl[s + ARGS + 9] = accumulate;
-      Atomics.store(ctl, s + DONE, 0);
-      Atomics.add(ctl, s + SEQ, 1);
-      Atomics.notify(ctl, s + SEQ);
-      started++;
+      const at = IN_JOB + 16 * w;
+      while (Atomics.load(ctl, at) === seq) Atomics.wait(ctl, at, seq);
     }
-    local(Math.min(band, mp), np, kc, pa, pb, pc, ldc, mc, nc, accumulate);
-    let failed = false;
-    for (let w = 0; w < started; w++) {
-      const s = w * SLOT;
-      while (Atomics.load(ctl, s + DONE) === 0) Atomics.wait(ctl, s + DONE, 0);
-      if (ctl[s + DONE] === 2) failed = true;
-    }
-    if (failed) throw new Error('tnc internal error: a GEMM worker thread failed');
+    if (error !== undefined) throw error;
   };
 
+  /** Sets the parameters shared by both job kinds. */
+  const setJob = (kind: number, isF32: boolean, bl: Blocking, rows: number, nb: number, np: number, k: number,
+    pb: number, pc: number, ldc: number): void => {
+    ctl[KIND] = kind; ctl[DT] = isF32 ? 0 : 1;
+    ctl[NB] = nb; ctl[NP] = np; ctl[K] = k; ctl[KC] = bl.kc; ctl[MR] = bl.mr; ctl[NR] = bl.nr;
+    ctl[PB] = pb; ctl[PC] = pc; ctl[LDC] = ldc; ctl[MC] = bl.mc; ctl[NC] = bl.nc;
+    ctl[N_C] = rowBands(rows, bl.mr, threads, ctl, TABLE);
+  };
+
+  // Operands packed from JS (or a GEMM too big for the staged layout): the single-threaded
+  // driver packs each k-block on the caller, and the kernel call is shared out by rows.
+  const split = (isF32: boolean, bl: Blocking): Kernel => (mp, np, kc, pa, pb, pc, ldc, mc, nc, accumulate) => {
+    setJob(PACKED, isF32, { ...bl, kc, mc, nc }, mp, np, np, kc, pb, pc, ldc);
+    ctl[A_SRC] = pa; ctl[N_B] = 0; ctl[ACC0] = accumulate;
+    runPosted();
+  };
+  const F32b: Blocking = { ...F32, ...blocking.f32 };
+  const F64b: Blocking = { ...F64, ...blocking.f64 };
   // A GEMM too big for the shared memory's maximum runs single-threaded on private memory.
   const single = createWasmGemm(undefined, blocking)!.gemm;
-  const gemm = wasmDriver(memory, split(0, own.gemm_f32 as Kernel), split(1, own.gemm_f64 as Kernel), blocking, MAX_PAGES * 65536, single,
-    packersOf(own));
-  const close = (): void => {
-    for (let w = 0; w < nWorkers; w++) {
-      ctl[w * SLOT + CMD] = 2;
-      Atomics.add(ctl, w * SLOT + SEQ, 1);
-      Atomics.notify(ctl, w * SLOT + SEQ);
+  const unstaged = wasmDriver(memory, split(true, F32b), split(false, F64b), blocking, MAX_PAGES * 65536, single, packers);
+
+  // Views of the whole shared memory, rebuilt when it grows; band boundaries' scratch.
+  let f32 = new Float32Array(memory.buffer);
+  let f64 = new Float64Array(memory.buffer);
+  const scratch = new Int32Array(MAX_BANDS + 1);
+  const gemm: GemmFn = (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha === 0) {
+      scaleC(m, n, beta, c, cOff, ldc);
+      return;
     }
+    const isF32 = c instanceof Float32Array;
+    const bl = isF32 ? F32b : F64b;
+    const es = isF32 ? 4 : 8;
+    if (!stageable(a, transA ? spanOf(k, m, lda) : spanOf(m, k, lda)) || !stageable(b, transB ? spanOf(n, k, ldb) : spanOf(k, n, ldb))) {
+      unstaged(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    const { tm, tn } = tileShape(bl, m, n);
+    const kcMax = Math.min(k, bl.kc);
+    // Bands shrink from the first, so it is the largest (a tile's bands are those of tm or fewer rows).
+    rowBands(tm, bl.mr, threads, scratch);
+    const bandMax = roundUp(scratch[1], bl.mr);
+    // Layout in elements: [C tile tm×tn][packed B k×tn][one A band buffer per thread][staged B][staged A].
+    const pbAll = tm * tn;
+    const aBufs = pbAll + k * tn;
+    const bSrc = aBufs + threads * bandMax * kcMax;
+    const aSrc = bSrc + b.length;
+    const need = aSrc + a.length;
+    if (need * es > MAX_PAGES * 65536) {
+      unstaged(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    const have = memory.buffer.byteLength;
+    if (need * es > have) memory.grow(Math.ceil((need * es - have) / 65536));
+    if (f32.buffer.byteLength !== memory.buffer.byteLength) {
+      f32 = new Float32Array(memory.buffer);
+      f64 = new Float64Array(memory.buffer);
+    }
+    const view = isF32 ? f32 : f64;
+    // op(A)[i][p] = a[aOff + i·ars + p·aks]; op(B)[p][j] = b[bOff + p·bks + j·bcs].
+    const ars = transA ? 1 : lda, aks = transA ? lda : 1;
+    const bcs = transB ? ldb : 1, bks = transB ? 1 : ldb;
+    view.set(b, bSrc);
+    let aStaged = false;
+    const stageA = (): void => {
+      view.set(a, aSrc);
+      aStaged = true;
+    };
+    ctl[ARS] = ars * es; ctl[AKS] = aks * es; ctl[BCS] = bcs * es; ctl[BKS] = bks * es;
+    ctl[A_BUF] = aBufs * es; ctl[A_STRIDE] = bandMax * kcMax * es; ctl[ACC0] = 0;
+    for (let i0 = 0; i0 < m; i0 += tm) {
+      const mb = Math.min(tm, m - i0);
+      for (let j0 = 0; j0 < n; j0 += tn) {
+        const nb = Math.min(tn, n - j0);
+        const np = roundUp(nb, bl.nr);
+        setJob(STAGED, isF32, bl, mb, nb, np, k, pbAll * es, 0, np * es);
+        const gCols = Math.max(4 * bl.nr, roundUp(Math.ceil(nb / (4 * threads)), bl.nr));
+        ctl[N_B] = Math.ceil(nb / gCols); ctl[G_COLS] = gCols;
+        ctl[A_SRC] = (aSrc + aOff + i0 * ars) * es;
+        ctl[B_SRC] = (bSrc + bOff + j0 * bcs) * es;
+        runPosted(aStaged ? undefined : stageA);
+        if (alpha === 1 && beta === 0 && nb === np && ldc === nb) c.set(view.subarray(0, mb * np), cOff + i0 * ldc);
+        else storeC(mb, nb, alpha, view, 0, np, beta, c, cOff + i0 * ldc + j0, ldc);
+      }
+    }
+  };
+
+  const close = (): void => {
+    ctl[KIND] = STOP;
+    Atomics.store(ctl, SEQ, (ctl[SEQ] % 0x3fffffff) + 1);
+    Atomics.notify(ctl, SEQ);
   };
   return { gemm, threads, close };
 }

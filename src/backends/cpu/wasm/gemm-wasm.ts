@@ -65,7 +65,7 @@ export function packersOf(exports: WebAssembly.Exports): Packers | undefined {
  * Elements of an operand's array a GEMM reads, from its offset: `rows` rows of `cols`
  * elements at stride `ld`.
  */
-function spanOf(rows: number, cols: number, ld: number): number {
+export function spanOf(rows: number, cols: number, ld: number): number {
   return (rows - 1) * ld + cols;
 }
 
@@ -81,8 +81,23 @@ export const STAGE_MAX_ELEMENTS = 2 ** 24;
  * and pack it there: when the array is not much larger than what the GEMM reads (a batched
  * step's shared buffer, read one slice per call, is packed from JS instead) and not huge.
  */
-function stageable(arr: FloatArray, span: number): boolean {
+export function stageable(arr: FloatArray, span: number): boolean {
   return arr.length <= 2 * span + 1024 && arr.length <= STAGE_MAX_ELEMENTS;
+}
+
+/**
+ * Rows and columns of the C tiles (at most tileM×tileN elements, padded to MR/NR). Tiles
+ * span all of C's columns when that leaves them at least FULL_WIDTH_MIN_ROWS rows: a
+ * full-width tile is contiguous in a dense C and goes back with one copy (element-wise
+ * write-back was 7% of a TT-layer). Otherwise a short C gets wider tiles.
+ */
+export function tileShape(bl: Blocking, m: number, n: number): { tm: number; tn: number } {
+  const npAll = roundUp(n, bl.nr);
+  const fullRows = Math.floor((bl.tileM * bl.tileN) / npAll / bl.mr) * bl.mr;
+  const fullWidth = fullRows >= FULL_WIDTH_MIN_ROWS || fullRows >= m;
+  const tm = fullWidth ? Math.min(roundUp(m, bl.mr), fullRows) : Math.min(roundUp(m, bl.mr), bl.tileM);
+  const tn = fullWidth ? npAll : Math.min(npAll, Math.max(bl.tileN, Math.floor((bl.tileM * bl.tileN) / tm / bl.nr) * bl.nr));
+  return { tm, tn };
 }
 
 /** A wasm GEMM context: one instance and its memory (grown on demand, never shrunk). */
@@ -197,15 +212,7 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     const bl = isF32 ? F32b : F64b;
     const es = isF32 ? 4 : 8;
     const kernel = isF32 ? kf32 : kf64;
-    // C tiles of at most tileM×tileN elements. Tiles span all of C's columns when that
-    // leaves them at least FULL_WIDTH_MIN_ROWS rows: a full-width tile is contiguous in a
-    // dense C and goes back with one copy (element-wise write-back was 7% of a TT-layer).
-    // Otherwise a short C gets wider tiles.
-    const npAll = roundUp(n, bl.nr);
-    const fullRows = Math.floor((bl.tileM * bl.tileN) / npAll / bl.mr) * bl.mr;
-    const fullWidth = fullRows >= FULL_WIDTH_MIN_ROWS || fullRows >= m;
-    const tm = fullWidth ? Math.min(roundUp(m, bl.mr), fullRows) : Math.min(roundUp(m, bl.mr), bl.tileM);
-    const tn = fullWidth ? npAll : Math.min(npAll, Math.max(bl.tileN, Math.floor((bl.tileM * bl.tileN) / tm / bl.nr) * bl.nr));
+    const { tm, tn } = tileShape(bl, m, n);
     const kcMax = Math.min(k, bl.kc);
     // Layout in elements: [C tile tm×tn][A block tm×kc][B block kc×tn][staged A][staged B].
     const cBase = 0;
