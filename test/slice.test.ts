@@ -212,7 +212,8 @@ describe('the memory-limit target on the bench families', () => {
     const unsliced = treeCost(p, tree);
     const limit = Number(unsliced.size / 16n);
     // Every subset of the 12 indices, each with its best tree within the limit (exact over
-    // trees whose splits share an index, which is all that a scalar 8-tensor norm needs).
+    // trees whose splits share an index: under a 2-element limit an outer product of two
+    // non-scalars never fits, and scalars are whole components, joined last).
     let least: bigint | undefined;
     for (let mask = 0; mask < 1 << p.sizes.length; mask++) {
       const set = p.sizes.map((_, i) => i).filter((i) => (mask >> i) & 1);
