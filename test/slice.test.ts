@@ -37,6 +37,7 @@ const modes: Record<string, SliceOptions> = {
   fixed: { reconfigure: false },
   deterministic: { deterministic: true },
   timed: { maxTimeMs: 20 },
+  fewest: { deterministic: true, minimize: 'size' },
 };
 
 afterEach(() => {
@@ -73,7 +74,8 @@ describe('chooseSlices', () => {
         expect(plan.overhead).toBeCloseTo(Number(plan.slicedCost) / Number(plan.unslicedCost), 5);
         if (size <= limit) expect(plan.indices).toEqual([]);
         // The search starts from slicing the given tree, so it never ends worse.
-        if (mode !== 'fixed') expect(plan.slicedCost <= chooseSlices(p, tree, limit, modes.fixed).slicedCost).toBe(true);
+        if (mode === 'fewest') expect(plan.count).toBeLessThanOrEqual(chooseSlices(p, tree, limit, { reconfigure: false, minimize: 'size' }).count);
+        else if (mode !== 'fixed') expect(plan.slicedCost <= chooseSlices(p, tree, limit, modes.fixed).slicedCost).toBe(true);
       }),
     );
   });
