@@ -39,12 +39,13 @@ export interface GemmThreads {
 // Control words (Int32Array over a SharedArrayBuffer). Workers sleep on SEQ; OPEN holds the
 // sequence number of the job that may be joined (0 once closed); FAILED is set by a thread whose
 // kernel threw. The claim/ready/done counters and the job's parameters follow; IN_JOB holds, per
-// worker (16 words apart), the job it is inside; TABLE holds the row bands' boundaries.
+// worker (16 words apart), the job it is inside; TABLE holds the row bands' boundaries and
+// BAND_DONE one flag per band (set once the band's C rows are final).
 const SEQ = 0, OPEN = 1, FAILED = 2, B_CLAIM = 3, B_READY = 4, C_CLAIM = 5, C_DONE = 6;
 const KIND = 8, DT = 9, A_SRC = 10, ARS = 11, AKS = 12, B_SRC = 13, BCS = 14, BKS = 15, NB = 16, NP = 17,
   K = 18, KC = 19, MR = 20, NR = 21, PB = 22, PC = 23, LDC = 24, MC = 25, NC = 26, A_BUF = 27, A_STRIDE = 28,
   N_B = 29, G_COLS = 30, N_C = 31, ACC0 = 32;
-const IN_JOB = 48, TABLE = 48 + 16 * 64, MAX_BANDS = 1024;
+const IN_JOB = 48, TABLE = 48 + 16 * 64, MAX_BANDS = 1024, BAND_DONE = TABLE + MAX_BANDS + 1;
 /** Job kinds: pack B and A from staged copies; kernel only (A and B packed by the caller); stop. */
 const STAGED = 0, PACKED = 1, STOP = 2;
 /** Most threads a pool takes (IN_JOB has room for 64 workers). */
@@ -81,7 +82,7 @@ function waitAtLeast(ctl, idx, target, spinMs) {
     Atomics.wait(ctl, idx, v);
   }
 }
-function runJob(ex, ctl, t, spinMs) {
+function runJob(ex, ctl, t, spinMs, onBand) {
   const f32 = ctl[${DT}] === 0, es = f32 ? 4 : 8;
   const pack = f32 ? ex.pack_f32 : ex.pack_f64, gemm = f32 ? ex.gemm_f32 : ex.gemm_f64;
   const staged = ctl[${KIND}] === ${STAGED};
@@ -114,8 +115,10 @@ function runJob(ex, ctl, t, spinMs) {
       }
       gemm(rp, np, kb, pa, pb + p0 * np * es, pc + r0 * ldc, ldc, mc, nc, p0 === 0 ? acc0 : 1);
     }
+    Atomics.store(ctl, ${BAND_DONE} + i, 1);
     Atomics.add(ctl, ${C_DONE}, 1);
     Atomics.notify(ctl, ${C_DONE});
+    if (onBand) onBand(i);
   }
 }
 `;
@@ -158,7 +161,7 @@ for (;;) {
 `;
 
 /** The job function the caller runs (the same text as the workers'). */
-type RunJob = (ex: WebAssembly.Exports, ctl: Int32Array, t: number, spinMs: number) => void;
+type RunJob = (ex: WebAssembly.Exports, ctl: Int32Array, t: number, spinMs: number, onBand?: (band: number) => void) => void;
 type WaitAtLeast = (ctl: Int32Array, idx: number, target: number, spinMs: number) => void;
 
 /** Whether this runtime has what worker-thread GEMM needs (not counting worker_threads). */
@@ -216,10 +219,10 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
   const { runJob, waitAtLeast } = job;
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   const module = new WebAssembly.Module(preferredGemmBytes(true)!.bytes);
-  const own = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  const packers = packersOf(own)!;
+  const ownExports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const packers = packersOf(ownExports)!;
   const nWorkers = threads - 1;
-  const ctl = new Int32Array(new SharedArrayBuffer(4 * (TABLE + MAX_BANDS + 1)));
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * (BAND_DONE + MAX_BANDS)));
   const workers = [];
   const ready: Promise<void>[] = [];
   for (let w = 0; w < nWorkers; w++) {
@@ -239,12 +242,17 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
   }
   for (const worker of workers) worker.unref();
 
+  /** Which bands of the running job the caller has written back. */
+  const stored = new Uint8Array(MAX_BANDS);
+
   /**
    * Runs the job whose parameters are in `ctl` on every thread and returns once all of its
    * bands are done and no worker is still inside it. `beforeOwn` runs on the caller after the
-   * job is posted (it stages A, then counts itself into B_READY).
+   * job is posted (it stages A, then counts itself into B_READY). `store` writes one finished
+   * band back to the caller's C: right after each band the caller computes, and for the other
+   * threads' bands as they finish, so most of the write-back overlaps the workers' kernels.
    */
-  const runPosted = (beforeOwn?: () => void): void => {
+  const runPosted = (beforeOwn?: () => void, store?: (band: number) => void): void => {
     Atomics.store(ctl, FAILED, 0);
     Atomics.store(ctl, B_CLAIM, 0);
     Atomics.store(ctl, B_READY, beforeOwn ? 0 : 1);
@@ -261,8 +269,27 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
         Atomics.add(ctl, B_READY, 1);
         Atomics.notify(ctl, B_READY);
       }
-      runJob(own, ctl, 0, SPIN_MS);
-      waitAtLeast(ctl, C_DONE, ctl[N_C], SPIN_MS);
+      const nC = ctl[N_C];
+      if (store) {
+        stored.fill(0, 0, nC);
+        const own = (band: number): void => {
+          stored[band] = 1;
+          store(band);
+        };
+        runJob(ownExports, ctl, 0, SPIN_MS, own);
+        for (let i = 0; i < nC; i++) {
+          if (stored[i] !== 0) continue;
+          for (;;) {
+            const done = Atomics.load(ctl, C_DONE);
+            if (Atomics.load(ctl, BAND_DONE + i) !== 0) break;
+            waitAtLeast(ctl, C_DONE, done + 1, SPIN_MS);
+          }
+          store(i);
+        }
+      } else {
+        runJob(ownExports, ctl, 0, SPIN_MS);
+      }
+      waitAtLeast(ctl, C_DONE, nC, SPIN_MS);
     } catch (e) {
       error = e;
       Atomics.store(ctl, FAILED, 1);
@@ -286,6 +313,7 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
     ctl[NB] = nb; ctl[NP] = np; ctl[K] = k; ctl[KC] = bl.kc; ctl[MR] = bl.mr; ctl[NR] = bl.nr;
     ctl[PB] = pb; ctl[PC] = pc; ctl[LDC] = ldc; ctl[MC] = bl.mc; ctl[NC] = bl.nc;
     ctl[N_C] = rowBands(rows, bl.mr, threads, ctl, TABLE);
+    ctl.fill(0, BAND_DONE, BAND_DONE + ctl[N_C]);
   };
 
   // Operands packed from JS (or a GEMM too big for the staged layout): the single-threaded
@@ -361,9 +389,12 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
         ctl[N_B] = Math.ceil(nb / gCols); ctl[G_COLS] = gCols;
         ctl[A_SRC] = (aSrc + aOff + i0 * ars) * es;
         ctl[B_SRC] = (bSrc + bOff + j0 * bcs) * es;
-        runPosted(aStaged ? undefined : stageA);
-        if (alpha === 1 && beta === 0 && nb === np && ldc === nb) c.set(view.subarray(0, mb * np), cOff + i0 * ldc);
-        else storeC(mb, nb, alpha, view, 0, np, beta, c, cOff + i0 * ldc + j0, ldc);
+        const contiguous = alpha === 1 && beta === 0 && nb === np && ldc === nb;
+        runPosted(aStaged ? undefined : stageA, (band) => {
+          const r0 = ctl[TABLE + band], r1 = ctl[TABLE + band + 1];
+          if (contiguous) c.set(view.subarray(r0 * np, r1 * np), cOff + (i0 + r0) * ldc);
+          else storeC(r1 - r0, nb, alpha, view, r0 * np, np, beta, c, cOff + (i0 + r0) * ldc + j0, ldc);
+        });
       }
     }
   };
