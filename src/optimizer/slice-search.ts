@@ -214,7 +214,7 @@ function replan(problem: ContractionProblem, start: FixedSlicing, memoryLimit: n
     if (performance.now() > limits.deadline) break;
     const sub = slicedProblem(problem, best.indices);
     const trees: ContractionTree[] = [reconfigure(best.tree, sub, { minimize: 'flops', sizeLimit: memoryLimit, maxPasses: 2 })];
-    if (n <= LARGE) {
+    if (n <= LARGE && performance.now() <= limits.deadline) {
       const fresh = randomGreedyTree(sub, { minimize: 'flops', repeats: n > MEDIUM ? 16 : 32, seed: round + 1 });
       trees.push(reconfigure(fresh, sub, { minimize: 'flops', maxPasses: 2 }));
     }
