@@ -174,6 +174,17 @@ describe('exact searches', () => {
     );
   });
 
+  it('outer products can be needed even in connected scalar networks with plain edges and sizes ≥ 2', () => {
+    // Every index on exactly two tensors, scalar output, connected: the best tree still takes
+    // one outer product, so beyond ALL_PAIRS_MAX inputs (index-sharing splits only) dp's
+    // optimum is over trees without outer products, not over all trees.
+    const p = makeProblem([[5], [1, 5, 2], [7], [2, 7], [1]], [], [6, 2, 3, 3, 8, 4, 8, 7]);
+    expect(bruteForce(p).flops).toBe(104);
+    expect(bruteForce(p, true).flops).toBe(106);
+    expect(treeCost(p, dpTree(p)).flops).toBe(104n);
+    expect(treeCost(p, dpTree(p, { allPairsMax: 0 })).flops).toBe(106n);
+  });
+
   it('optimal, dp, branch and auto are never worse than greedy', () => {
     const medium = arbEinsum({ minOperands: 2, maxOperands: 9, maxIndicesPerOperand: 4, maxSize: 5, maxTotalElements: 1e7 });
     fc.assert(
