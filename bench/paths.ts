@@ -11,6 +11,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log2Big, treeCost } from '../src/optimizer/cost.js';
 import { getOptimizer, listOptimizers } from '../src/optimizer/index.js';
+import { randomGreedyTree } from '../src/optimizer/random-greedy.js';
+import { reconfigure } from '../src/optimizer/reconfigure.js';
+import { chooseSlices } from '../src/optimizer/slice.js';
 import { fromLinearPath, validateTree } from '../src/optimizer/tree.js';
 import { benchNetworks, readCotengraJson, type BenchNetwork } from './networks.js';
 
@@ -63,6 +66,33 @@ function runAll(net: BenchNetwork, names: string[]): Row {
   }
   const best = Object.entries(results).reduce((a, b) => (b[1].log10Flops < a[1].log10Flops ? b : a))[0];
   return { network: net.name, family: net.family, tensors: p.inputs.length, indices: p.sizes.length, results, best };
+}
+
+interface SliceRow {
+  network: string;
+  limit: number;
+  slices: number;
+  overhead: number;
+  ms: number;
+}
+
+/**
+ * The memory-limit target: the limit at 1/16 of the largest intermediate of a flops-optimised
+ * tree (random-greedy, 32 runs, then reconfiguration), slices and tree chosen in
+ * deterministic mode; overhead is the sliced total over that tree's unsliced cost.
+ */
+function slicingRows(nets: BenchNetwork[]): SliceRow[] {
+  const out: SliceRow[] = [];
+  for (const net of nets.filter((n) => n.family === 'peps-norm' || n.family === 'random-regular')) {
+    const p = net.problem;
+    const tree = reconfigure(randomGreedyTree(p, { repeats: 32, seed: 1 }), p);
+    const limit = Number(treeCost(p, tree).size / 16n);
+    if (limit < 1) continue;
+    const t0 = performance.now();
+    const plan = chooseSlices(p, tree, limit, { deterministic: true });
+    out.push({ network: net.name, limit, slices: plan.count, overhead: plan.overhead, ms: performance.now() - t0 });
+  }
+  return out;
 }
 
 function numpyPaths(nets: BenchNetwork[], rows: Row[]): void {
@@ -168,11 +198,14 @@ function main(): void {
     const pubText = pub ? pub.map((x) => `${x.label} ${x.log10.toFixed(2)}`).join('; ') : 'no published cost';
     console.log(`  ${row.network.padEnd(34)} tnc best ${ours.toFixed(2)} (${row.best}), auto ${auto?.toFixed(2) ?? '—'} | ${pubText}`);
   }
+  console.log('\nmemory limit at 1/16 of the largest intermediate (deterministic slicing; overhead = sliced total / unsliced):');
+  const slicing = slicingRows(nets);
+  for (const r of slicing) console.log(`  ${r.network.padEnd(34)} limit ${String(r.limit).padStart(12)}  ${String(r.slices).padStart(8)} slices  overhead ${r.overhead.toFixed(3)}x  ${r.ms.toFixed(0)} ms`);
   const total = (performance.now() - start) / 1000;
   console.log(`\ntotal ${total.toFixed(1)} s`);
   const outDir = join(here, 'results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'paths.json'), JSON.stringify({ capMs: CAP_MS, optimizers: names, rows, seconds: total }, null, 2));
+  writeFileSync(join(outDir, 'paths.json'), JSON.stringify({ capMs: CAP_MS, optimizers: names, rows, slicing, seconds: total }, null, 2));
 }
 
 main();
