@@ -5,11 +5,21 @@
 //
 // Up to ALL_PAIRS_MAX inputs every split is tried (outer products included): the result is
 // the proven optimum. Beyond that only splits whose halves share an index are tried, per
-// connected component (components are then joined by outer products, smallest first). Both
-// modes run under a cost cap that starts at a lower bound and rises by CAP_FACTOR until a
-// tree fits: subsets costing more than the cap are never stored, which keeps large
+// connected component (components are then joined by outer products, smallest first): the
+// result is the proven optimum over trees without outer products inside a component, which
+// can miss the optimum (outer products sometimes pay even in connected scalar networks
+// whose indices each join two tensors; test/optimizer.test.ts has one). Both modes run under
+// a cost cap that starts below the best heuristic tree's score and rises by CAP_FACTOR until
+// a tree fits: subsets costing more than the cap are never stored, which keeps large
 // structured networks (MPS, PEPS) tractable. Subsets are multi-word bitsets in one typed
 // pool, found through an open-addressing hash table.
+//
+// In the index-sharing mode a subset meets its partners through partner lists keyed by
+// (index, carrier leaf) and filtered by prefix weight (see solveSubset): a merge costs at
+// least the subset's size times the product of the partner's indices it lacks, so a partner
+// whose lowest (or highest) shared index comes after heavy indices of its own is skipped
+// unread. Indices are numbered along the network first (alongNetwork), which makes those
+// prefixes the partner's far side on chains and lattices.
 
 import { greedyTree } from './greedy.js';
 import { randomGreedyTree } from './random-greedy.js';
@@ -273,12 +283,13 @@ function solveSubset(
   // q and that hold l. A partner of s1 through q must hold one of q's carriers outside s1, so
   // s1 scans only those lists. Each entry is keyed by its prefix weight: the product of the
   // subset's result indices numbered below q. Why: a merge of s1 and s2 costs at least
-  // r1·∏(I2 \ I1) flops, and when q is the lowest-numbered index the two share, every index
-  // of s2 below q lies outside I1. So a partner that can fit under the cap is found in the
-  // list of its lowest shared index with a prefix weight of at most (cap − p1)/r1, and the
-  // scan stops there (prefix filtering, as in set-similarity joins). Entries also carry their
-  // reach: the subset's cost plus, for additive objectives, its own size (the least any merge
-  // involving it adds).
+  // least1·∏(I2 \ I1) flops (least1: r1, or 2·r1 when every merge of s1 sums an index), and
+  // when q is the lowest-numbered index the two share, every index of s2 below q lies
+  // outside I1. So a partner that can fit under the cap is found in the list of its lowest
+  // shared index with a prefix weight of at most (cap − p1)/least1, and entries with a larger
+  // weight are skipped (prefix filtering, as in set-similarity joins). Entries also carry
+  // their reach: the subset's cost plus, for additive objectives, its least merge (the least
+  // any merge involving it adds).
   // Two families of lists, one with prefixes taken in ascending index order and one in
   // descending order (a suffix filter): each alone finds every partner that fits, so each
   // subset scans the family with fewer candidates. With indices numbered along the network
@@ -506,7 +517,8 @@ function solveSubset(
       const limit2 = model.primaryIsMax ? cap : cap - table.prim[s1];
       const limit1 = model.primaryIsMax ? cap : cap - table.prim[s1] - model.primary(table.least[s1], 1);
       // The largest prefix weight a partner can have in the list of its lowest shared index
-      // (see openAt); the slack keeps float rounding from dropping a partner that fits.
+      // (see the partner lists above); the slack keeps float rounding from dropping a
+      // partner that fits.
       const maxPre = coversFlops ? (limit2 / table.least[s1]) * (1 + 1e-9) : Infinity;
       const p1 = table.prim[s1];
       const least1 = table.least[s1];
@@ -687,10 +699,12 @@ function treeScore(sp: SearchProblem, model: ObjectiveModel, tree: ContractionTr
 
 /**
  * The dp tree. Exhaustive (proven optimal for the primary objective) when the network has at
- * most ALL_PAIRS_MAX inputs and the search ends within `maxTimeMs`; otherwise the best
- * tree over splits into index-sharing halves, or the best heuristic tree (greedy, a few
- * seeded random-greedy runs, `options.initialTree`) when that is better or the
- * budget (`maxTimeMs`, `maxSubsets`) runs out.
+ * most ALL_PAIRS_MAX inputs (`options.allPairsMax`, for tests) and the search ends within
+ * `maxTimeMs`; otherwise the best tree over splits into index-sharing halves (proven optimal
+ * among trees without outer products inside a connected component), or the best heuristic
+ * tree (greedy, a few seeded random-greedy runs, `options.initialTree`) when that is better
+ * or the budget (`maxTimeMs`, `maxSubsets`) runs out. `stats`, when given, receives the work
+ * of each round.
  */
 export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {}, stats?: DpStats): ContractionTree {
   const n = problem.inputs.length;
@@ -795,6 +809,6 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
 /** Dynamic programming over subsets; exact for up to 12 inputs, cost-capped beyond. */
 export const dp: Optimizer = {
   name: 'dp',
-  description: `dynamic programming over subsets: proven optimal up to ${ALL_PAIRS_MAX} inputs, index-sharing splits with a rising cost cap beyond`,
+  description: `dynamic programming over subsets: proven optimal up to ${ALL_PAIRS_MAX} inputs; beyond, optimal among trees without outer products (index-sharing splits, rising cost cap)`,
   optimize: (problem, options) => dpTree(problem, options),
 };
