@@ -47,6 +47,8 @@ export function betterSlicing(a: FixedSlicing, b: FixedSlicing, limit: bigint, p
   return a.count < b.count;
 }
 
+/** Networks above this many tensors get the input tree sliced as it is (as auto's greedy-only range). */
+const HUGE = 1500;
 /** Networks above this many tensors skip the costlier stages (their work grows fast with n). */
 const LARGE = 300;
 /** Networks above this many tensors get fewer rounds and repeats in each stage. */
@@ -67,7 +69,7 @@ export function searchSlices(problem: ContractionProblem, tree: ContractionTree,
     pool.push(plan);
     if (betterSlicing(plan, best, limit, preferCount)) best = plan;
   };
-  if (best.indices.length === 0 || n <= 2) return best;
+  if (best.indices.length === 0 || n <= 2 || n > HUGE) return best;
   // Two passes over the stages below: the first runs each on the best plan so far (what a
   // short time budget gets), the second widens every stage to more starting points.
   const small = n <= LARGE;
