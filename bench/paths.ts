@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log2Big, treeCost } from '../src/optimizer/cost.js';
+import { dpTree, type DpStats } from '../src/optimizer/dp.js';
 import { getOptimizer, listOptimizers } from '../src/optimizer/index.js';
 import { randomGreedyTree } from '../src/optimizer/random-greedy.js';
 import { reconfigure } from '../src/optimizer/reconfigure.js';
@@ -93,6 +94,32 @@ function slicingRows(nets: BenchNetwork[]): SliceRow[] {
     out.push({ network: net.name, limit, slices: plan.count, overhead: plan.overhead, ms: performance.now() - t0 });
   }
   return out;
+}
+
+interface DpProofRow {
+  network: string;
+  log10Flops: number;
+  /** True when dp's last cost-cap round found the tree: the optimum among trees without outer products. */
+  proven: boolean;
+  ms: number;
+  rounds: DpStats['rounds'];
+}
+
+/**
+ * The dp speed target: dp without a time budget on the 4×4 PEPS norm and the 40-site MPS
+ * expectation (the optimizer table caps dp at CAP_MS, too short to finish them).
+ */
+function dpProofRows(nets: BenchNetwork[]): DpProofRow[] {
+  return nets
+    .filter((n) => n.name === 'peps-4x4' || n.name === 'mps-mpo-L40')
+    .map((net) => {
+      const stats: DpStats = { rounds: [] };
+      const t0 = performance.now();
+      const tree = dpTree(net.problem, {}, stats);
+      const ms = performance.now() - t0;
+      const proven = stats.rounds.length > 0 && stats.rounds.at(-1)!.found;
+      return { network: net.name, log10Flops: log10(treeCost(net.problem, tree).flops), proven, ms, rounds: stats.rounds };
+    });
 }
 
 function numpyPaths(nets: BenchNetwork[], rows: Row[]): void {
@@ -201,11 +228,17 @@ function main(): void {
   console.log('\nmemory limit at 1/16 of the largest intermediate (deterministic slicing; overhead = sliced total / unsliced):');
   const slicing = slicingRows(nets);
   for (const r of slicing) console.log(`  ${r.network.padEnd(34)} limit ${String(r.limit).padStart(12)}  ${String(r.slices).padStart(8)} slices  overhead ${r.overhead.toFixed(3)}x  ${r.ms.toFixed(0)} ms`);
+  console.log('\ndp without a time budget (optimal among trees without outer products when proven):');
+  const dpProof = dpProofRows(nets);
+  for (const r of dpProof) {
+    const work = r.rounds.map((x) => `cap ${x.cap.toPrecision(3)}: ${x.subsets} subsets, ${x.scanned} scanned`).join('; ');
+    console.log(`  ${r.network.padEnd(34)} ${r.log10Flops.toFixed(4)} ${r.proven ? 'proven' : 'NOT proven'} in ${r.ms.toFixed(0)} ms  (${work})`);
+  }
   const total = (performance.now() - start) / 1000;
   console.log(`\ntotal ${total.toFixed(1)} s`);
   const outDir = join(here, 'results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'paths.json'), JSON.stringify({ capMs: CAP_MS, optimizers: names, rows, slicing, seconds: total }, null, 2));
+  writeFileSync(join(outDir, 'paths.json'), JSON.stringify({ capMs: CAP_MS, optimizers: names, rows, slicing, dpProof, seconds: total }, null, 2));
 }
 
 main();
