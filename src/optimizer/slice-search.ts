@@ -80,11 +80,14 @@ export function searchSlices(problem: ContractionProblem, tree: ContractionTree,
   const polished = new Set<string>();
   const run = (width: number): void => {
     // (1) Trees that keep intermediates small (or cut the network in balanced halves)
-    // often slice far better than the flops-best one.
+    // often slice far better than the flops-best one; then a few different near-best trees,
+    // since which indices are worth slicing depends much on the tree the choice starts from.
+    const trials = n > MEDIUM ? 3 : 6;
+    const varied = n <= MEDIUM ? DIVERSE_SEEDS.map((seed) => () => reconfigure(randomGreedyTree(problem, { repeats: 8, seed }), problem, { maxPasses: 1 })) : [];
     const starts: (() => ContractionTree)[] =
       width === 1
         ? [() => reconfigure(tree, problem, { minimize: 'size', maxPasses: 2 }), () => randomGreedyTree(problem, { minimize: 'size', repeats: 16, seed: 1 })]
-        : [() => partitionTree(problem, { minimize: 'size', trials: n > MEDIUM ? 3 : 6, seed: 1 }), () => partitionTree(problem, { minimize: 'flops', trials: n > MEDIUM ? 3 : 6, seed: 2 })];
+        : [() => partitionTree(problem, { minimize: 'size', trials, seed: 1 }), () => partitionTree(problem, { minimize: 'flops', trials, seed: 2 }), ...varied];
     for (const make of starts) if (!timeUp()) consider(sliceFixedTree(problem, make(), memoryLimit, preferCount));
     // (2) One index at a time, the sliced network re-solved after each choice.
     if (small) {
@@ -113,6 +116,9 @@ export function searchSlices(problem: ContractionProblem, tree: ContractionTree,
   run(2);
   return best;
 }
+
+/** Seeds of the varied flops-oriented starting trees of the second pass. */
+const DIVERSE_SEEDS = [101, 102, 103, 104, 105, 106];
 
 /** A slice set's identity (order-free). */
 const setKey = (set: readonly number[]): string => [...set].sort((a, b) => a - b).join(',');
