@@ -90,9 +90,15 @@ describe('chooseSlices', () => {
     const tree = reconfigure(randomGreedyTree(p, { repeats: 8, seed: 1 }), p);
     const limit = Number(treeCost(p, tree).size / 16n);
     const calm = chooseSlices(p, tree, limit, { deterministic: true });
+    const net: TensorNetwork = { tensors: p.inputs.map((t, k) => ({ name: `T${k}`, indices: t.map((i) => p.names[i]) })), output: [], sizes: Object.fromEntries(p.names.map((n, i) => [n, p.sizes[i]])) };
+    const calmPlan = planContraction(net, { deterministic: true, memoryLimit: 64 });
     // Every clock read jumps a minute ahead: any deadline would be past at once.
     let t = 0;
     vi.spyOn(performance, 'now').mockImplementation(() => (t += 60_000));
+    const rushedPlan = planContraction(net, { deterministic: true, memoryLimit: 64 });
+    expect(rushedPlan.path).toEqual(calmPlan.path);
+    expect(rushedPlan.slices).toEqual(calmPlan.slices);
+    expect(calmPlan.slices).toBeDefined();
     const rushed = chooseSlices(p, tree, limit, { deterministic: true });
     expect(rushed.indices).toEqual(calm.indices);
     expect(toLinearPath(rushed.tree)).toEqual(toLinearPath(calm.tree));
