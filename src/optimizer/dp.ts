@@ -299,6 +299,9 @@ function solveSubset(
   const inSet = (id: number, l: number): boolean => (table.words[id * W + (l >>> 5)] & (1 << (l & 31))) !== 0;
   const finalize = (ids: readonly number[]): void => {
     for (const id of ids) {
+      // A partner is never larger than the subset scanning for it, and the two fit in k
+      // leaves: a subset of more than k/2 leaves is nobody's partner.
+      if (2 * table.card[id] > k) continue;
       const reach = model.primaryIsMax ? table.prim[id] : table.prim[id] + model.primary(table.least[id], 1);
       const pool = table.idxPool;
       const off = table.idxOff[id];
