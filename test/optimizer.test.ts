@@ -174,6 +174,27 @@ describe('exact searches', () => {
     );
   });
 
+  it('dp beyond allPairsMax with outerProducts equals a brute force over all trees (connected networks, up to 7 inputs)', () => {
+    // allPairsMax 0 forces the capped search; outerProducts adds the partners that share no
+    // index, read by result size, so every merge of a tree under the cap is considered.
+    const connected = arbEinsum({ minOperands: 3, maxOperands: 7, maxIndicesPerOperand: 4, maxSize: 5 })
+      .map(problemOf)
+      .filter((p) => leafComponents(prepareSearch(p)).length === 1);
+    fc.assert(
+      fc.property(connected, (p) => {
+        const brute = bruteForce(p);
+        for (const minimize of ['flops', 'size'] as const) {
+          const tree = dpTree(p, { allPairsMax: 0, outerProducts: true, minimize });
+          expect(validateTree(tree, p)).toBeUndefined();
+          expect(tree.exhaustive).toBe(true);
+          const cost = treeCost(p, tree);
+          expect(Number(minimize === 'flops' ? cost.flops : cost.size), minimize).toBe(minimize === 'flops' ? brute.flops : brute.size);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('outer products can be needed even in connected scalar networks with plain edges and sizes ≥ 2', () => {
     // Every index on exactly two tensors, scalar output, connected: the best tree still takes
     // one outer product, so beyond ALL_PAIRS_MAX inputs (index-sharing splits only) dp's
@@ -183,6 +204,11 @@ describe('exact searches', () => {
     expect(bruteForce(p, true).flops).toBe(106);
     expect(treeCost(p, dpTree(p)).flops).toBe(104n);
     expect(treeCost(p, dpTree(p, { allPairsMax: 0 })).flops).toBe(106n);
+    // With outerProducts the capped search covers every tree and says so.
+    const exact = dpTree(p, { allPairsMax: 0, outerProducts: true });
+    expect(treeCost(p, exact).flops).toBe(104n);
+    expect(exact.exhaustive).toBe(true);
+    expect(dpTree(p, { allPairsMax: 0 }).exhaustive).toBe(false);
   });
 
   it('optimal, dp, branch and auto are never worse than greedy', () => {
@@ -319,8 +345,9 @@ describe('speed and budgets', () => {
   it('dp solves a 40-site MPS expectation and a 4×4 PEPS norm to their optimal costs', () => {
     // The costs are those the previous dp implementation (reach-sorted partner lists, before
     // prefix filtering) proved optimal over index-sharing trees; subtree reconfiguration
-    // (a different algorithm) also reaches the PEPS one. Cost-based, so load cannot flake it
-    // unless the generous budget runs out.
+    // (a different algorithm) also reaches the PEPS one. dp with outerProducts (every tree)
+    // confirms both as optimal over all trees (12.6 s and 214 s measured, too slow here).
+    // Cost-based, so load cannot flake it unless the generous budget runs out.
     for (const [p, optimum] of [
       [mpsExpectation(40, 16, 2, 4), 5_370_912n],
       [pepsNorm(4, 3, 2), 3_188_520n],
@@ -333,6 +360,17 @@ describe('speed and budgets', () => {
       expect(treeCost(p, tree).flops).toBe(optimum);
       expect(stats.rounds.at(-1)!.found).toBe(true);
       expect(ms).toBeLessThan(30_000);
+    }
+  });
+
+  it('beyond allPairsMax, dp with outerProducts proves the index-sharing optimum on a 3×3 PEPS norm and an 8-site MPS', () => {
+    for (const p of [pepsNorm(3, 3, 2), mpsExpectation(8, 16, 2, 4)]) {
+      const shared = dpTree(p);
+      const exact = dpTree(p, { outerProducts: true });
+      expect(shared.exhaustive).toBe(false);
+      expect(exact.exhaustive).toBe(true);
+      expect(validateTree(exact, p)).toBeUndefined();
+      expect(treeCost(p, exact).flops).toBe(treeCost(p, shared).flops);
     }
   });
 
