@@ -186,6 +186,14 @@ export interface ReconfigureOptions {
    * replaced by one that respects it, so a tree that fits keeps fitting.
    */
   sizeLimit?: number;
+  /**
+   * How a subtree grows below its root (default 'cost'): 'cost' opens the most expensive
+   * internal frontier node first; 'breadth' opens them level by level (oldest first), so
+   * cheap sibling blocks are split open too. Trees that absorb pre-merged blocks into a
+   * long chain (pairs of MPS sites, say) keep those blocks shut under 'cost', because the
+   * chain is always the expensive side; 'breadth' re-solves them.
+   */
+  frontier?: 'cost' | 'breadth';
 }
 
 /**
@@ -199,6 +207,7 @@ export function reconfigure(tree: ContractionTree, problem: ContractionProblem, 
   const k0 = Math.max(3, Math.min(options.subtreeSize ?? 8, MAX_SUBSET_TENSORS));
   const minimize = options.minimize ?? 'flops';
   const maxPasses = options.maxPasses ?? 8;
+  const breadth = options.frontier === 'breadth';
   const deadline = options.maxTimeMs !== undefined ? performance.now() + options.maxTimeMs : Infinity;
   const total = 2 * n - 1;
   const L = new Int32Array(total).fill(-1);
@@ -225,11 +234,20 @@ export function reconfigure(tree: ContractionTree, problem: ContractionProblem, 
       let pick = -1;
       for (let f = 0; f < frontier.length; f++) {
         const u = frontier[f];
-        if (isInternal(u) && (pick < 0 || flops[u] > flops[frontier[pick]])) pick = f;
+        if (!isInternal(u)) continue;
+        if (breadth) {
+          pick = f;
+          break;
+        }
+        if (pick < 0 || flops[u] > flops[frontier[pick]]) pick = f;
       }
       if (pick < 0) break;
       const u = frontier[pick];
-      frontier.splice(pick, 1, L[u], R[u]);
+      // Breadth order queues the children last, so nodes open in order of depth.
+      if (breadth) {
+        frontier.splice(pick, 1);
+        frontier.push(L[u], R[u]);
+      } else frontier.splice(pick, 1, L[u], R[u]);
       internal.push(u);
     }
     if (frontier.length < 3) return false;
@@ -317,9 +335,10 @@ function ssaFromChildren(n: number, L: Int32Array, R: Int32Array, root: number):
   return { leaves: n, nodes };
 }
 
-/** Options of a `<base>+reconfigure` optimizer: the base's plus `subtreeSize`. */
+/** Options of a `<base>+reconfigure` optimizer: the base's plus `subtreeSize` and `frontier`. */
 export interface ReconfiguredOptions extends OptimizeOptions {
   subtreeSize?: number;
+  frontier?: ReconfigureOptions['frontier'];
 }
 
 /**
@@ -336,7 +355,7 @@ export function withReconfigure(base: Optimizer): Optimizer {
       const half = o.maxTimeMs !== undefined ? o.maxTimeMs / 2 : undefined;
       const tree = base.optimize(problem, { ...options, maxTimeMs: half });
       const left = o.maxTimeMs !== undefined ? Math.max(0, o.maxTimeMs - (performance.now() - start)) : undefined;
-      return reconfigure(tree, problem, { subtreeSize: o.subtreeSize, minimize: o.minimize, maxTimeMs: left });
+      return reconfigure(tree, problem, { subtreeSize: o.subtreeSize, minimize: o.minimize, maxTimeMs: left, frontier: o.frontier });
     },
   };
 }
@@ -351,6 +370,6 @@ export const reconfigureOptimizer: Optimizer = {
   optimize(problem, options) {
     const o = options as ReconfiguredOptions & { initialTree?: ContractionTree };
     const start = o.initialTree ?? greedyRun(problem)!.tree;
-    return reconfigure(start, problem, { subtreeSize: o.subtreeSize, minimize: o.minimize, maxTimeMs: o.maxTimeMs });
+    return reconfigure(start, problem, { subtreeSize: o.subtreeSize, minimize: o.minimize, maxTimeMs: o.maxTimeMs, frontier: o.frontier });
   },
 };
