@@ -2,7 +2,7 @@
 // and the tiled transpose path (destination's innermost axis strided in the source).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { permute } from '../src/backends/cpu/kernels.js';
+import { permute, scatter } from '../src/backends/cpu/kernels.js';
 import { createWasmGemm } from '../src/backends/cpu/wasm/gemm-wasm.js';
 import { PERMUTE_WASM_MIN, wasmPermuter, type PermuteKernel } from '../src/backends/cpu/wasm/permute-wasm.js';
 import { GEMM_WASM_BYTES } from '../src/backends/cpu/wasm/gemm-bytes.js';
@@ -120,5 +120,38 @@ describe('permute', () => {
       for (let i = 0; i < dstOff; i++) expect(dst[i]).toBe(-1);
       for (let i = dstOff + n; i < dst.length; i++) expect(dst[i]).toBe(-1);
     }), { numRuns: 300 });
+  });
+});
+
+describe('scatter', () => {
+  // scatter walks the source's shape row-major, reading src contiguously and updating dst at
+  // `strides` (dst's stride per source axis): dst = alpha·src + beta·dst. Large and
+  // transposed cases must not take permute's shortcuts (they copy without alpha/beta and
+  // read strides as source strides).
+  it('matches a naive scatter, large and transposed cases included', () => {
+    fc.assert(
+      fc.property(permuteCase, fc.constantFrom(1, 0.5, -2), fc.constantFrom(0, 1, 0.25), ({ shape, perm, srcOff, dstOff, f32 }, alpha, beta) => {
+        const T = f32 ? Float32Array : Float64Array;
+        const n = shape.reduce((p, q) => p * q, 1);
+        // dst holds the permuted tensor: source axis perm[i] is dst axis i.
+        const dstShape = perm.map((p) => shape[p]);
+        const dstStrides = stridesOf(dstShape);
+        const strides: number[] = [];
+        perm.forEach((p, i) => (strides[p] = dstStrides[i]));
+        const src = new T(n + srcOff).map((_, i) => (i % 7) - 3);
+        const dst = new T(n + dstOff).map((_, i) => (i % 5) - 2);
+        const want = T.from(dst);
+        const idx = new Array<number>(shape.length).fill(0);
+        for (let e = 0; e < n; e++) {
+          let d = dstOff;
+          for (let a = 0; a < shape.length; a++) d += idx[a] * strides[a];
+          want[d] = beta === 0 ? alpha * src[srcOff + e] : alpha * src[srcOff + e] + beta * want[d];
+          for (let a = shape.length - 1; a >= 0 && ++idx[a] === shape[a]; a--) idx[a] = 0;
+        }
+        scatter(src, srcOff, dst, dstOff, shape, strides, alpha, beta, new Int32Array(16));
+        expect(Array.from(dst)).toEqual(Array.from(want));
+      }),
+      { numRuns: 60 },
+    );
   });
 });

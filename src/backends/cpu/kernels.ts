@@ -262,20 +262,10 @@ export function scatter(
     return;
   }
   for (let i = 0; i < rank; i++) counter[i] = 0;
-  // Large tensors: the same walk in wasm memory (several times faster than this loop).
-  if (fastPermute(src, srcOff, dst, dstOff, shape, strides)) return;
+  // No permute shortcuts here: they copy without alpha/beta and read `strides` as the
+  // source's strides, while scatter's are the destination's.
   const inner = shape[rank - 1];
   const innerStride = strides[rank - 1];
-  if (innerStride !== 1 && inner >= PERMUTE_TILE / 2) {
-    // A transpose: the source's contiguous axis is another destination axis. Copying along
-    // the destination row would read one element per cache line; tiles keep those lines hot.
-    for (let b = rank - 2; b >= 0; b--) {
-      if (strides[b] === 1 && shape[b] >= PERMUTE_TILE / 2) {
-        permuteTiled(src, srcOff, dst, dstOff, shape, strides, counter, b);
-        return;
-      }
-    }
-  }
   let s = srcOff;
   let d = dstOff;
   for (;;) {
