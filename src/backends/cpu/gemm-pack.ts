@@ -27,6 +27,18 @@ export function scaleC(m: number, n: number, beta: number, c: FloatArray, cOff: 
 }
 
 /**
+ * The GEMM cases with no product to compute: an empty C (nothing to do) or k = 0 / alpha = 0
+ * (C = beta·C). Returns true when it handled the call, so drivers start with
+ * `if (gemmWithoutProduct(...)) return;`.
+ */
+export function gemmWithoutProduct(m: number, n: number, k: number, alpha: number, beta: number, c: FloatArray, cOff: number, ldc: number): boolean {
+  if (m <= 0 || n <= 0) return true;
+  if (k > 0 && alpha !== 0) return false;
+  scaleC(m, n, beta, c, cOff, ldc);
+  return true;
+}
+
+/**
  * Packs rows [i0, i0+mb) × k-range [p0, p0+kb) of op(A) into MR-row panels (k-major inside a
  * panel), zero-padding the last panel's missing rows.
  */

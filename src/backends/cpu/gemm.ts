@@ -5,7 +5,7 @@
 // Inlinable into generated modules: no top-level await, no Node API outside the opt-in
 // thread pool (which loads worker_threads by dynamic import behind a capability check).
 
-import { packA, packB, roundUp, scaleC, storeC, type FloatArray, type GemmFn } from './gemm-pack.js';
+import { gemmWithoutProduct, packA, packB, roundUp, scaleC, storeC, type FloatArray, type GemmFn } from './gemm-pack.js';
 import { createGemmThreads, type GemmThreads } from './wasm/gemm-threads.js';
 import { createWasmGemm, type WasmGemm } from './wasm/gemm-wasm.js';
 
@@ -64,11 +64,7 @@ function kernelPlain(mp: number, np: number, kc: number, pa: Float64Array, aBase
 export function createPlainGemm(): GemmFn {
   let scratch = new Float64Array(0);
   return (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0 || alpha === 0) {
-      scaleC(m, n, beta, c, cOff, ldc);
-      return;
-    }
+    if (gemmWithoutProduct(m, n, k, alpha, beta, c, cOff, ldc)) return;
     const tm = Math.min(roundUp(m, MR), TILE);
     const tn = Math.min(roundUp(n, NR), TILE);
     const kcMax = Math.min(k, KC);

@@ -23,7 +23,7 @@
 // worker_threads (loaded by dynamic import, so this module stays inlinable and browsers just
 // get null). Browsers' main threads may not block, so there is no Web Worker path.
 
-import { roundUp, scaleC, storeC } from '../gemm-pack.js';
+import { gemmWithoutProduct, roundUp, storeC } from '../gemm-pack.js';
 import {
   createWasmGemm, F32, F64, packersOf, preferredGemmBytes, spanOf, stageable, tileShape, wasmDriver,
   type Blocking, type BlockingOverrides, type GemmFn, type Kernel,
@@ -338,11 +338,7 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
   let f64 = new Float64Array(memory.buffer);
   const scratch = new Int32Array(MAX_BANDS + 1);
   const gemm: GemmFn = (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0 || alpha === 0) {
-      scaleC(m, n, beta, c, cOff, ldc);
-      return;
-    }
+    if (gemmWithoutProduct(m, n, k, alpha, beta, c, cOff, ldc)) return;
     const isF32 = c instanceof Float32Array;
     const bl = isF32 ? F32b : F64b;
     const es = isF32 ? 4 : 8;

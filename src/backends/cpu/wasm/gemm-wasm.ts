@@ -13,7 +13,7 @@
 // sends those to the plain kernel).
 
 import { GEMM_WASM_BYTES, GEMM_WASM_FMA_BYTES, GEMM_WASM_FMA_SHARED_BYTES, GEMM_WASM_SHARED_BYTES } from './gemm-bytes.js';
-import { packA, packB, roundUp, scaleC, storeC, type FloatArray, type GemmFn } from '../gemm-pack.js';
+import { gemmWithoutProduct, packA, packB, roundUp, storeC, type FloatArray, type GemmFn } from '../gemm-pack.js';
 import { wasmPermuter, type PermuteKernel, type PermuteTiledKernel, type WasmPermute } from './permute-wasm.js';
 
 export type { FloatArray, GemmFn };
@@ -203,11 +203,7 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
   };
 
   return (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0 || alpha === 0) {
-      scaleC(m, n, beta, c, cOff, ldc);
-      return;
-    }
+    if (gemmWithoutProduct(m, n, k, alpha, beta, c, cOff, ldc)) return;
     const isF32 = c instanceof Float32Array;
     const bl = isF32 ? F32b : F64b;
     const es = isF32 ? 4 : 8;
