@@ -34,6 +34,7 @@ export { symbolicCost, formatPolynomial, formatScaling, type Polynomial } from '
 // Execution and code generation.
 export { einsum, type EinsumOperand, type EinsumResult } from './api/einsum.js';
 export { compile, type CompiledModule, type CompileOptions } from './api/compile.js';
+export { setCpuThreads } from './api/threads.js';
 export { buildModule, type BuildOptions, type Target, type Dtype } from './build.js';
 export { lower } from './backends/lower.js';
 export type { KernelPlan, Step } from './backends/plan.js';

@@ -91,7 +91,7 @@ export interface ModuleSpec {
 export const TNC_VERSION = '0.1.0';
 
 /** Identifiers emitters use themselves; export names never take them. */
-export const EMITTER_NAMES = ['spec', 'functions', 'createModule', '__tnc', '__plans', '__run', '__spec', '__device', 'create', 'precision', 'device', 'destroy', 'TncWebGpuError', 'tncGpu', 'tncGpuData'];
+export const EMITTER_NAMES = ['spec', 'functions', 'createModule', 'setThreads', '__tnc', '__plans', '__run', '__spec', '__device', 'create', 'precision', 'device', 'destroy', 'TncWebGpuError', 'tncGpu', 'tncGpuData'];
 
 /** An exact bigint as a number when safe, else a string of digits. */
 export function exact(x: bigint): ExactNumber {

@@ -3,11 +3,12 @@
 // every `out` function and print a short summary of each result. A smoke test for a model.
 
 import { compile } from '../api/compile.js';
+import { setCpuThreads } from '../api/threads.js';
 import { initParams } from '../ir/init-params.js';
 import type { ModuleSpec } from '../backends/module-spec.js';
 import { parseFlags, UsageError, type CliIO, type Command } from './io.js';
 
-const HELP = `usage: tnc run FILE.tn [--dtype f32|f64] [--seed N] [--dim NAME=SIZE ...] [--repeat N]
+const HELP = `usage: tnc run FILE.tn [--dtype f32|f64] [--seed N] [--dim NAME=SIZE ...] [--repeat N] [--threads N|auto]
 
 Compiles FILE.tn for the CPU, fills every param with seeded random values scaled to unit
 variance (initParams) and every input with seeded uniform values in [-1, 1), binds symbolic
@@ -19,10 +20,13 @@ options:
   --seed N            seed for params and inputs (default 0)
   --dim NAME=SIZE     value of a symbolic dim; repeat or separate with commas (b=32,t=8)
   --repeat N          calls to time after the first (default 3)
+  --threads N|auto    threads for large matrix products (default 1; 'auto' = the
+                      machine's cores, at most 4); same results, Node worker_threads
 
 examples:
   tnc run examples/tt-layer.tn
-  tnc run examples/tt-layer.tn --dim b=256 --dtype f32`;
+  tnc run examples/tt-layer.tn --dim b=256 --dtype f32
+  tnc run examples/tt-layer.tn --dim b=256 --threads auto`;
 
 function parseDims(text: string | undefined, into: Record<string, number>): void {
   if (text === undefined) return;
@@ -33,6 +37,14 @@ function parseDims(text: string | undefined, into: Record<string, number>): void
     if (!Number.isSafeInteger(size) || size < 1) throw new UsageError(`--dim ${m[1]}: size must be a positive integer, got ${m[2]}`);
     into[m[1]] = size;
   }
+}
+
+/** --threads: a positive integer or 'auto' (undefined when absent). */
+function parseThreads(text: string | undefined): number | 'auto' | undefined {
+  if (text === undefined || text === 'auto') return text;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--threads must be a positive integer or 'auto', got '${text}'`);
+  return n;
 }
 
 function uniform(n: number, seed: number, dtype: 'f32' | 'f64'): Float32Array | Float64Array {
@@ -57,7 +69,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'compile a .tn file in memory and run it on seeded random data',
   help: HELP,
-  run(args: string[], io: CliIO): number {
+  async run(args: string[], io: CliIO): Promise<number> {
     // --dim may repeat: collect every occurrence before the generic flag parser sees them.
     const dims: Record<string, number> = {};
     const rest: string[] = [];
@@ -66,7 +78,7 @@ export const runCommand: Command = {
       else if (args[i].startsWith('--dim=')) parseDims(args[i].slice(6), dims);
       else rest.push(args[i]);
     }
-    const { flags, positionals } = parseFlags(rest, { strings: ['dtype', 'seed', 'repeat'] });
+    const { flags, positionals } = parseFlags(rest, { strings: ['dtype', 'seed', 'repeat', 'threads'] });
     if (positionals.length !== 1) throw new UsageError('expected exactly one FILE.tn');
     const dtype = (flags.dtype ?? 'f64') as string;
     if (dtype !== 'f32' && dtype !== 'f64') throw new UsageError(`--dtype must be f32 or f64, got '${dtype}'`);
@@ -74,6 +86,7 @@ export const runCommand: Command = {
     const repeat = Number(flags.repeat ?? 3);
     if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got '${flags.seed}'`);
     if (!Number.isSafeInteger(repeat) || repeat < 0) throw new UsageError(`--repeat must be a non-negative integer, got '${flags.repeat}'`);
+    const threads = parseThreads(flags.threads as string | undefined);
     const path = positionals[0];
     let text: string;
     try {
@@ -82,6 +95,7 @@ export const runCommand: Command = {
       throw new UsageError(`cannot read '${path}'`);
     }
     const mod = compile(text, { path, dtype });
+    const threadsInUse = threads === undefined ? undefined : await setCpuThreads(threads);
     const spec: ModuleSpec = mod.spec;
     for (const d of spec.dims) {
       if (d.symbolic && dims[d.name] === undefined) dims[d.name] = d.hint ?? 16;
@@ -99,7 +113,8 @@ export const runCommand: Command = {
       if (f.role === 'input') data[f.name] = uniform(f.shape.reduce((p, s) => p * s, 1), seed * 7919 + k + 1, dtype);
     });
     const dimText = Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(', ');
-    io.stdout(`${path}: ${spec.outputs.length} output(s), dtype ${dtype}${dimText ? `, ${dimText}` : ''}`);
+    const threadText = threadsInUse === undefined ? '' : `, threads ${threadsInUse}`;
+    io.stdout(`${path}: ${spec.outputs.length} output(s), dtype ${dtype}${dimText ? `, ${dimText}` : ''}${threadText}`);
     for (const out of spec.outputs) {
       const fn = mod.functions[out.export];
       const t0 = performance.now();

@@ -47,6 +47,17 @@ function functionDoc(out: SpecOutput, spec: ModuleSpec, arrayType: string): stri
   return lines;
 }
 
+/** Documentation of the generated `setThreads` export (the module's own worker pool). */
+const SET_THREADS_DOC = [
+  'Sets how many threads (the calling one included) this module uses for large matrix products:',
+  "a positive integer, or 'auto' for the machine's cores (at most 4); 1 (the default) turns the",
+  'pool off. Node only (worker_threads and SharedArrayBuffer); elsewhere it stays at 1. Results',
+  'are bit-identical to one thread, and the workers never keep the process alive.',
+  '',
+  "@param threads - a positive integer or 'auto'",
+  '@returns the thread count in use, once the workers run; rejects with a RangeError for 0, -1, 2.5, \'x\'',
+];
+
 /**
  * Emits the CPU module for a program. `plans` holds one plan per statement, in program order
  * (`let` statements included: the functions that read them compute them first).
@@ -76,6 +87,11 @@ export function emitCpu(program: Program, plans: readonly KernelPlan[], options:
     });
   }
   js.line();
+  js.doc(SET_THREADS_DOC);
+  js.block('export function setThreads(threads) {', () => {
+    js.line('return __tnc.setThreads(threads);');
+  });
+  js.line();
   js.line('/** What this module computes: dims, inputs, outputs, contraction paths and costs. */');
   js.line(`export const spec = ${specJson(spec)};`);
 
@@ -93,6 +109,9 @@ export function emitCpu(program: Program, plans: readonly KernelPlan[], options:
         : 'dims?: { readonly [dim: string]: number }';
     dts.line(`export declare function ${out.export}(inputs: { ${inputType}${inputType ? ';' : ''} }, ${dimsParam}, out?: ${arrayType}): ${arrayType};`);
   }
+  dts.line();
+  dts.doc(SET_THREADS_DOC);
+  dts.line("export declare function setThreads(threads: number | 'auto'): Promise<number>;");
   dts.line();
   dts.line('/** What this module computes: dims, inputs, outputs, contraction paths and costs. */');
   dts.line('export declare const spec: TncModuleSpec;');

@@ -7,6 +7,7 @@
 
 import type { KernelPlan } from '../plan.js';
 import { axpy, einsumLoop, fill, gemm, permute, scatter, type FloatArray } from './kernels.js';
+import { setGemmThreads } from './gemm.js';
 
 /** Element type of a compiled function. */
 export type Dtype = 'f32' | 'f64';
@@ -438,4 +439,13 @@ export function createRunners(plans: readonly KernelPlan[], dtype: Dtype): Recor
 /** A runner for a single plan. */
 export function createRunner(plan: KernelPlan, dtype: Dtype): Runner {
   return createRunners([plan], dtype)[plan.name];
+}
+
+/**
+ * Sets how many threads large matrix products use (a positive integer, or 'auto'; 1 = off):
+ * see setGemmThreads. Generated modules export it as `setThreads`; compile() and einsum()
+ * share this module's pool (the library's setCpuThreads).
+ */
+export function setThreads(threads: number | 'auto'): Promise<number> {
+  return setGemmThreads(threads);
 }

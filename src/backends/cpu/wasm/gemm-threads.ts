@@ -37,6 +37,8 @@ export interface GemmThreads {
   threads: number;
   /** Stops the workers; `gemm` must not be called afterwards. */
   close: () => void;
+  /** Products `gemm` has run so far (the no-product cases excluded): shows tests that the pool was used. */
+  readonly products: number;
 }
 
 // Control words (Int32Array over a SharedArrayBuffer). Workers sleep on SEQ; OPEN holds the
@@ -337,8 +339,10 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
   let f32 = new Float32Array(memory.buffer);
   let f64 = new Float64Array(memory.buffer);
   const scratch = new Int32Array(MAX_BANDS + 1);
+  let products = 0;
   const gemm: GemmFn = (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
     if (gemmWithoutProduct(m, n, k, alpha, beta, c, cOff, ldc)) return;
+    products++;
     const isF32 = c instanceof Float32Array;
     const bl = isF32 ? F32b : F64b;
     const es = isF32 ? 4 : 8;
@@ -404,5 +408,10 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
     Atomics.store(ctl, SEQ, (ctl[SEQ] % 0x3fffffff) + 1);
     Atomics.notify(ctl, SEQ);
   };
-  return { gemm, threads, close };
+  return {
+    gemm, threads, close,
+    get products() {
+      return products;
+    },
+  };
 }
