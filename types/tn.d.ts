@@ -37,8 +37,16 @@ declare namespace TncModel {
    */
   type Contraction = (inputs: { readonly [name: string]: Tensor }, dims?: { readonly [dim: string]: number }, out?: Tensor) => any;
 
+  /**
+   * Sets how many threads (the calling one included) a CPU model uses for large matrix
+   * products: a positive integer, or 'auto' for the machine's cores (at most 4); 1, the
+   * default, turns its worker pool off. Node only; elsewhere it stays at 1. Resolves to the
+   * count in use; results are bit-identical whatever the count.
+   */
+  type SetThreads = (threads: number | 'auto') => Promise<number>;
+
   /** The default export: every export of the model as one object. */
-  type Module = { readonly spec: Spec } & { readonly [exportName: string]: Contraction };
+  type Module = { readonly spec: Spec; readonly setThreads: SetThreads } & { readonly [exportName: string]: Contraction };
 
   /** Options of one WebGPU call: an output buffer, or `read: true` to get a typed array back. */
   interface GpuCallOptions {
@@ -69,13 +77,16 @@ declare namespace TncModel {
 declare module '*.tn' {
   /** What this model computes: dims, inputs, outputs, contraction paths and costs. */
   export const spec: TncModel.Spec;
-  /** Every export of the model (its `out` functions and `spec`). */
+  /** CPU models: how many threads large matrix products use (absent from WebGPU builds). */
+  export const setThreads: TncModel.SetThreads;
+  /** Every export of the model (its `out` functions, `spec` and `setThreads`). */
   const model: TncModel.Module;
   export default model;
 }
 
 declare module '*.tn?target=cpu' {
   export const spec: TncModel.Spec;
+  export const setThreads: TncModel.SetThreads;
   const model: TncModel.Module;
   export default model;
 }
@@ -91,12 +102,14 @@ declare module '*.tn?target=webgpu' {
 
 declare module '*.tn?dtype=f32' {
   export const spec: TncModel.Spec;
+  export const setThreads: TncModel.SetThreads;
   const model: TncModel.Module;
   export default model;
 }
 
 declare module '*.tn?dtype=f64' {
   export const spec: TncModel.Spec;
+  export const setThreads: TncModel.SetThreads;
   const model: TncModel.Module;
   export default model;
 }
