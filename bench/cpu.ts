@@ -9,6 +9,9 @@
 //   Models through tnc's public einsum (path planned once and cached, like numpy's precomputed
 //   path): MPS norm (32 sites, D=64), TT-layer 4096×4096 rank 16 on a batch of 256, Tucker
 //   64³ from a 16³ core, PEPS 4×4 norm D=4, CP-ALS MTTKRP (128³, rank 32); f64.
+//   The large models (chain3, tt-64-8, tucker) again with setCpuThreads(2) beside one thread
+//   (interleaved rounds, wall time, 2+ cores), against numpy on one OpenBLAS thread; a table
+//   of its own, so the one-thread target lines keep their meaning.
 //
 // Every figure is a median over repeated calls after a warm-up. Flags: --quick (n=512, MPS,
 // Tucker, PEPS and the small MPS norms), --budget SECONDS (time per measurement, default 0.4), --cpu-time (time
@@ -25,6 +28,7 @@ import { createWasmGemm, preferredGemmBytes } from '../src/backends/cpu/wasm/gem
 import { createGemmThreads } from '../src/backends/cpu/wasm/gemm-threads.js';
 import { availableParallelism } from 'node:os';
 import { einsum } from '../src/api/einsum.js';
+import { setCpuThreads } from '../src/api/threads.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -314,6 +318,27 @@ async function main(): Promise<void> {
     return { name: m.name, title: m.title, flops: m.flops, tnc: ms, numpy: npAsIs?.models[m.name], numpyUnset: npUnset?.models[m.name] };
   });
 
+  // The large models on two threads beside one, in alternating rounds (the pool restarted
+  // each time, outside the timing), median of the rounds' medians.
+  const largeNames = ['chain3', 'tt-64-8', 'tucker'];
+  const threadRows: { name: string; title: string; flops: number; one: number; two: number; threads: number; numpy?: number }[] = [];
+  if (availableParallelism() > 1 && !cpuTime) {
+    for (const m of models.filter((x) => largeNames.includes(x.name))) {
+      const run = () => einsum(m.eq, ...m.operands);
+      const one: number[] = [], two: number[] = [];
+      let threads = 1;
+      for (let round = 0; round < 3; round++) {
+        await setCpuThreads(1);
+        one.push(medianMs(run));
+        threads = await setCpuThreads(2);
+        two.push(medianMs(run));
+      }
+      await setCpuThreads(1);
+      const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+      threadRows.push({ name: m.name, title: m.title, flops: m.flops, one: mid(one), two: mid(two), threads, numpy: npAsIs?.models[m.name] });
+    }
+  }
+
   const envDesc = (r?: NumpyResult) => (r ? `CORETYPE=${r.env.OPENBLAS_CORETYPE ?? 'unset'} L2_SIZE=${r.env.OPENBLAS_L2_SIZE ?? 'unset'}` : 'not run');
   console.log(`tnc bench:cpu (${cpuTime ? 'process CPU time' : 'wall time'}) — node ${process.version}, wasm kernels: ${preferredGemmBytes()?.kind ?? 'none'}, numpy ${npAsIs?.numpy ?? '—'} (1 thread; as-is: ${envDesc(npAsIs)}; second column: ${envDesc(npUnset)}), tfjs 4.22 (wasm: SIMD, 1 thread)`);
   console.log('\nGEMM C = A·B, n×n, GFLOP/s (median); tnc = fastGemm (one thread), einsum = tnc einsum(\'ab,bc->ac\'); ratios = tnc / peer');
@@ -348,7 +373,6 @@ async function main(): Promise<void> {
     console.log([r.title, fmt(r.tnc, 3), fmt(gflops(r.flops, r.tnc)), fmt(r.numpy, 3), fmt(r.numpyUnset, 3),
       fmt(r.numpy === undefined ? undefined : r.numpy / r.tnc, 2), fmt(r.numpyUnset === undefined ? undefined : r.numpyUnset / r.tnc, 2)].join('\t'));
   }
-  const largeNames = ['chain3', 'tt-64-8', 'tucker'];
   const large = modelRows.filter((r) => largeNames.includes(r.name) && r.numpy !== undefined);
   const quickOnes = modelRows.filter((r) => !largeNames.includes(r.name) && r.numpy !== undefined && r.numpy < 1);
   if (large.length + quickOnes.length > 0) {
@@ -356,9 +380,20 @@ async function main(): Promise<void> {
     for (const r of large) console.log(`  ${r.title} within 2× of numpy: ${fmt(r.tnc / r.numpy!, 2)}× numpy's time — ${verdict(r.tnc <= 2 * r.numpy!)}`);
     for (const r of quickOnes) console.log(`  ${r.title} (numpy ${fmt(r.numpy, 3)} ms < 1 ms) ≥ 2× faster: ${fmt(r.numpy! / r.tnc, 2)}× — ${verdict(r.numpy! >= 2 * r.tnc)}`);
   }
+  if (threadRows.length > 0) {
+    console.log('\nLarge models via tnc einsum (f64) with worker threads: setCpuThreads(2) beside one thread, wall time, alternating rounds');
+    console.log('(not part of the one-thread targets above; numpy is one OpenBLAS thread, as-is env)');
+    console.log(['model', '1T ms', '2T ms', '2T/1T speed-up', '1T GF/s', '2T GF/s', 'numpy ms', '2T × numpy time'].join('\t'));
+    for (const r of threadRows) {
+      console.log([r.title, fmt(r.one, 3), r.threads === 2 ? fmt(r.two, 3) : `— (threads unavailable: ${r.threads})`, fmt(r.one / r.two, 2), fmt(gflops(r.flops, r.one)), fmt(gflops(r.flops, r.two)),
+        fmt(r.numpy, 3), fmt(r.numpy === undefined ? undefined : r.two / r.numpy, 2)].join('\t'));
+    }
+  } else {
+    console.log(`\nLarge models with worker threads: not measured (${cpuTime ? '--cpu-time adds up both threads' : 'one core'}).`);
+  }
   console.log('\ntfjs columns for models are absent: tfjs `wasm` has no einsum, and tfjs `cpu` einsum materialises the full product (hours/GBs here).');
   console.log(`total ${((performance.now() - t0) / 1e3).toFixed(1)} s`);
-  if (jsonArg >= 0) writeFileSync(args[jsonArg + 1], JSON.stringify({ gemm: rows, models: modelRows, numpy: [npAsIs, npUnset] }, null, 2));
+  if (jsonArg >= 0) writeFileSync(args[jsonArg + 1], JSON.stringify({ gemm: rows, models: modelRows, modelsThreads: threadRows, numpy: [npAsIs, npUnset] }, null, 2));
 }
 
 await main();
