@@ -10,7 +10,8 @@ import * as generated from '../src/backends/cpu/wasm/gemm-bytes.js';
 import { GEMM_WASM_BYTES, GEMM_WASM_FMA_BYTES, GEMM_WASM_SHARED_BYTES } from '../src/backends/cpu/wasm/gemm-bytes.js';
 import { buildAllGemmModules, buildGemmModule, GEMM_BYTES_PATH, KERNELS, renderGemmBytesModule } from '../src/backends/cpu/wasm/gemm-module.js';
 import { decodeBase64, encodeBase64 } from '../src/backends/cpu/wasm/base64.js';
-import { createWasmGemm, packersOf, wasmDriver, type Kernel } from '../src/backends/cpu/wasm/gemm-wasm.js';
+import { createWasmGemm, packersOf, preferredGemmBytes, wasmDriver, type Kernel } from '../src/backends/cpu/wasm/gemm-wasm.js';
+import { NO_RELAXED_SIMD_ENV, relaxedSimdOptedOut } from '../src/backends/cpu/wasm/relaxed-simd.js';
 
 const wasm = createWasmGemm();
 const kernels: [string, GemmFn][] = [
@@ -258,6 +259,38 @@ describe('generated wasm GEMM module', () => {
     const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', 'test/helpers/gemm-fma-check.ts'], { encoding: 'utf8', timeout: 120_000 });
     expect(r.stderr + r.stdout).toContain('fma kernels ok');
     expect(r.status).toBe(0);
+  });
+
+  it('relaxed SIMD: a fresh Node picks the FMA kernels (turning on V8\'s flag where needed) and fastGemm fuses; TNC_NO_RELAXED_SIMD=1 keeps SIMD128 and the flag off', () => {
+    const probe = (env: Record<string, string | undefined>) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/gemm-relaxed-check.ts'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout.trim().split('\n').pop()!) as { before: boolean; kind: string; sharedKind: string; after: boolean; fusedF32: number; fusedF64: number };
+    };
+    const on = probe({ [NO_RELAXED_SIMD_ENV]: undefined });
+    // Node ≥ 20.16 reaches node:v8 synchronously; Node 20 needs the flag (before = false), 22+ does not.
+    expect(on).toMatchObject({ kind: 'fma', sharedKind: 'fma', after: true, fusedF32: 1, fusedF64: 1 });
+    const off = probe({ [NO_RELAXED_SIMD_ENV]: '1' });
+    expect(off).toMatchObject({ kind: 'simd128', sharedKind: 'simd128', fusedF32: 0, fusedF64: 0 });
+    expect(off.after).toBe(off.before);
+  });
+
+  it('relaxed SIMD opt-out is read at each choice: TNC_NO_RELAXED_SIMD=1 picks SIMD128, unset or 0 the FMA kernels', () => {
+    const saved = process.env[NO_RELAXED_SIMD_ENV];
+    try {
+      process.env[NO_RELAXED_SIMD_ENV] = '1';
+      expect(relaxedSimdOptedOut()).toBe(true);
+      expect(preferredGemmBytes()?.kind).toBe('simd128');
+      expect(preferredGemmBytes(true)?.kind).toBe('simd128');
+      process.env[NO_RELAXED_SIMD_ENV] = '0';
+      expect(relaxedSimdOptedOut()).toBe(false);
+      expect(preferredGemmBytes()?.kind).toBe('fma');
+      delete process.env[NO_RELAXED_SIMD_ENV];
+      expect(preferredGemmBytes(true)?.kind).toBe('fma');
+    } finally {
+      if (saved === undefined) delete process.env[NO_RELAXED_SIMD_ENV];
+      else process.env[NO_RELAXED_SIMD_ENV] = saved;
+    }
   });
 
   it('LEB128 encodings match the spec examples', () => {

@@ -115,15 +115,17 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
   const avs: number[] = [];
   if (variant === 'a') for (let r = 0; r < mr; r++) avs.push(f.local(ValType.v128));
   const rowVecs: number[] = [];
-  if (variant === 's') for (let q = 0; q < (mr * es) / 16; q++) rowVecs.push(f.local(ValType.v128));
+  if (variant === 's') for (let q = 0; q < Math.floor(mr / lanes); q++) rowVecs.push(f.local(ValType.v128));
   const stepArith = (u: number) => {
     if (variant === 's') {
-      // One v128 load brings `lanes` rows of A at this k; shuffles broadcast each lane.
+      // One v128 load brings `lanes` rows of A at this k; shuffles broadcast each lane. Rows
+      // beyond the last whole group are load-splat.
       for (let q = 0; q < rowVecs.length; q++) f.get(a).v128Load((u * mr + q * lanes) * es).set(rowVecs[q]);
       for (let v = 0; v < nv; v++) f.get(b).v128Load((u * nr + v * lanes) * es).set(bv[v]);
       for (let r = 0; r < mr; r++) {
         const q = Math.floor(r / lanes);
-        f.get(rowVecs[q]).get(rowVecs[q]).splatLane(r % lanes, es as 4 | 8).set(av);
+        if (q < rowVecs.length) f.get(rowVecs[q]).get(rowVecs[q]).splatLane(r % lanes, es as 4 | 8).set(av);
+        else splat((u * mr + r) * es, true).set(av);
         for (let v = 0; v < nv; v++) madd(acc[r][v], () => f.get(av), () => f.get(bv[v]));
       }
       return;

@@ -15,6 +15,7 @@
 import { GEMM_WASM_BYTES, GEMM_WASM_FMA_BYTES, GEMM_WASM_FMA_SHARED_BYTES, GEMM_WASM_SHARED_BYTES } from './gemm-bytes.js';
 import { gemmWithoutProduct, packA, packB, roundUp, storeC, type FloatArray, type GemmFn } from '../gemm-pack.js';
 import { wasmPermuter, type PermuteKernel, type PermuteTiledKernel, type WasmPermute } from './permute-wasm.js';
+import { relaxedSimdValidates } from './relaxed-simd.js';
 
 export type { FloatArray, GemmFn };
 
@@ -121,10 +122,12 @@ export function wasmSimdSupported(bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYT
 
 /**
  * The best module this runtime accepts: relaxed-SIMD FMA kernels where validated (recent
- * engines), else the SIMD128 ones; null without SIMD. `shared` picks the shared-memory twin.
+ * engines; Node 20 after the runtime turns its flag on, see relaxed-simd.ts) unless opted out
+ * with TNC_NO_RELAXED_SIMD=1, else the SIMD128 ones; null without SIMD. `shared` picks the
+ * shared-memory twin (same kernels, so threads and one thread give identical results).
  */
 export function preferredGemmBytes(shared = false): { kind: 'fma' | 'simd128'; bytes: Uint8Array<ArrayBuffer> } | null {
-  if (wasmSimdSupported(shared ? GEMM_WASM_FMA_SHARED_BYTES : GEMM_WASM_FMA_BYTES)) {
+  if (relaxedSimdValidates(shared ? GEMM_WASM_FMA_SHARED_BYTES : GEMM_WASM_FMA_BYTES)) {
     return { kind: 'fma', bytes: shared ? GEMM_WASM_FMA_SHARED_BYTES : GEMM_WASM_FMA_BYTES };
   }
   if (wasmSimdSupported(shared ? GEMM_WASM_SHARED_BYTES : GEMM_WASM_BYTES)) {
