@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { permute, scatter } from '../src/backends/cpu/kernels.js';
 import { createWasmGemm } from '../src/backends/cpu/wasm/gemm-wasm.js';
-import { PERMUTE_WASM_MIN, wasmPermuter, type PermuteKernel } from '../src/backends/cpu/wasm/permute-wasm.js';
+import { PERMUTE_RESIDENT_MIN, PERMUTE_WASM_MIN, wasmPermuter, type PermuteKernel } from '../src/backends/cpu/wasm/permute-wasm.js';
 import { GEMM_WASM_BYTES } from '../src/backends/cpu/wasm/gemm-bytes.js';
 
 /** Source shape, a permutation (destination axis i is source axis perm[i]), offsets. */
@@ -153,5 +153,115 @@ describe('scatter', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('resident operands (views of the wasm memory, as the runtime keeps its temps)', () => {
+  // The drivers read resident A/B/src and write resident C/dst in place. A fresh instance per
+  // case starts with one page, so most cases grow the memory during the call, which detaches
+  // the views passed in: results are read back through new views at the same offsets.
+  const gemmCase = fc.record({
+    // Multiples of 8 give tiles the kernel writes into a resident C in place.
+    m: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constantFrom(8, 16, 32, 40)),
+    n: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constantFrom(8, 16, 32, 40)),
+    k: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 250, max: 300 })),
+    transA: fc.boolean(),
+    transB: fc.boolean(),
+    alpha: fc.constantFrom(1, 1, 0.5, -2),
+    beta: fc.constantFrom(0, 0, 1, 0.25),
+    pad: fc.integer({ min: 0, max: 3 }),
+    off: fc.integer({ min: 0, max: 3 }),
+    resident: fc.record({ a: fc.boolean(), b: fc.boolean(), c: fc.boolean() }),
+    f32: fc.boolean(),
+    pregrow: fc.boolean(),
+  });
+
+  it('GEMM: any mix of resident and JS operands, transposed, strided, with alpha/beta, equals the naive product', () => {
+    fc.assert(fc.property(gemmCase, ({ m, n, k, transA, transB, alpha, beta, pad, off, resident, f32, pregrow }) => {
+      const T = f32 ? Float32Array : Float64Array;
+      const es = f32 ? 4 : 8;
+      const w = createWasmGemm()!;
+      const [ar, ac] = transA ? [k, m] : [m, k];
+      const [br, bc] = transB ? [n, k] : [k, n];
+      const lda = ac + pad, ldb = bc + pad, ldc = n + pad;
+      const lens = { a: off + ar * lda + 2, b: off + br * ldb + 2, c: off + m * ldc + 2 };
+      // Resident arrays sit one after another (odd element offsets included) in the reserved region.
+      const at = { a: 8, b: 8 + lens.a + 3, c: 8 + lens.a + lens.b + 9 };
+      const reserved = (at.c + lens.c + 5) * es;
+      w.reserve(reserved);
+      if (pregrow) w.memory.grow(64);
+      const fillA = (i: number): number => ((i * 7) % 11) - 5;
+      const fillB = (i: number): number => ((i * 5) % 13) - 6;
+      const make = (which: 'a' | 'b' | 'c', init: (i: number) => number): Float32Array | Float64Array => {
+        const arr = resident[which] ? new T(w.memory.buffer, at[which] * es, lens[which]) : new T(lens[which]);
+        for (let i = 0; i < arr.length; i++) arr[i] = init(i);
+        return arr;
+      };
+      const a = make('a', fillA), b = make('b', fillB);
+      // C: NaN inside when beta is 0 (must not be read), a sentinel in the row padding.
+      const cInit = (i: number): number => {
+        const r = Math.floor((i - off) / ldc), j = (i - off) % ldc;
+        return i >= off && r < m && j < n ? (beta === 0 ? NaN : (i % 3) - 1) : 7;
+      };
+      const c = make('c', cInit);
+      w.gemm(transA, transB, m, n, k, alpha, a, off, lda, b, off, ldb, beta, c, off, ldc);
+      const out = resident.c ? new T(w.memory.buffer, at.c * es, lens.c) : c;
+      const tol = f32 ? 1e-4 : 1e-12;
+      for (let i = 0; i < lens.c; i++) {
+        const r = Math.floor((i - off) / ldc), j = (i - off) % ldc;
+        if (!(i >= off && r < m && j < n)) {
+          if (out[i] !== 7) expect(out[i], `C padding ${i} overwritten`).toBe(7);
+          continue;
+        }
+        let s = 0;
+        for (let p = 0; p < k; p++) {
+          const av = fillA(off + (transA ? p * lda + r : r * lda + p));
+          const bv = fillB(off + (transB ? j * ldb + p : p * ldb + j));
+          s += av * bv;
+        }
+        const want = beta === 0 ? alpha * s : alpha * s + beta * cInit(i);
+        if (Math.abs(out[i] - want) > tol * Math.max(1, Math.abs(want))) expect(out[i], `C[${r}][${j}]`).toBeCloseTo(want, 10);
+      }
+      // Resident operands are left as they were (the scratch lies beyond the reserved region).
+      for (const [which, init] of [['a', fillA], ['b', fillB]] as const) {
+        if (!resident[which]) continue;
+        const now = new T(w.memory.buffer, at[which] * es, lens[which]);
+        for (let i = 0; i < now.length; i++) if (now[i] !== Math.fround(init(i))) expect(now[i], `${which}[${i}] changed`).toBe(init(i));
+      }
+    }), { numRuns: 150 });
+  });
+
+  it('permute: resident source and/or destination equal the naive transpose', () => {
+    fc.assert(fc.property(permuteCase, fc.boolean(), fc.boolean(), ({ shape, perm, srcOff, dstOff, f32 }, srcIn, dstIn) => {
+      const T = f32 ? Float32Array : Float64Array;
+      const es = f32 ? 4 : 8;
+      const n = shape.reduce((p, q) => p * q, 1);
+      const w = createWasmGemm()!;
+      const srcLen = srcOff + n, dstLen = dstOff + n + 3;
+      const srcAt = 16, dstAt = 16 + srcLen + 1;
+      w.reserve((dstAt + dstLen) * es);
+      const src = srcIn ? new T(w.memory.buffer, srcAt * es, srcLen) : new T(srcLen);
+      for (let i = 0; i < srcLen; i++) src[i] = i - srcOff;
+      const dst = dstIn ? new T(w.memory.buffer, dstAt * es, dstLen) : new T(dstLen);
+      dst.fill(-1);
+      const st = stridesOf(shape);
+      const dstShape = perm.map((p) => shape[p]);
+      const taken = w.permute!(src, srcOff, dst, dstOff, dstShape, perm.map((p) => st[p]));
+      expect(taken).toBe(n >= (srcIn && dstIn ? PERMUTE_RESIDENT_MIN : PERMUTE_WASM_MIN));
+      if (!taken) return;
+      const out = dstIn ? new T(w.memory.buffer, dstAt * es, dstLen) : dst;
+      const idx = new Array<number>(dstShape.length).fill(0);
+      for (let lin = 0; lin < n; lin++) {
+        let want = 0;
+        for (let i = 0; i < idx.length; i++) want += idx[i] * st[perm[i]];
+        if (out[dstOff + lin] !== want) expect(out[dstOff + lin], `element ${lin} of ${JSON.stringify({ shape, perm })}`).toBe(want);
+        for (let ax = idx.length - 1; ax >= 0; ax--) {
+          if (++idx[ax] < dstShape[ax]) break;
+          idx[ax] = 0;
+        }
+      }
+      for (let i = 0; i < dstOff; i++) expect(out[i]).toBe(-1);
+      for (let i = dstOff + n; i < dstLen; i++) expect(out[i]).toBe(-1);
+    }), { numRuns: 150 });
   });
 });

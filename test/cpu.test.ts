@@ -12,6 +12,7 @@ import { NameTable } from '../src/backends/code-writer.js';
 import { RUNTIME_JS } from '../src/backends/cpu/runtime-text.js';
 import { createRunner } from '../src/backends/cpu/runtime.js';
 import { gemm } from '../src/backends/cpu/kernels.js';
+import { residentMemory } from '../src/backends/cpu/gemm.js';
 import type { Program } from '../src/ir/network.js';
 import { planContraction } from '../src/optimizer/plan-contraction.js';
 import { runtimeTextModule } from '../scripts/gen-runtime-text.js';
@@ -239,6 +240,39 @@ describe('runtime', () => {
     const first = Float64Array.from(out);
     for (let i = 0; i < 50; i++) run(inputs, undefined, out);
     expect(Array.from(out)).toEqual(Array.from(first));
+  });
+});
+
+describe('temps in wasm memory', () => {
+  test('a GEMM that grows the wasm memory mid-plan (staging big operands) leaves later steps correct', () => {
+    // 'ab,ac,cd->bd' with a long `a`: the first GEMM copies both big inputs into wasm memory
+    // after the temps' views were made, growing it (which detaches those views); the second
+    // step reads a temp. Each round is sized past the memory's current size, so it grows.
+    const mem = residentMemory();
+    expect(mem).not.toBeNull();
+    const runners: { run: ReturnType<typeof createRunner>; inputs: Record<string, Float64Array>; want: number[] }[] = [];
+    for (let round = 0; round < 2; round++) {
+      const a = Math.ceil(mem!.memory.buffer.byteLength / 8 / 4) + 4096;
+      const e: RandomEinsum = { inputs: [['a', 'b'], ['a', 'c'], ['c', 'd']], output: ['b', 'd'], sizes: { a, b: 4, c: 4, d: 3 } };
+      const program = programOf(e);
+      const plan = lower(program.statements[0], [planContraction(program.statements[0].terms[0].network)], program);
+      expect(plan.steps.map((st) => st.kind)).toEqual(['gemm', 'gemm']);
+      const data = dataFor(e, 40 + round, Float64Array);
+      const inputs = { T0: data[0].data as Float64Array, T1: data[1].data as Float64Array, T2: data[2].data as Float64Array };
+      const before = mem!.memory.buffer;
+      const run = createRunner(plan, 'f64');
+      const got = run(inputs);
+      expect(mem!.memory.buffer).not.toBe(before);
+      // Σ_a Σ_c T0[a,b]·T1[a,c]·T2[c,d] by direct loops (the reference evaluator would walk a·48 assignments).
+      const want = new Array<number>(12).fill(0);
+      for (let i = 0; i < a; i++) {
+        for (let b = 0; b < 4; b++) for (let c = 0; c < 4; c++) for (let d = 0; d < 3; d++) want[b * 3 + d] += inputs.T0[i * 4 + b] * inputs.T1[i * 4 + c] * inputs.T2[c * 3 + d];
+      }
+      expect(maxRelError(Array.from(got), want)).toBeLessThan(1e-10);
+      runners.push({ run, inputs, want });
+    }
+    // The first runner's views were detached by the second's growth: it remakes them.
+    for (const r of runners) expect(maxRelError(Array.from(r.run(r.inputs)), r.want)).toBeLessThan(1e-10);
   });
 });
 

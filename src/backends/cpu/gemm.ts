@@ -241,6 +241,14 @@ export function gemmThreadsInfo(): { threads: number; products: number } {
   return { threads: pool?.threads ?? 1, products: pool?.products ?? 0 };
 }
 
+/**
+ * The wasm engine's memory, where the runtime keeps its temps so GEMM and permute steps use
+ * them in place (see WasmGemm.reserve); null where WebAssembly SIMD is unavailable (the
+ * runtime then keeps JS arrays).
+ */
+export function residentMemory(): Pick<WasmGemm, 'memory' | 'reserve'> | null {
+  return getEngines().wasm;
+}
 
 /**
  * The runtime's permute step in WebAssembly where available and worthwhile; returns false

@@ -7,6 +7,7 @@
 
 import type { KernelPlan } from '../plan.js';
 import { axpy, einsumLoop, fill, gemm, permute, scatter, type FloatArray } from './kernels.js';
+import { residentMemory } from './gemm.js';
 import { setGemmThreads } from './gemm.js';
 
 /** Element type of a compiled function. */
@@ -56,8 +57,26 @@ interface PreparedLoop {
   scatter: PinnedOp | undefined;
 }
 
+/** The wasm memory that holds temps where WebAssembly SIMD is available (see residentMemory). */
+type ResidentMemory = NonNullable<ReturnType<typeof residentMemory>>;
+
+/**
+ * Largest arena (bytes) kept in wasm memory: that memory never shrinks, so bigger plans keep
+ * their temps in JS arrays (their GEMMs then copy operands in as before).
+ */
+const RESIDENT_MAX_BYTES = 2 ** 30;
+
 interface Executor {
   plan: KernelPlan;
+  dtype: Dtype;
+  /** The wasm memory temps live in, null when they are JS arrays (no SIMD; arena too large). */
+  resident: ResidentMemory | null;
+  /** Byte offset and element count of each slot in `resident`'s memory, and the arena's total bytes. */
+  slotAt: number[];
+  slotLen: number[];
+  residentBytes: number;
+  /** The memory buffer the slot views were made on (stale once the memory grows). */
+  viewBuffer: ArrayBuffer | null;
   /** Dim values the prepared state was computed for. */
   bound: Float64Array;
   prepared: boolean;
@@ -145,9 +164,7 @@ function prepare(fn: string, exec: Executor, dtype: Dtype, values: Float64Array)
   exec.sizes = plan.buffers.map((b) => elementCount(fn, b.dims, dimIndex, values));
   const slotSizes: number[] = new Array<number>(plan.slots).fill(0);
   for (const b of plan.buffers) if (b.role === 'temp') slotSizes[b.slot!] = Math.max(slotSizes[b.slot!], exec.sizes[b.id]);
-  for (let s = 0; s < plan.slots; s++) {
-    if (exec.slots[s] === undefined || exec.slots[s].length < slotSizes[s]) exec.slots[s] = makeArray(dtype, slotSizes[s]);
-  }
+  placeSlots(exec, dtype, slotSizes);
   let maxRank = 1;
   let maxInputs = 1;
   exec.ops = plan.steps.map((step): Op => {
@@ -251,6 +268,67 @@ function prepare(fn: string, exec: Executor, dtype: Dtype, values: Float64Array)
   exec.prepared = true;
 }
 
+/**
+ * Puts the temps' slots in wasm memory where it is available (so GEMM and permute steps use
+ * them in place, without copies), each at a 64-byte aligned offset; else, or when the engine
+ * refuses the memory, in JS arrays (grow-only).
+ */
+function placeSlots(exec: Executor, dtype: Dtype, slotSizes: number[]): void {
+  const es = dtype === 'f32' ? 4 : 8;
+  const mem = residentMemory();
+  let bytes = 0;
+  exec.slotAt = slotSizes.map((n) => {
+    const at = bytes;
+    bytes += Math.ceil((n * es) / 64) * 64;
+    return at;
+  });
+  exec.resident = null;
+  exec.viewBuffer = null;
+  if (mem !== null && bytes <= RESIDENT_MAX_BYTES) {
+    try {
+      mem.reserve(bytes);
+      exec.resident = mem;
+      exec.residentBytes = bytes;
+      exec.slots = slotSizes.map(() => EMPTY[dtype]);
+      exec.slotLen = slotSizes;
+      makeViews(exec);
+      return;
+    } catch {
+      exec.resident = null; // the engine refused the memory: JS arrays below
+    }
+  }
+  for (let s = 0; s < slotSizes.length; s++) {
+    const have = exec.slots[s];
+    if (have === undefined || have.buffer.byteLength === 0 || have.length < slotSizes[s] || !isDtype(dtype, have)) exec.slots[s] = makeArray(dtype, slotSizes[s]);
+  }
+}
+
+const EMPTY = { f32: new Float32Array(0), f64: new Float64Array(0) };
+
+/** (Re)makes the slot views on the resident memory's current buffer and binds the temps to them. */
+function makeViews(exec: Executor): void {
+  const buffer = exec.resident!.reserve(exec.residentBytes);
+  const plan = exec.plan;
+  for (let s = 0; s < exec.slots.length; s++) {
+    const n = exec.slotLen[s];
+    exec.slots[s] = exec.dtype === 'f32' ? new Float32Array(buffer, exec.slotAt[s], n) : new Float64Array(buffer, exec.slotAt[s], n);
+  }
+  for (let i = 0; i < plan.buffers.length; i++) {
+    const b = plan.buffers[i];
+    if (b.role === 'temp') exec.bufs[b.id] = exec.slots[b.slot!];
+  }
+  exec.viewBuffer = buffer;
+}
+
+/**
+ * Remakes the slot views when the wasm memory grew since they were made (growth detaches
+ * every view of it): before every step, as any GEMM or permute may grow it. Allocates only
+ * after a growth, which stops once the memory is large enough for the plans being run.
+ */
+function freshViews(exec: Executor): void {
+  if (exec.resident !== null && exec.resident.memory.buffer !== exec.viewBuffer) makeViews(exec);
+}
+
 function pinnedBase(op: PinnedOp, values: Int32Array): number {
   let base = 0;
   for (let i = 0; i < op.pinStrides.length; i++) base += op.pinStrides[i] * values[op.pinVars[i]];
@@ -276,10 +354,12 @@ function runLoop(exec: Executor, loop: PreparedLoop): void {
   for (;;) {
     for (let k = 0; k < loop.gathers.length; k++) {
       const g = loop.gathers[k];
+      freshViews(exec);
       permute(bufs[g.src], pinnedBase(g, values), bufs[g.dst], 0, g.shape, g.strides, exec.counter);
     }
     runSteps(exec, loop.start, loop.end);
     const sc = loop.scatter;
+    freshViews(exec);
     if (sc !== undefined) scatter(bufs[sc.src], 0, bufs[sc.dst], pinnedBase(sc, values), sc.shape, sc.strides, sc.alpha, sc.beta, exec.counter);
     let v = sizes.length - 1;
     for (; v >= 0; v--) {
@@ -294,6 +374,8 @@ function runSteps(exec: Executor, from: number, to: number): void {
   const bufs = exec.bufs;
   for (let i = from; i < to; i++) {
     const op = exec.ops[i];
+    // The step before may have grown the wasm memory the temps live in.
+    freshViews(exec);
     switch (op.kind) {
       case 'permute':
         permute(bufs[op.src], 0, bufs[op.dst], 0, op.shape, op.strides, exec.counter);
@@ -303,6 +385,7 @@ function runSteps(exec: Executor, from: number, to: number): void {
         const lda = op.transA ? m : k;
         const ldb = op.transB ? k : n;
         for (let t = 0; t < op.batch; t++) {
+          if (t > 0) freshViews(exec);
           gemm(op.transA, op.transB, m, n, k, op.alpha, bufs[op.a], t * m * k, lda, bufs[op.b], t * k * n, ldb, op.beta, bufs[op.c], t * m * n, n);
         }
         break;
@@ -321,8 +404,14 @@ function runSteps(exec: Executor, from: number, to: number): void {
   }
 }
 
-function makeExecutor(plan: KernelPlan, deps: Dep[]): Executor {
+function makeExecutor(plan: KernelPlan, deps: Dep[], dtype: Dtype): Executor {
   return {
+    dtype,
+    resident: null,
+    slotAt: [],
+    slotLen: [],
+    residentBytes: 0,
+    viewBuffer: null,
     sources: plan.inputs.map((i) => deps.find((d) => d.name === i.name)),
     plan,
     bound: new Float64Array(plan.dims.length),
@@ -381,6 +470,8 @@ function runExecutor(
     }
     exec.bufs[inp.buffer] = arr;
   }
+  // Dependencies ran first and may have grown the wasm memory.
+  freshViews(exec);
   for (let i = 0; i < plan.buffers.length; i++) {
     const b = plan.buffers[i];
     if (b.role === 'temp') exec.bufs[b.id] = exec.slots[b.slot!];
@@ -421,7 +512,7 @@ export function createRunners(plans: readonly KernelPlan[], dtype: Dtype): Recor
         deps.push({ name: inp.name, exec: executorFor(dep, [...seen, plan.name]), values: new Float64Array(dep.dims.length), buffer: inp.buffer, result: undefined });
       }
     }
-    return makeExecutor(plan, deps);
+    return makeExecutor(plan, deps, dtype);
   };
   const runners: Record<string, Runner> = {};
   for (const plan of plans) {

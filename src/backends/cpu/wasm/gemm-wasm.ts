@@ -101,6 +101,15 @@ export function tileShape(bl: Blocking, m: number, n: number): { tm: number; tn:
   return { tm, tn };
 }
 
+/**
+ * Where an instance's scratch starts: its memory's first `resident` bytes (a multiple of 64)
+ * belong to buffers that live in wasm memory across calls (the runtime's temps, see
+ * `WasmGemm.reserve`); the GEMM and permute drivers put their scratch after them.
+ */
+export interface ScratchLayout {
+  resident: number;
+}
+
 /** A wasm GEMM context: one instance and its memory (grown on demand, never shrunk). */
 export interface WasmGemm {
   /** Same contract as the plain kernel; both dtypes (C's dtype picks the kernel). */
@@ -109,6 +118,16 @@ export interface WasmGemm {
   memory: WebAssembly.Memory;
   /** The runtime's permute step in wasm, when the module has permute_<dtype>. */
   permute?: WasmPermute;
+  /**
+   * Keeps the memory's first `bytes` (rounded up to 64; the largest request so far wins) for
+   * the caller's own buffers, grows the memory to hold them, and returns its current buffer.
+   * Typed-array views of that region passed to `gemm` or `permute` are read and written in
+   * place: no copies in or out, and C tiles go straight into a resident C. Any call may grow
+   * the memory, which detaches every view of it: callers compare `memory.buffer` with the
+   * buffer their views were made on and remake them when it changed. Throws (RangeError)
+   * when the engine refuses the memory.
+   */
+  reserve(bytes: number): ArrayBuffer;
 }
 
 /** Whether this runtime compiles the SIMD GEMM module. */
@@ -150,14 +169,22 @@ export function createWasmGemm(
   const memory = new WebAssembly.Memory({ initial: 1 });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   const ex = instance.exports;
-  const gemm = wasmDriver(memory, ex.gemm_f32 as Kernel, ex.gemm_f64 as Kernel, blocking, Infinity, undefined, packersOf(ex));
+  const layout: ScratchLayout = { resident: 0 };
+  const gemm = wasmDriver(memory, ex.gemm_f32 as Kernel, ex.gemm_f64 as Kernel, blocking, Infinity, undefined, packersOf(ex), layout);
   const permute = typeof ex.permute_f32 === 'function' && typeof ex.permute_f64 === 'function'
     ? wasmPermuter(memory, ex.permute_f32 as PermuteKernel, ex.permute_f64 as PermuteKernel,
       typeof ex.permute_tiled_f32 === 'function' && typeof ex.permute_tiled_f64 === 'function'
         ? { f32: ex.permute_tiled_f32 as PermuteTiledKernel, f64: ex.permute_tiled_f64 as PermuteTiledKernel }
-        : undefined)
+        : undefined, layout)
     : undefined;
-  return { gemm, memory, permute };
+  const reserve = (bytes: number): ArrayBuffer => {
+    const want = roundUp(Math.max(0, bytes), 64);
+    const have = memory.buffer.byteLength;
+    if (want > have) memory.grow(Math.ceil((want - have) / PAGE));
+    if (want > layout.resident) layout.resident = want;
+    return memory.buffer;
+  };
+  return { gemm, memory, permute, reserve };
 }
 
 /** Per-dtype overrides of the default blocking (tuning and tests). */
@@ -171,25 +198,32 @@ export interface BlockingOverrides {
  * the kernel once per k-block, writes C back. `maxBytes` bounds the memory (shared memories
  * have a maximum); a GEMM needing more goes to `fallback`. With `packers`, operands whose
  * arrays are not much larger than the part read are copied into wasm memory whole and
- * packed there (several times faster than packing element by element from JS).
+ * packed there (several times faster than packing element by element from JS). Operands
+ * that are views of `memory` itself (the runtime's resident temps, below `layout.resident`)
+ * are packed where they are, and a resident C is written by the kernel in place.
  */
 export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kernel, blocking: BlockingOverrides = {},
-  maxBytes = Infinity, fallback?: GemmFn, packers?: Packers): GemmFn {
+  maxBytes = Infinity, fallback?: GemmFn, packers?: Packers, layout: ScratchLayout = { resident: 0 }): GemmFn {
   const F32b: Blocking = { ...F32, ...blocking.f32 };
   const F64b: Blocking = { ...F64, ...blocking.f64 };
   let f32 = new Float32Array(memory.buffer);
   let f64 = new Float64Array(memory.buffer);
   // Views of the start of the C tile keyed by element count (negative for f64), so a
   // contiguous C is written back with one TypedArray.set (a memcpy) and no allocation once
-  // the shapes repeat. Rebuilt when the memory grows.
+  // the shapes repeat. Rebuilt when the memory grows or the scratch moves.
   const tileViews = new Map<number, FloatArray>();
-  const tileView = (isF32: boolean, len: number): FloatArray => {
+  let tileViewsAt = 0;
+  const tileView = (isF32: boolean, at: number, len: number): FloatArray => {
+    if (at !== tileViewsAt) {
+      tileViews.clear();
+      tileViewsAt = at;
+    }
     const key = isF32 ? len : -len;
     let v = tileViews.get(key);
     if (v === undefined) {
       // Bounded: programs with ever-changing shapes recycle the cache instead of growing it.
       if (tileViews.size >= 64) tileViews.clear();
-      v = isF32 ? f32.subarray(0, len) : f64.subarray(0, len);
+      v = isF32 ? f32.subarray(at, at + len) : f64.subarray(at, at + len);
       tileViews.set(key, v);
     }
     return v;
@@ -211,10 +245,17 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     const bl = isF32 ? F32b : F64b;
     const es = isF32 ? 4 : 8;
     const kernel = isF32 ? kf32 : kf64;
+    // Operands already in this memory (same dtype as C) are used in place: their element
+    // index in memory, taken now because growing the memory below detaches their views.
+    const buf = memory.buffer;
+    const aAt = a.buffer === buf && (a instanceof Float32Array) === isF32 ? a.byteOffset / es : -1;
+    const bAt = b.buffer === buf && (b instanceof Float32Array) === isF32 ? b.byteOffset / es : -1;
+    const cAt = c.buffer === buf ? c.byteOffset / es : -1;
     const { tm, tn } = tileShape(bl, m, n);
     const kcMax = Math.min(k, bl.kc);
-    // Layout in elements: [C tile tm×tn][A block tm×kc][B block kc×tn][staged A][staged B].
-    const cBase = 0;
+    // Layout in elements, after the resident region:
+    // [C tile tm×tn][A block tm×kc][B block kc×tn][staged A][staged B].
+    const cBase = layout.resident / es;
     const aBase = cBase + tm * tn;
     const bBase = aBase + tm * kcMax;
     let need = bBase + kcMax * tn;
@@ -226,12 +267,13 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     // op(A)[i][p] = a[aOff + i·ars + p·aks]; op(B)[p][j] = b[bOff + p·bks + j·bcs].
     const ars = transA ? 1 : lda, aks = transA ? lda : 1;
     const bcs = transB ? ldb : 1, bks = transB ? 1 : ldb;
-    let aSrc = -1, bSrc = -1;
-    if (packer !== undefined && stageable(a, transA ? spanOf(k, m, lda) : spanOf(m, k, lda))) {
+    // Where the packer reads each operand in memory (element index of its array's start), or -1.
+    let aSrc = packer === undefined ? -1 : aAt, bSrc = packer === undefined ? -1 : bAt;
+    if (packer !== undefined && aAt < 0 && stageable(a, transA ? spanOf(k, m, lda) : spanOf(m, k, lda))) {
       aSrc = need;
       need += a.length;
     }
-    if (packer !== undefined && stageable(b, transB ? spanOf(n, k, ldb) : spanOf(k, n, ldb))) {
+    if (packer !== undefined && bAt < 0 && stageable(b, transB ? spanOf(n, k, ldb) : spanOf(k, n, ldb))) {
       bSrc = need;
       need += b.length;
     }
@@ -239,7 +281,8 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     if (need * es > maxBytes) {
       // Staging does not fit a bounded (shared) memory: pack from JS.
       need = unstaged;
-      aSrc = bSrc = -1;
+      aSrc = aAt >= 0 && packer !== undefined ? aAt : -1;
+      bSrc = bAt >= 0 && packer !== undefined ? bAt : -1;
     }
     if (need === unstaged) {
       reserve(need * es);
@@ -250,28 +293,50 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
         // The engine refused to grow memory for the copies (a memory-tight browser tab):
         // pack from JS, which needs only the blocks.
         need = unstaged;
-        aSrc = bSrc = -1;
+        aSrc = aAt >= 0 && packer !== undefined ? aAt : -1;
+        bSrc = bAt >= 0 && packer !== undefined ? bAt : -1;
         reserve(need * es);
       }
     }
     const view = isF32 ? f32 : f64;
-    if (aSrc >= 0) view.set(a, aSrc);
-    if (bSrc >= 0) view.set(b, bSrc);
+    // Resident operands are read (and C written) through the fresh whole-memory view.
+    if (aAt >= 0) {
+      a = view;
+      aOff += aAt;
+      if (aSrc >= 0) aSrc = 0;
+    } else if (aSrc >= 0) view.set(a, aSrc);
+    if (bAt >= 0) {
+      b = view;
+      bOff += bAt;
+      if (bSrc >= 0) bSrc = 0;
+    } else if (bSrc >= 0) view.set(b, bSrc);
+    if (cAt >= 0) {
+      c = view;
+      cOff += cAt;
+    }
+    // A resident C with alpha 1 and beta 0 or 1 takes the kernel's tiles directly (it
+    // accumulates into C after the first k-block, or from the first when beta is 1).
+    const direct = cAt >= 0 && alpha === 1 && (beta === 0 || beta === 1);
     for (let i0 = 0; i0 < m; i0 += tm) {
       const mb = Math.min(tm, m - i0);
       const mp = roundUp(mb, bl.mr);
       for (let j0 = 0; j0 < n; j0 += tn) {
         const nb = Math.min(tn, n - j0);
         const np = roundUp(nb, bl.nr);
+        // Padded rows or columns would overwrite C's neighbours: those tiles go via scratch.
+        const inPlace = direct && mb === mp && nb === np;
+        const pc = inPlace ? (cOff + i0 * ldc + j0) * es : cBase * es;
+        const ldcBytes = inPlace ? ldc * es : np * es;
         for (let p0 = 0; p0 < k; p0 += bl.kc) {
           const kb = Math.min(bl.kc, k - p0);
           if (aSrc >= 0) packer!((aSrc + aOff + i0 * ars + p0 * aks) * es, ars * es, aks * es, mb, kb, bl.mr, aBase * es);
           else packA(transA, a, aOff, lda, i0, mb, p0, kb, bl.mr, view, aBase);
           if (bSrc >= 0) packer!((bSrc + bOff + p0 * bks + j0 * bcs) * es, bcs * es, bks * es, nb, kb, bl.nr, bBase * es);
           else packB(transB, b, bOff, ldb, j0, nb, p0, kb, bl.nr, view, bBase);
-          kernel(mp, np, kb, aBase * es, bBase * es, cBase * es, np * es, bl.mc, bl.nc, p0 === 0 ? 0 : 1);
+          kernel(mp, np, kb, aBase * es, bBase * es, pc, ldcBytes, bl.mc, bl.nc, p0 === 0 && !(inPlace && beta === 1) ? 0 : 1);
         }
-        if (alpha === 1 && beta === 0 && nb === np && ldc === nb) c.set(tileView(isF32, mb * np), cOff + i0 * ldc);
+        if (inPlace) continue;
+        if (alpha === 1 && beta === 0 && nb === np && ldc === nb) c.set(tileView(isF32, cBase, mb * np), cOff + i0 * ldc);
         else storeC(mb, nb, alpha, view, cBase, np, beta, c, cOff + i0 * ldc + j0, ldc);
       }
     }

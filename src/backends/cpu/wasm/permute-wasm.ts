@@ -4,12 +4,19 @@
 // walk runs in wasm. Self-contained (no Node APIs) so the emitter can inline it.
 
 import type { FloatArray } from '../gemm-pack.js';
+import type { ScratchLayout } from './gemm-wasm.js';
 
 /** Most axes the generated permute takes (its descriptor holds three i32 per axis). */
 export const PERMUTE_MAX_RANK = 16;
 
 /** Fewest elements for which the wasm path beats the JS loop (two copies plus a call). */
 export const PERMUTE_WASM_MIN = 4096;
+
+/**
+ * Fewest elements for the wasm path when source and destination both live in wasm memory
+ * (no copies: just the call and the descriptor).
+ */
+export const PERMUTE_RESIDENT_MIN = 256;
 
 /** Largest source (elements) copied into the grow-only wasm memory for a permute. */
 const PERMUTE_MAX_ELEMENTS = 2 ** 24;
@@ -36,15 +43,20 @@ const PAGE = 65536;
 /** Bytes before the destination region: the descriptor (4 · PERMUTE_MAX_RANK i32). */
 const META_BYTES = 256;
 
-/** The permute driver over an instance's memory and its two generated functions. */
+/**
+ * The permute driver over an instance's memory and its two generated functions. Arrays that
+ * are views of `memory` (resident buffers below `layout.resident`) are read or written in
+ * place; others are copied in and out of scratch placed after the resident region.
+ */
 export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf64: PermuteKernel,
-  tiled?: { f32: PermuteTiledKernel; f64: PermuteTiledKernel }): WasmPermute {
+  tiled?: { f32: PermuteTiledKernel; f64: PermuteTiledKernel }, layout: ScratchLayout = { resident: 0 }): WasmPermute {
   let i32 = new Int32Array(memory.buffer);
   let f32 = new Float32Array(memory.buffer);
   let f64 = new Float64Array(memory.buffer);
   // Views of the destination region keyed by element count (negative for f64), so results
   // leave by one TypedArray.set without allocating once shapes repeat; bounded.
   const views = new Map<number, FloatArray>();
+  let viewsAt = 0;
   const refresh = (): void => {
     if (i32.buffer === memory.buffer) return;
     i32 = new Int32Array(memory.buffer);
@@ -59,11 +71,18 @@ export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf
     if ((src instanceof Float32Array) !== isF32) return false;
     let n = 1;
     for (let i = 0; i < rank; i++) n *= shape[i];
-    if (n < PERMUTE_WASM_MIN || src.length > 2 * n + 1024 || src.length > PERMUTE_MAX_ELEMENTS) return false;
     const es = isF32 ? 4 : 8;
-    const dstBase = META_BYTES / es;
-    const srcBase = dstBase + n;
-    const need = (srcBase + src.length) * es;
+    // Resident arrays: their element index in memory, taken before growing detaches them.
+    const buf = memory.buffer;
+    const srcAt = src.buffer === buf ? src.byteOffset / es : -1;
+    const dstAt = dst.buffer === buf ? dst.byteOffset / es : -1;
+    if (n < (srcAt >= 0 && dstAt >= 0 ? PERMUTE_RESIDENT_MIN : PERMUTE_WASM_MIN)) return false;
+    if (srcAt < 0 && (src.length > 2 * n + 1024 || src.length > PERMUTE_MAX_ELEMENTS)) return false;
+    // Scratch after the resident region: [descriptor][dst unless resident][src unless resident].
+    const meta = layout.resident;
+    const dstBase = (meta + META_BYTES) / es;
+    const srcBase = dstBase + (dstAt >= 0 ? 0 : n);
+    const need = (srcBase + (srcAt >= 0 ? 0 : src.length)) * es;
     const have = memory.buffer.byteLength;
     if (need > have) {
       try {
@@ -73,11 +92,12 @@ export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf
       }
     }
     refresh();
+    const m = meta / 4;
     let dstStride = 1;
     for (let i = rank - 1; i >= 0; i--) {
-      i32[i] = shape[i];
-      i32[PERMUTE_MAX_RANK + i] = strides[i] * es;
-      i32[3 * PERMUTE_MAX_RANK + i] = dstStride * es;
+      i32[m + i] = shape[i];
+      i32[m + PERMUTE_MAX_RANK + i] = strides[i] * es;
+      i32[m + 3 * PERMUTE_MAX_RANK + i] = dstStride * es;
       dstStride *= shape[i];
     }
     // A transpose (innermost destination axis strided, another axis contiguous in the
@@ -87,9 +107,16 @@ export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf
       for (let i = rank - 2; i >= 0 && b < 0; i--) if (strides[i] === 1 && shape[i] >= TILE / 2) b = i;
     }
     const view = isF32 ? f32 : f64;
-    view.set(src, srcBase);
-    if (b >= 0) (isF32 ? tiled!.f32 : tiled!.f64)((srcBase + srcOff) * es, META_BYTES, rank, 0, b);
-    else (isF32 ? pf32 : pf64)((srcBase + srcOff) * es, META_BYTES, rank, 0);
+    if (srcAt < 0) view.set(src, srcBase);
+    const from = ((srcAt >= 0 ? srcAt : srcBase) + srcOff) * es;
+    const to = dstAt >= 0 ? (dstAt + dstOff) * es : dstBase * es;
+    if (b >= 0) (isF32 ? tiled!.f32 : tiled!.f64)(from, to, rank, meta, b);
+    else (isF32 ? pf32 : pf64)(from, to, rank, meta);
+    if (dstAt >= 0) return true;
+    if (viewsAt !== dstBase * es) {
+      views.clear();
+      viewsAt = dstBase * es;
+    }
     const key = isF32 ? n : -n;
     let out = views.get(key);
     if (out === undefined) {
