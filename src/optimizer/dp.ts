@@ -29,6 +29,7 @@
 // many disconnected subsets (measured: 4×4 PEPS norm 7.6k → 58k subsets, 0.6 → 12.6 s;
 // 40-site MPS expectation 26k → 522k subsets, 0.8 → 214 s; both optima unchanged).
 
+import { SubsetComponents } from './dp-outer.js';
 import { greedyTree } from './greedy.js';
 import { randomGreedyTree } from './random-greedy.js';
 import type { ContractionProblem } from './problem.js';
@@ -71,6 +72,8 @@ interface DpResult {
   /** Nodes in SSA order over local leaf ids 0..k-1 (ids k.. are the nodes). */
   nodes: TreeNode[];
   found: boolean;
+  /** The tree's primary score (when found). */
+  score: number;
 }
 
 /** A subset table over k local leaves: words, scores, splits and result indices per subset. */
@@ -369,6 +372,35 @@ function solveSubset(
   let minSize = Infinity;
   for (const i of leavesOfIdx.keys()) if (size[i] < minSize) minSize = size[i];
   const outerFactor = outer ? Math.min(2, minSize) : 2;
+  // The component rule (dp-outer.ts) holds for the flops objective on components whose
+  // indices all have size ≥ 2; it only matters where disconnected subsets arise.
+  const rules = outer && model.name === 'flops' && minSize >= 2;
+  let comps: SubsetComponents | undefined;
+  if (rules) {
+    const neighbours: Int32Array[] = [];
+    const hasPrivate = new Uint8Array(k);
+    for (let l = 0; l < k; l++) {
+      const near = new Set<number>();
+      for (const q of sp.leafIndices[leaves[l]]) {
+        const ls = lof[q];
+        let others = 0;
+        for (let z = 0; z < ls.length; z++) {
+          if (ls[z] >= 0 && ls[z] !== l) near.add(ls[z]);
+          if (ls[z] !== l) others++;
+        }
+        if (others === 0 && !isOutput[q]) hasPrivate[l] = 1;
+      }
+      neighbours.push(Int32Array.from(near));
+    }
+    comps = new SubsetComponents(k, W, neighbours, hasPrivate);
+  }
+  // Plain component: every index joins exactly two of its tensors and is not an output, so
+  // every merge of halves sharing an index sums it, and the component rule applies to it.
+  let plain = comps !== undefined;
+  for (const [q, ls] of leavesOfIdx) if (isOutput[q] || ls.length !== 2) plain = false;
+  // Per index of a disconnected scanning subset: its component.
+  let compOfT = new Int32Array(64);
+  let compSize = new Float64Array(64);
   // The least flops of any merge involving the subset in `buf` (result indices idx, size r).
   // A merge with a partner holding one of its indices, when each of those indices has at
   // most one carrier outside it, sums that index and is doubled (an index only one leaf
@@ -395,6 +427,7 @@ function solveSubset(
     let r = 1;
     for (const i of sp.leafIndices[leaves[l]]) r *= sp.size[i];
     const id = table.insert(buf, 1, sp.leafIndices[leaves[l]], r, leastFlops(sp.leafIndices[leaves[l]], r), 0, 0, -1, -1);
+    comps?.record(id, table.words, -1, -1, false);
     bySize[1].push(id);
   }
   const words = (): Int32Array => table.words;
@@ -437,6 +470,7 @@ function solveSubset(
     let f = 1;
     let r = 1;
     let involved = 0;
+    let shared = false;
     kept.length = 0;
     // Additive objectives score a step at least its flops, which only grow over the loop.
     const budget = model.primaryIsMax ? Infinity : cap - p1 - p2;
@@ -446,6 +480,7 @@ function solveSubset(
       const q = u < v ? u : v;
       if (u === q) i++;
       if (v === q) j++;
+      if (u === v) shared = true;
       involved++;
       f *= size[q];
       if (f > budget) return;
@@ -472,6 +507,12 @@ function solveSubset(
     // own indices, so with additive objectives that step's primary score adds at least this.
     const least = leastFlops(kept, r);
     if (!model.primaryIsMax && m < k && p + model.primary(least, 1) > cap) return;
+    // A summing merge that strands a component of a disconnected half is in no optimal tree.
+    if (comps !== undefined && kept.length < involved) {
+      const o1 = table.idxOff[s1];
+      const o2 = table.idxOff[s2];
+      if (comps.strands(s1, pool, o2, o2 + table.idxLen[s2], lof) || comps.strands(s2, pool, o1, o1 + table.idxLen[s1], lof)) return;
+    }
     const s = accumulate(model.secondaryIsMax, accumulate(model.secondaryIsMax, table.sec[s1], table.sec[s2]), model.secondary(f, r));
     work.accepted++;
     const found = table.find(buf);
@@ -485,6 +526,7 @@ function solveSubset(
       return;
     }
     const id = table.insert(buf, m, kept, r, least, p, s, s1, s2);
+    comps?.record(id, table.words, s1, s2, shared);
     bySize[m].push(id);
   };
 
@@ -495,9 +537,10 @@ function solveSubset(
   };
 
   // Entries a scan of s1 would read in one family.
-  const candidates = (lists: PartnerLists, s1: number, off1: number, end1: number, maxPre: number): number => {
+  const candidates = (lists: PartnerLists, s1: number, off1: number, end1: number, maxPre: number, only = -1): number => {
     let total = 0;
     for (let t = off1; t < end1; t++) {
+      if (only >= 0 && compOfT[t - off1] !== only) continue;
       const q = table.idxPool[t];
       const ls = lof[q];
       for (let w = 0; w < ls.length; w++) {
@@ -557,9 +600,44 @@ function solveSubset(
       const least1 = table.least[s1];
       const pool = table.idxPool;
       for (let t = 0; t < W; t++) wd1[t] = table.words[s1 * W + t];
-      const bucketMax = PartnerLists.bucketOf(maxPre);
-      const lists = maxPre === Infinity || candidates(ascLists, s1, off1, end1, maxPre) <= candidates(descLists, s1, off1, end1, maxPre) ? ascLists : descLists;
+      let scanPre = maxPre;
+      let lists = maxPre === Infinity || candidates(ascLists, s1, off1, end1, maxPre) <= candidates(descLists, s1, off1, end1, maxPre) ? ascLists : descLists;
+      // A disconnected subset of a plain component meets index-sharing partners only in
+      // summing merges, which by the component rule touch each of its components: its scan
+      // reads the lists of one component's indices. A partner is listed under its lowest
+      // (highest) index shared with that component; the indices before it that the scanner
+      // holds lie in its other components, whose sizes multiply the prefix bound.
+      let pick = -1;
+      if (plain && comps!.components(s1) > 1 && maxPre !== Infinity) {
+        const nc = comps!.components(s1);
+        if (compOfT.length < end1 - off1) compOfT = new Int32Array(2 * (end1 - off1));
+        if (compSize.length < nc) compSize = new Float64Array(2 * nc);
+        compSize.fill(1, 0, nc);
+        for (let t = off1; t < end1; t++) {
+          const q = table.idxPool[t];
+          const ls = lof[q];
+          const l = inSet(s1, ls[0]) ? ls[0] : ls[1];
+          const c = comps!.componentOf(s1, l);
+          compOfT[t - off1] = c;
+          compSize[c] *= size[q];
+        }
+        let best = candidates(lists, s1, off1, end1, maxPre);
+        for (let c = 0; c < nc; c++) {
+          const pre = ((limit2 * table.rsize[s1]) / (least1 * compSize[c])) * (1 + 1e-9);
+          for (const fam of [ascLists, descLists]) {
+            const count = candidates(fam, s1, off1, end1, pre, c);
+            if (count < best) {
+              best = count;
+              pick = c;
+              lists = fam;
+              scanPre = pre;
+            }
+          }
+        }
+      }
+      const bucketMax = PartnerLists.bucketOf(scanPre);
       for (let t = off1; t < end1; t++) {
+        if (pick >= 0 && compOfT[t - off1] !== pick) continue;
         const q = table.idxPool[t];
         const ls = lof[q];
         for (let w = 0; w < ls.length; w++) {
@@ -576,7 +654,7 @@ function solveSubset(
             scanned += len / stride;
             for (let o = 0; o < len; o += stride) {
               // Checks on the entry's own copies first: they read the bucket in order.
-              if (bucket[o + 1] > maxPre || bucket[o + 2] > limit2 || bucket[o + 3] > limit1) continue;
+              if (bucket[o + 1] > scanPre || bucket[o + 2] > limit2 || bucket[o + 3] > limit1) continue;
               const c2 = bucket[o + 4];
               if (c2 > c || c + c2 > k) continue;
               let overlap = 0;
@@ -657,7 +735,7 @@ function solveSubset(
   work.considered += considered;
   if (timedOut) return 'timeout';
   const full = bySize[k].length > 0 ? bySize[k][0] : -1;
-  if (full < 0) return { nodes: [], found: false };
+  if (full < 0) return { nodes: [], found: false, score: Infinity };
   // Emit the winning tree bottom-up; leaf ids are their local indices.
   const nodes: TreeNode[] = [];
   const emit = (id: number): number => {
@@ -668,7 +746,7 @@ function solveSubset(
     return k + nodes.length - 1;
   };
   emit(full);
-  return { nodes, found: true };
+  return { nodes, found: true, score: table.prim[full] };
 }
 
 /**
@@ -833,16 +911,27 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
     // of the round that does.
     let cap = Math.max(Math.min(lower, greedyScore), greedyScore / 4);
     let result: DpResult | 'timeout';
+    // With outer products, the rising caps run without them first (far fewer subsets), and
+    // one round with them then runs at the best score found: every tree that scores at most
+    // that has all its subtrees under the cap, so the round finds the optimum over all trees.
+    let shared = outer;
     for (;;) {
       if (performance.now() > deadline) {
         result = 'timeout';
         break;
       }
       const work: DpRound = { leaves: group.length, cap, found: false, subsets: 0, scanned: 0, considered: 0, accepted: 0, outer: 0 };
-      result = solveSubset(sp, group, model, allPairs, outer, cap, deadline, maxSubsets, work);
+      result = solveSubset(sp, group, model, allPairs, outer && !shared, cap, deadline, maxSubsets, work);
       work.found = result !== 'timeout' && result.found;
       stats?.rounds.push(work);
-      if (result === 'timeout' || result.found) break;
+      if (result === 'timeout') break;
+      if (shared && (result.found || cap >= greedyScore)) {
+        shared = false;
+        const bound = result.found ? Math.min(result.score, greedyScore) : greedyScore;
+        cap = Math.max(cap / CAP_FACTOR, bound * (1 + 1e-9));
+        continue;
+      }
+      if (result.found) break;
       // With one group, no tree within the heuristic's score means that tree is the best.
       if (cap >= greedyScore && groups.length === 1) break;
       const next = cap * CAP_FACTOR;
