@@ -5,6 +5,7 @@
 // so it imports nothing but other runtime files.
 
 import { fastGemm, fastPermute } from './gemm.js';
+import { TILED_MIN_CONTIGUOUS } from './wasm/permute-wasm.js';
 
 /** The element arrays kernels work on. */
 export type FloatArray = Float32Array | Float64Array;
@@ -67,7 +68,7 @@ export function permute(
     // A transpose: the source's contiguous axis is another destination axis. Copying along
     // the destination row would read one element per cache line; tiles keep those lines hot.
     for (let b = rank - 2; b >= 0; b--) {
-      if (strides[b] === 1 && shape[b] >= PERMUTE_TILE / 2) {
+      if (strides[b] === 1 && shape[b] >= TILED_MIN_CONTIGUOUS) {
         permuteTiled(src, srcOff, dst, dstOff, shape, strides, counter, b);
         return;
       }

@@ -326,7 +326,9 @@ function makeViews(exec: Executor): void {
  * after a growth, which stops once the memory is large enough for the plans being run.
  */
 function freshViews(exec: Executor): void {
-  if (exec.resident !== null && exec.resident.memory.buffer !== exec.viewBuffer) makeViews(exec);
+  // Growth detaches the old buffer (its byteLength becomes 0): a field read, where reading
+  // `memory.buffer` costs a call per step.
+  if (exec.resident !== null && exec.viewBuffer!.byteLength === 0) makeViews(exec);
 }
 
 function pinnedBase(op: PinnedOp, values: Int32Array): number {

@@ -31,6 +31,14 @@ export type PermuteTiledKernel = (src: number, dst: number, rank: number, meta: 
 const TILE = 32;
 
 /**
+ * Fewest elements along the source's contiguous axis for the tiled walk. Short ones count
+ * too: with that axis outermost in the destination, the plain walk reads each source cache
+ * line once per value of it, from memory when the tensor is large (a 2M-element f64 permute
+ * of a TT-layer with an 8-long contiguous axis took half the time tiled).
+ */
+export const TILED_MIN_CONTIGUOUS = 4;
+
+/**
  * The runtime's permute contract (dst contiguous in `shape`, src read at `strides` per
  * destination axis); returns false, having done nothing, when the wasm path does not apply
  * (small, huge or high-rank tensors, a source array much larger than the part read, mixed
@@ -104,7 +112,7 @@ export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf
     // source) runs tiled; the plain walk would read one element per cache line.
     let b = -1;
     if (tiled !== undefined && strides[rank - 1] !== 1 && shape[rank - 1] >= TILE / 2) {
-      for (let i = rank - 2; i >= 0 && b < 0; i--) if (strides[i] === 1 && shape[i] >= TILE / 2) b = i;
+      for (let i = rank - 2; i >= 0 && b < 0; i--) if (strides[i] === 1 && shape[i] >= TILED_MIN_CONTIGUOUS) b = i;
     }
     const view = isF32 ? f32 : f64;
     if (srcAt < 0) view.set(src, srcBase);
