@@ -276,6 +276,16 @@ describe('temps in wasm memory', () => {
   });
 });
 
+describe('without WebAssembly SIMD', () => {
+  test('temps stay in JS arrays, GEMMs run the plain kernel, and results match the reference', () => {
+    // A child process: the stub that refuses every wasm module must run before the runtime loads.
+    const text = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'test/helpers/no-simd-probe.ts')], { cwd: root, encoding: 'utf8' });
+    const r = JSON.parse(text.trim().split('\n').at(-1)!) as { engine: string; resident: boolean; cases: number; worst: number };
+    expect(r).toMatchObject({ engine: 'plain', resident: false, cases: 63 });
+    expect(r.worst).toBeLessThan(1e-10);
+  });
+});
+
 describe('steady state', () => {
   test('compiled functions called with an output buffer allocate (almost) nothing per call', () => {
     // A child process, because gc() needs --expose-gc. One allocated object per call would
