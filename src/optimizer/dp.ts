@@ -29,7 +29,7 @@
 // many disconnected subsets (measured: 4×4 PEPS norm 7.6k → 58k subsets, 0.6 → 12.6 s;
 // 40-site MPS expectation 26k → 522k subsets, 0.8 → 214 s; both optima unchanged).
 
-import { SubsetComponents } from './dp-outer.js';
+import { clusterCost, SubsetComponents } from './dp-outer.js';
 import { greedyTree } from './greedy.js';
 import { randomGreedyTree } from './random-greedy.js';
 import type { ContractionProblem } from './problem.js';
@@ -74,6 +74,14 @@ interface DpResult {
   found: boolean;
   /** The tree's primary score (when found). */
   score: number;
+}
+
+/** A subset's best tree when it is a cluster merge: pieces, their outer-product tree, the cover. */
+interface ClusterMerge {
+  cover: number;
+  pieces: number[];
+  /** Per mask over pieces: one side of its best split (clusterCost). */
+  split: Int32Array;
 }
 
 /** A subset table over k local leaves: words, scores, splits and result indices per subset. */
@@ -348,7 +356,7 @@ function solveSubset(
         }
         pre *= sp.size[q];
       }
-      if (outer) outerList.push(0, id, table.rsize[id], table.prim[id]);
+      if (outerPairs) outerList.push(0, id, table.rsize[id], table.prim[id]);
     }
   };
   let seen = new Int32Array(1024);
@@ -372,35 +380,27 @@ function solveSubset(
   let minSize = Infinity;
   for (const i of leavesOfIdx.keys()) if (size[i] < minSize) minSize = size[i];
   const outerFactor = outer ? Math.min(2, minSize) : 2;
-  // The component rule (dp-outer.ts) holds for the flops objective on components whose
-  // indices all have size ≥ 2; it only matters where disconnected subsets arise.
-  const rules = outer && model.name === 'flops' && minSize >= 2;
+  // Plain components (dp-outer.ts) under the flops objective: only connected subsets are
+  // stored, and outer products enter only as clusters under a merge with a cover (formClusters).
+  const clusters = outer && model.name === 'flops' && plainComponent(sp, leaves);
+  // Where outer products are merges of two stored subsets (found through outerList).
+  const outerPairs = outer && !clusters;
+  // Elsewhere the component rule (dp-outer.ts) holds for the flops objective on components
+  // whose indices all have size ≥ 2; it only matters where disconnected subsets arise.
   let comps: SubsetComponents | undefined;
-  if (rules) {
+  let privateIndex = false;
+  for (const [q, ls] of leavesOfIdx) if (ls.length === 1 && !isOutput[q]) privateIndex = true;
+  if (outerPairs && model.name === 'flops' && minSize >= 2 && !privateIndex) {
     const neighbours: Int32Array[] = [];
-    const hasPrivate = new Uint8Array(k);
     for (let l = 0; l < k; l++) {
       const near = new Set<number>();
-      for (const q of sp.leafIndices[leaves[l]]) {
-        const ls = lof[q];
-        let others = 0;
-        for (let z = 0; z < ls.length; z++) {
-          if (ls[z] >= 0 && ls[z] !== l) near.add(ls[z]);
-          if (ls[z] !== l) others++;
-        }
-        if (others === 0 && !isOutput[q]) hasPrivate[l] = 1;
-      }
+      for (const q of sp.leafIndices[leaves[l]]) for (const x of lof[q]) if (x >= 0 && x !== l) near.add(x);
       neighbours.push(Int32Array.from(near));
     }
-    comps = new SubsetComponents(k, W, neighbours, hasPrivate);
+    comps = new SubsetComponents(k, W, neighbours);
   }
-  // Plain component: every index joins exactly two of its tensors and is not an output, so
-  // every merge of halves sharing an index sums it, and the component rule applies to it.
-  let plain = comps !== undefined;
-  for (const [q, ls] of leavesOfIdx) if (isOutput[q] || ls.length !== 2) plain = false;
-  // Per index of a disconnected scanning subset: its component.
-  let compOfT = new Int32Array(64);
-  let compSize = new Float64Array(64);
+  // Subsets whose best tree is a cluster under a merge with a cover (formClusters).
+  const clusterOf = new Map<number, ClusterMerge>();
   // The least flops of any merge involving the subset in `buf` (result indices idx, size r).
   // A merge with a partner holding one of its indices, when each of those indices has at
   // most one carrier outside it, sums that index and is doubled (an index only one leaf
@@ -522,6 +522,7 @@ function solveSubset(
         table.sec[found] = s;
         table.left[found] = s1;
         table.right[found] = s2;
+        clusterOf.delete(found);
       }
       return;
     }
@@ -537,10 +538,9 @@ function solveSubset(
   };
 
   // Entries a scan of s1 would read in one family.
-  const candidates = (lists: PartnerLists, s1: number, off1: number, end1: number, maxPre: number, only = -1): number => {
+  const candidates = (lists: PartnerLists, s1: number, off1: number, end1: number, maxPre: number): number => {
     let total = 0;
     for (let t = off1; t < end1; t++) {
-      if (only >= 0 && compOfT[t - off1] !== only) continue;
       const q = table.idxPool[t];
       const ls = lof[q];
       for (let w = 0; w < ls.length; w++) {
@@ -549,6 +549,181 @@ function solveSubset(
       }
     }
     return total;
+  };
+
+  // Cluster merges of plain components (dp-outer.ts): Q = (cluster of pieces P1..Pm, W),
+  // m ≥ 2, with every piece's indices inside w (so the pieces are pairwise disjoint and share
+  // no index), costing the pieces, W, the cheapest outer-product tree over the pieces, and
+  // 2|w| for the merge, which leaves w minus the pieces' indices. Each such merge is formed
+  // when its largest member scans (all members are final then): as W (case A), or as a
+  // piece P0 (case B; W holds all of p0). A piece P ⊆ w is listed in the ascending list of
+  // its lowest index with prefix weight 1 (bucket 0), and that index lies in w, so the
+  // pieces of W are exactly the bucket-0 entries of W's indices' lists that hold only
+  // indices of w.
+  const wmark = new Int32Array(sp.m);
+  let wvisit = 0;
+  const pmark = new Uint8Array(sp.m);
+  const cand: number[] = [];
+  const chosen: number[] = [];
+  const qbuf = new Int32Array(W);
+  const keptQ: number[] = [];
+  // Pieces for cover w (its indices carry mark mv in marks): final subsets of at most c
+  // leaves whose indices all lie in w, disjoint from w's leaves and from p0's, sharing no
+  // index with p0 (indices marked with `visit` when p0 ≥ 0), costing at most budget.
+  const collectPieces = (w: number, marks: Int32Array, mv: number, c: number, p0: number, budget: number): void => {
+    cand.length = 0;
+    const pool = table.idxPool;
+    const words = table.words;
+    for (let t = table.idxOff[w], e = t + table.idxLen[w]; t < e; t++) {
+      const q = pool[t];
+      const ls = lof[q];
+      const l = inSet(w, ls[0]) ? ls[1] : ls[0];
+      const bucket = ascLists.buckets[q * k + l]?.[0];
+      if (bucket === undefined) continue;
+      const stride = HEAD + W;
+      for (let o = 0; o < bucket.length; o += stride) {
+        if (bucket[o + 4] > c || bucket[o + 3] > budget) continue;
+        let overlap = 0;
+        for (let u = 0; u < W; u++) overlap |= (words[w * W + u] | (p0 >= 0 ? words[p0 * W + u] : 0)) & bucket[o + HEAD + u];
+        if (overlap !== 0) continue;
+        const id = bucket[o];
+        let inside = true;
+        for (let u = table.idxOff[id], f = u + table.idxLen[id]; u < f; u++) {
+          const i = pool[u];
+          if (marks[i] !== mv || (p0 >= 0 && marked[i] === visit)) {
+            inside = false;
+            break;
+          }
+        }
+        if (inside) cand.push(id);
+      }
+    }
+  };
+  // Forms Q = (cluster of `chosen`, w) when it fits under the cap.
+  const formCluster = (w: number): void => {
+    work.considered++;
+    const m = chosen.length;
+    const sizes = chosen.map((id) => table.rsize[id]);
+    const cl = clusterCost(sizes);
+    const rW = table.rsize[w];
+    let p = table.prim[w] + cl.cost + 2 * rW;
+    let sec = accumulate(model.secondaryIsMax, table.sec[w], model.secondary(cl.product[(1 << m) - 1], cl.product[(1 << m) - 1]));
+    let card = table.card[w];
+    for (let t = 0; t < W; t++) qbuf[t] = table.words[w * W + t];
+    for (const id of chosen) {
+      p += table.prim[id];
+      sec = accumulate(model.secondaryIsMax, sec, table.sec[id]);
+      card += table.card[id];
+      for (let t = 0; t < W; t++) qbuf[t] |= table.words[id * W + t];
+    }
+    if (p > cap) return;
+    keptQ.length = 0;
+    let r = 1;
+    for (let t = table.idxOff[w], e = t + table.idxLen[w]; t < e; t++) {
+      const q = table.idxPool[t];
+      if (pmark[q]) continue;
+      keptQ.push(q);
+      r *= size[q];
+    }
+    for (let t = 0; t < W; t++) buf[t] = qbuf[t];
+    const least = leastFlops(keptQ, r);
+    if (card < k && p + least > cap) return;
+    sec = accumulate(model.secondaryIsMax, sec, model.secondary(2 * rW, r));
+    work.accepted++;
+    const found = table.find(buf);
+    const merge: ClusterMerge = { cover: w, pieces: chosen.slice(), split: cl.split };
+    if (found >= 0) {
+      if (lexLess(p, sec, table.prim[found], table.sec[found])) {
+        table.prim[found] = p;
+        table.sec[found] = sec;
+        clusterOf.set(found, merge);
+      }
+      return;
+    }
+    const id = table.insert(buf, card, keptQ, r, least, p, sec, w, -1);
+    clusterOf.set(id, merge);
+    bySize[card].push(id);
+  };
+  // Every set of at least two pairwise index-disjoint, leaf-disjoint candidates (plus the
+  // chosen ones) whose costs and cluster root fit the budget. The root of a cluster costs the
+  // product of its pieces' sizes, a lower bound of its whole cost that only grows.
+  const enumerate = (w: number, from: number, cost: number, product: number, budget: number): void => {
+    if (chosen.length >= 2) formCluster(w);
+    for (let i = from; i < cand.length; i++) {
+      const id = cand[i];
+      const c2 = cost + table.prim[id];
+      const p2 = product * table.rsize[id];
+      if (c2 + (chosen.length >= 1 ? p2 : 0) > budget) continue;
+      let clash = false;
+      for (let t = table.idxOff[id], e = t + table.idxLen[id]; t < e; t++) if (pmark[table.idxPool[t]]) clash = true;
+      for (const other of chosen) if (!disjoint(id, other)) clash = true;
+      if (clash) continue;
+      for (let t = table.idxOff[id], e = t + table.idxLen[id]; t < e; t++) pmark[table.idxPool[t]] = 1;
+      chosen.push(id);
+      enumerate(w, i + 1, c2, p2, budget);
+      chosen.pop();
+      for (let t = table.idxOff[id], e = t + table.idxLen[id]; t < e; t++) pmark[table.idxPool[t]] = 0;
+    }
+  };
+  const formClusters = (s1: number, c: number): void => {
+    const pool = table.idxPool;
+    // Case A: s1 is the cover.
+    const budgetA = cap - table.prim[s1] - 2 * table.rsize[s1];
+    if (budgetA > 0) {
+      collectPieces(s1, marked, visit, c, -1, budgetA);
+      if (cand.length >= 2) enumerate(s1, 0, 0, 1, budgetA);
+    }
+    // Case B: s1 is the largest piece; its cover holds all its indices, so it is listed
+    // under any one of them with a prefix weight of at most |w|, and 2|w| fits the cap.
+    const p0 = table.prim[s1];
+    const r0 = table.rsize[s1];
+    const maxW = ((cap - p0 - 2 * r0) / 2) * (1 + 1e-9);
+    if (maxW < r0) return;
+    const off1 = table.idxOff[s1];
+    const end1 = off1 + table.idxLen[s1];
+    let bestKey = -1;
+    let bestCount = Infinity;
+    for (let t = off1; t < end1; t++) {
+      const q = pool[t];
+      const ls = lof[q];
+      const key = q * k + (inSet(s1, ls[0]) ? ls[1] : ls[0]);
+      const count = ascLists.countUpTo(key, maxW);
+      if (count < bestCount) {
+        bestCount = count;
+        bestKey = key;
+      }
+    }
+    const list = bestKey >= 0 ? ascLists.buckets[bestKey] : undefined;
+    if (list === undefined) return;
+    const top = Math.min(list.length - 1, PartnerLists.bucketOf(maxW));
+    const stride = HEAD + W;
+    const covers: number[] = [];
+    for (let bk = 0; bk <= top; bk++) {
+      const bucket = list[bk];
+      if (bucket === undefined) continue;
+      for (let o = 0; o < bucket.length; o += stride) {
+        if (bucket[o + 1] > maxW || bucket[o + 4] > c) continue;
+        const w = bucket[o];
+        const rW = table.rsize[w];
+        if (rW > maxW || p0 + table.prim[w] + 2 * rW + 2 * r0 > cap) continue;
+        if (!disjoint(s1, w)) continue;
+        let held = 0;
+        for (let t = table.idxOff[w], e = t + table.idxLen[w]; t < e; t++) if (marked[pool[t]] === visit) held++;
+        if (held === end1 - off1) covers.push(w);
+      }
+    }
+    for (const w of covers) {
+      wvisit++;
+      for (let t = table.idxOff[w], e = t + table.idxLen[w]; t < e; t++) wmark[pool[t]] = wvisit;
+      const budgetB = cap - table.prim[w] - 2 * table.rsize[w];
+      collectPieces(w, wmark, wvisit, c, s1, budgetB - p0);
+      if (cand.length === 0) continue;
+      for (let t = off1; t < end1; t++) pmark[pool[t]] = 1;
+      chosen.push(s1);
+      enumerate(w, 0, p0, r0, budgetB);
+      chosen.pop();
+      for (let t = off1; t < end1; t++) pmark[pool[t]] = 0;
+    }
   };
 
   // Class c is final once every smaller class has been merged into it. Each pair is
@@ -600,44 +775,9 @@ function solveSubset(
       const least1 = table.least[s1];
       const pool = table.idxPool;
       for (let t = 0; t < W; t++) wd1[t] = table.words[s1 * W + t];
-      let scanPre = maxPre;
-      let lists = maxPre === Infinity || candidates(ascLists, s1, off1, end1, maxPre) <= candidates(descLists, s1, off1, end1, maxPre) ? ascLists : descLists;
-      // A disconnected subset of a plain component meets index-sharing partners only in
-      // summing merges, which by the component rule touch each of its components: its scan
-      // reads the lists of one component's indices. A partner is listed under its lowest
-      // (highest) index shared with that component; the indices before it that the scanner
-      // holds lie in its other components, whose sizes multiply the prefix bound.
-      let pick = -1;
-      if (plain && comps!.components(s1) > 1 && maxPre !== Infinity) {
-        const nc = comps!.components(s1);
-        if (compOfT.length < end1 - off1) compOfT = new Int32Array(2 * (end1 - off1));
-        if (compSize.length < nc) compSize = new Float64Array(2 * nc);
-        compSize.fill(1, 0, nc);
-        for (let t = off1; t < end1; t++) {
-          const q = table.idxPool[t];
-          const ls = lof[q];
-          const l = inSet(s1, ls[0]) ? ls[0] : ls[1];
-          const c = comps!.componentOf(s1, l);
-          compOfT[t - off1] = c;
-          compSize[c] *= size[q];
-        }
-        let best = candidates(lists, s1, off1, end1, maxPre);
-        for (let c = 0; c < nc; c++) {
-          const pre = ((limit2 * table.rsize[s1]) / (least1 * compSize[c])) * (1 + 1e-9);
-          for (const fam of [ascLists, descLists]) {
-            const count = candidates(fam, s1, off1, end1, pre, c);
-            if (count < best) {
-              best = count;
-              pick = c;
-              lists = fam;
-              scanPre = pre;
-            }
-          }
-        }
-      }
-      const bucketMax = PartnerLists.bucketOf(scanPre);
+      const lists = maxPre === Infinity || candidates(ascLists, s1, off1, end1, maxPre) <= candidates(descLists, s1, off1, end1, maxPre) ? ascLists : descLists;
+      const bucketMax = PartnerLists.bucketOf(maxPre);
       for (let t = off1; t < end1; t++) {
-        if (pick >= 0 && compOfT[t - off1] !== pick) continue;
         const q = table.idxPool[t];
         const ls = lof[q];
         for (let w = 0; w < ls.length; w++) {
@@ -654,7 +794,7 @@ function solveSubset(
             scanned += len / stride;
             for (let o = 0; o < len; o += stride) {
               // Checks on the entry's own copies first: they read the bucket in order.
-              if (bucket[o + 1] > scanPre || bucket[o + 2] > limit2 || bucket[o + 3] > limit1) continue;
+              if (bucket[o + 1] > maxPre || bucket[o + 2] > limit2 || bucket[o + 3] > limit1) continue;
               const c2 = bucket[o + 4];
               if (c2 > c || c + c2 > k) continue;
               let overlap = 0;
@@ -693,7 +833,8 @@ function solveSubset(
       const r1 = table.rsize[s1];
       const outerBudget = model.primaryIsMax ? cap : cap - p1;
       const maxR2 = outerScored ? (outerBudget / r1) * (1 + 1e-9) : Infinity;
-      if (!outer) continue;
+      if (clusters) formClusters(s1, c);
+      if (!outerPairs) continue;
       const olist = outerList.buckets[0];
       if (olist === undefined) continue;
       const otop = Math.min(olist.length - 1, PartnerLists.bucketOf(maxR2));
@@ -740,6 +881,20 @@ function solveSubset(
   const nodes: TreeNode[] = [];
   const emit = (id: number): number => {
     if (id < k) return id;
+    const merge = clusterOf.get(id);
+    if (merge !== undefined) {
+      const cover = emit(merge.cover);
+      const emitCluster = (mask: number): number => {
+        if ((mask & (mask - 1)) === 0) return emit(merge.pieces[31 - Math.clz32(mask)]);
+        const a = emitCluster(merge.split[mask]);
+        const b = emitCluster(mask ^ merge.split[mask]);
+        nodes.push(a < b ? { left: a, right: b } : { left: b, right: a });
+        return k + nodes.length - 1;
+      };
+      const z = emitCluster((1 << merge.pieces.length) - 1);
+      nodes.push(z < cover ? { left: z, right: cover } : { left: cover, right: z });
+      return k + nodes.length - 1;
+    }
     const l = emit(table.left[id]);
     const r = emit(table.right[id]);
     nodes.push(l < r ? { left: l, right: r } : { left: r, right: l });
@@ -801,6 +956,17 @@ export function alongNetwork(problem: ContractionProblem): ContractionProblem {
     sizes: byPlace.map((old) => problem.sizes[old]),
     names: byPlace.map((old) => problem.names[old]),
   };
+}
+
+/**
+ * Whether the leaves form a plain component (dp-outer.ts): every index of theirs joins
+ * exactly two of them, is not an output, and has size ≥ 2.
+ */
+export function plainComponent(sp: SearchProblem, leaves: readonly number[]): boolean {
+  for (const g of leaves) {
+    for (const i of sp.leafIndices[g]) if (sp.isOutput[i] || sp.leavesOf[i].length !== 2 || sp.size[i] < 2) return false;
+  }
+  return true;
 }
 
 /** Connected components of the leaves (sharing any index), each ascending, ordered by first leaf. */
@@ -914,7 +1080,8 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
     // With outer products, the rising caps run without them first (far fewer subsets), and
     // one round with them then runs at the best score found: every tree that scores at most
     // that has all its subtrees under the cap, so the round finds the optimum over all trees.
-    let shared = outer;
+    // Plain components need no such first pass: their rounds store connected subsets only.
+    let shared = outer && !(model.name === 'flops' && plainComponent(sp, group));
     for (;;) {
       if (performance.now() > deadline) {
         result = 'timeout';
