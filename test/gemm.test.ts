@@ -65,17 +65,60 @@ describe('GEMM kernels equal a naive triple loop', () => {
     }
   });
 
-  it('every kernel variant the generator offers computes the same GEMM', () => {
-    for (const variant of ['a', 'b', 'inline', 's'] as const) {
-      for (const [unroll, endByPointer] of [[1, false], [1, true], [3, false]] as const) {
-        const bytes = buildGemmModule([
-          { dtype: 'f32', mr: 4, nv: 2, unroll, variant, endByPointer },
-          { dtype: 'f64', mr: 4, nv: 2, unroll, variant, endByPointer },
-        ]);
-        const g = createWasmGemm(bytes)!;
-        fc.assert(fc.property(caseArb(13, 40), (c) => check(g.gemm, c)), { numRuns: 15 });
+  it('every kernel variant and tile shape the generator offers computes the same GEMM (mul + add and FMA)', () => {
+    // [f32 MR, f32 vectors, f64 MR, f64 vectors]: the old 4×2 tiles, the runtime's, and others.
+    const tiles = [[4, 2, 4, 2], [5, 2, 3, 3], [3, 3, 5, 2], [6, 1, 2, 4]] as const;
+    let t = 0;
+    for (const fma of [false, true]) {
+      for (const variant of ['a', 'b', 'inline', 's'] as const) {
+        for (const [unroll, endByPointer] of [[1, false], [1, true], [3, false]] as const) {
+          const [mr32, nv32, mr64, nv64] = tiles[t++ % tiles.length];
+          const bytes = buildGemmModule([
+            { dtype: 'f32', mr: mr32, nv: nv32, unroll, variant, endByPointer, fma },
+            { dtype: 'f64', mr: mr64, nv: nv64, unroll, variant, endByPointer, fma },
+          ]);
+          // Blocks of odd sizes too: the kernel rounds mc/nc down to whole tiles.
+          const g = createWasmGemm(bytes, {
+            f32: { mr: mr32, nr: 4 * nv32, kc: 7, mc: 2 * mr32 + 1, nc: 8 * nv32 + 3, tileM: 6 * mr32, tileN: 12 * nv32 },
+            f64: { mr: mr64, nr: 2 * nv64, kc: 9, mc: 3 * mr64, nc: 2 * nv64 + 1, tileM: 7 * mr64, tileN: 6 * nv64 },
+          })!;
+          expect(g, 'module validates').not.toBeNull();
+          fc.assert(fc.property(caseArb(23, 40), (c) => check(g.gemm, c)), { numRuns: 12 });
+        }
       }
     }
+  });
+
+  it('the FMA module\'s wide f32 kernel (5×8) equals the naive loop and gives the same bits as the 4×8 one', () => {
+    expect(preferredGemmBytes()?.kind).toBe('fma');
+    const names = WebAssembly.Module.exports(new WebAssembly.Module(GEMM_WASM_FMA_BYTES)).map((e) => e.name);
+    expect(names).toContain('gemm_f32_wide');
+    // Small blocks so modest shapes cross C tiles, k-blocks and mc/nc blocks of the wide kernel.
+    const wide = createWasmGemm(GEMM_WASM_FMA_BYTES, { f32Wide: { minRows: 1, kc: 11, mc: 15, nc: 16, tileM: 35, tileN: 48 } })!;
+    const narrow = createWasmGemm(GEMM_WASM_FMA_BYTES, { f32Wide: { minRows: Infinity } })!;
+    fc.assert(fc.property(caseArb(37, 60), (c) => check(wide.gemm, c)), { numRuns: 60 });
+    const dflt = createWasmGemm(GEMM_WASM_FMA_BYTES)!;
+    fc.assert(fc.property(fc.integer({ min: 1, max: 140 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 300 }), fc.boolean(), fc.boolean(),
+      (m, n, k, ta, tb) => {
+        const a = new Float32Array(m * k), b = new Float32Array(k * n), c1 = new Float32Array(m * n);
+        fill(a, m + k);
+        fill(b, n + 3 * k);
+        fill(c1, 5);
+        const c2 = c1.slice(), c3 = c1.slice();
+        const args = [ta, tb, m, n, k, 0.75, a, 0, ta ? m : k, b, 0, tb ? k : n, 0.5] as const;
+        wide.gemm(...args, c1, 0, n);
+        narrow.gemm(...args, c2, 0, n);
+        dflt.gemm(...args, c3, 0, n);
+        expect(Array.from(c1)).toEqual(Array.from(c2));
+        expect(Array.from(c3)).toEqual(Array.from(c2));
+      }), { numRuns: 40 });
+  });
+
+  it('drivers refuse blockings whose blocks are not whole register tiles', () => {
+    expect(() => createWasmGemm(undefined, { f32: { tileM: 66 } })).toThrow(RangeError);
+    expect(() => createWasmGemm(undefined, { f64: { tileN: 1022 } })).toThrow(RangeError);
+    expect(() => createWasmGemm(undefined, { f32Wide: { tileM: 64 } })).toThrow(RangeError);
+    expect(createWasmGemm(undefined, { f32: { tileM: 68, mc: 68 }, f64: { tileN: 68, nc: 66 }, f32Wide: { tileM: 65, mc: 64 } })).not.toBeNull();
   });
 
   it('steady state allocates nothing: repeated calls do not grow the heap', () => {
@@ -106,12 +149,12 @@ describe('GEMM kernels equal a naive triple loop', () => {
     }
   });
 
-  it('wasm packers: panels of r rows, k-major, zero-padded, for any strides (v128 and row-by-row paths)', () => {
+  it('wasm packers: panels of r rows, k-major, zero-padded, for any strides (v128, in-register transpose with leftover rows, and row-by-row paths)', () => {
     const memory = new WebAssembly.Memory({ initial: 4 });
-    const packers = packersOf(new WebAssembly.Instance(new WebAssembly.Module(GEMM_WASM_BYTES), { env: { memory } }).exports)!;
+    const packers = packersOf(new WebAssembly.Instance(new WebAssembly.Module(buildGemmModule()), { env: { memory } }).exports)!;
     fc.assert(fc.property(
       fc.record({
-        f32: fc.boolean(), r: fc.constantFrom(2, 4, 8), count: fc.integer({ min: 1, max: 19 }), kb: fc.integer({ min: 1, max: 9 }),
+        f32: fc.boolean(), r: fc.constantFrom(1, 2, 3, 4, 5, 6, 7, 8, 12), count: fc.integer({ min: 1, max: 30 }), kb: fc.integer({ min: 1, max: 11 }),
         adjacentRows: fc.boolean(), pad: fc.integer({ min: 0, max: 3 }), off: fc.integer({ min: 0, max: 7 }), seed: fc.integer({ min: 1, max: 1 << 30 }),
       }),
       ({ f32, r, count, kb, adjacentRows, pad, off, seed }) => {
@@ -137,7 +180,7 @@ describe('GEMM kernels equal a naive triple loop', () => {
         // Nothing written past the last panel.
         expect(Number.isNaN(view[dst + panels * r * kb])).toBe(true);
       },
-    ), { numRuns: 200 });
+    ), { numRuns: 400 });
   });
 
   it('wasm: operands packed in wasm (staged) and from JS (large shared buffers) give the same exact products', () => {

@@ -50,7 +50,7 @@ const Op = {
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
   i32Load: 0x28, f32Load: 0x2a, f64Load: 0x2b, i32Store: 0x36, f32Store: 0x38, f64Store: 0x39,
   i32Const: 0x41, f32Const: 0x43, f64Const: 0x44, i32Ne: 0x47, i32And: 0x71, i32Eqz: 0x45, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GeS: 0x4e,
-  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32Shl: 0x74,
+  i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32RemU: 0x70, i32Shl: 0x74,
   simd: 0xfd,
 } as const;
 
@@ -122,6 +122,8 @@ export class FunctionBuilder {
   sub(): this { return this.op(Op.i32Sub); }
   /** `i32.mul`. */
   mul(): this { return this.op(Op.i32Mul); }
+  /** `i32.rem_u`. */
+  remU(): this { return this.op(Op.i32RemU); }
   /** `i32.and`. */
   and(): this { return this.op(Op.i32And); }
   /** `i32.ne`. */

@@ -6,8 +6,11 @@
 // pa: mp/MR panels, each kc×MR (k-major); pb: np/NR panels, each kc×NR (k-major); both
 // zero-padded. C (row-major, row stride ldcBytes) gets C += A·B, or C = A·B when
 // accumulate is 0 (the first k-block, so C is never cleared separately).
-// The register tile is MR rows × NV vectors. V8 measured here runs tiles of at most eight
-// v128 accumulators at full speed, so both dtypes use 4 rows × 2 vectors. The k loop is not
+// The register tile is MR rows × NV vectors. V8 on x64 allocates 15 XMM registers and its
+// scheduler puts all of a k step's loads (B vectors, A load-splats) before the arithmetic,
+// so accumulators + B vectors + A broadcasts must fit 15 (plus a temporary per product with
+// mul + add) or the accumulators spill: both dtypes use 4 rows × 2 vectors, and the FMA
+// module adds a 5×2 f32 kernel whose A broadcasts are shuffles (see KERNELS_FMA). The k loop is not
 // unrolled in the module: TurboFan unrolls small innermost loops itself, while an unrolled
 // body made its scheduler hoist every load to the top and spill (measured 33 → 24 GFLOP/s
 // f32 at unroll 4). The other step orders stay available for measurement (and are tested).
@@ -41,16 +44,32 @@ export interface KernelShape {
    * counting down: one scalar instruction less per k step, 3–7% on a quiet machine here.
    */
   endByPointer?: boolean;
+  /** Exported as `gemm_<dtype>_<suffix>` (a second kernel for the same dtype). */
+  suffix?: string;
 }
 
-/** The kernels the runtime uses; the JS packer must use the same MR/NR. */
+/** The SIMD128 kernels the runtime uses; the driver's blocking (gemm-wasm.ts F32/F64) must use the same MR/NR. */
 export const KERNELS: readonly KernelShape[] = [
   { dtype: 'f32', mr: 4, nv: 2, unroll: 1, variant: 'b', endByPointer: true },
   { dtype: 'f64', mr: 4, nv: 2, unroll: 1, variant: 'b', endByPointer: true },
 ];
 
-/** The same kernels with relaxed-SIMD multiply-adds, used where the runtime validates them. */
-export const KERNELS_FMA: readonly KernelShape[] = KERNELS.map((k) => ({ ...k, fma: true }));
+/**
+ * The relaxed-SIMD (fused multiply-add) kernels, used where the runtime validates them: the
+ * same tiles as KERNELS, plus `gemm_f32_wide`, 5×8 (gemm-wasm.ts F32_WIDE), which the
+ * single-threaded driver takes for products with many rows. It reads rows 0–3 of A as one
+ * v128 and broadcasts them by shuffles ('s'), which TurboFan schedules next to their
+ * multiply-adds, so its ten accumulators fit V8's 15 allocatable XMM registers without
+ * spilling (load-splats of all five rows are hoisted to the top of the step and need 17).
+ * Measured on the kernel alone against a register-only FMA loop (quiet machine): f32 4×2
+ * 0.85, 3×3 0.88, 5×2 's' 0.94 of it; f64 4×2 0.82, 3×3 0.87 (not taken: NR = 6 pads
+ * power-of-two widths, and the element-wise write-back of padded tiles ate the gain). With
+ * mul + add, 5×2 is no faster than 4×2 (15 registers at most, the products need temporaries).
+ */
+export const KERNELS_FMA: readonly KernelShape[] = [
+  ...KERNELS.map((k) => ({ ...k, fma: true })),
+  { dtype: 'f32', mr: 5, nv: 2, unroll: 1, variant: 's', endByPointer: true, fma: true, suffix: 'wide' },
+];
 
 /** Bytes per element. */
 function elemSize(dtype: 'f32' | 'f64'): number {
@@ -154,6 +173,12 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
     }
   };
 
+  // mc and nc down to whole tiles (at least one): the IC/JC blocks must start on tile
+  // boundaries, whatever blocking the driver was given.
+  f.get(mc).get(mc).i32(mr).remU().sub().set(mc);
+  f.i32(mr).get(mc).get(mc).i32(mr).ltS().select().set(mc);
+  f.get(nc).get(nc).i32(nr).remU().sub().set(nc);
+  f.i32(nr).get(nc).get(nc).i32(nr).ltS().select().set(nc);
   // Panel strides in bytes.
   f.get(kc).i32(mr * es).mul().set(panelA);
   f.get(kc).i32(nr * es).mul().set(panelB);
@@ -260,46 +285,53 @@ export function buildKernel(shape: KernelShape): FunctionBuilder {
  * Builds `pack_<dtype>(src, rs, ks, count, kb, r, dst)`: packs `count` rows (rows of op(A),
  * or columns of op(B)) of a kb-deep slice into panels of `r` rows, k-major inside a panel,
  * zero-padding the last panel: dst[q·r·kb + p·r + i] = src[(q·r + i)·rs + p·ks]. Addresses
- * and the strides rs/ks are in bytes. Full panels whose rows are adjacent in memory
- * (rs = element size: A transposed, B not) move as one or two v128 per k step; the others
- * run row by row along k, which reads each source row sequentially.
+ * and the strides rs/ks are in bytes. In full panels whose rows are adjacent in memory
+ * (rs = element size: A transposed, B not) each k step's first 16·⌊r·es/16⌋ bytes move as
+ * one to three v128; in full panels whose elements are adjacent along k (A not transposed, B
+ * transposed) groups of 16/es rows are transposed in registers. Rows those leave (r not a
+ * multiple of the vector width) and all other panels run row by row along k, which reads
+ * each source row sequentially.
  */
 export function buildPack(dtype: 'f32' | 'f64'): FunctionBuilder {
   const es = elemSize(dtype);
+  const lanes = 16 / es;
   const I = ValType.i32;
   const f = new FunctionBuilder([I, I, I, I, I, I, I]);
   const [src, rs, ks, count, kb, r, dst] = [0, 1, 2, 3, 4, 5, 6];
   const q = f.local(I), rows = f.local(I), s = f.local(I), d = f.local(I), p = f.local(I), i = f.local(I), step = f.local(I);
   const rowS = f.local(I), rowD = f.local(I);
-  const kv = f.local(I), g = f.local(I), tailS = f.local(I), tailD = f.local(I), tailP = f.local(I);
+  const kv = f.local(I), g = f.local(I), tailS = f.local(I), tailD = f.local(I), tailP = f.local(I), gEnd = f.local(I);
   const tv = [f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128)];
   const uv = [f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128), f.local(ValType.v128)];
   const load = () => (dtype === 'f32' ? f.f32Load() : f.f64Load());
   const store = () => (dtype === 'f32' ? f.f32Store() : f.f64Store());
   const zero = () => (dtype === 'f32' ? f.f32Const(0) : f.f64Const(0));
-  /** A full panel of adjacent rows: `vecs` v128 per k step. */
-  const vectorPanel = (vecs: 1 | 2) => {
-    f.get(rows).get(r).ne().eqz().get(rs).i32(es).ne().eqz().and().get(step).i32(16 * vecs).ne().eqz().and().if();
-    f.get(kb).set(p);
+  // Both fast paths end with `i` = the first row left to the row-by-row loop and `br 1` to it.
+  /** A full panel of adjacent rows with ⌊r·es/16⌋ = `vecs`: that many v128 per k step. */
+  const vectorPanel = (vecs: 1 | 2 | 3) => {
+    f.get(rows).get(r).ne().eqz().get(rs).i32(es).ne().eqz().and();
+    f.get(step).i32(16 * vecs).geS().and().get(step).i32(16 * (vecs + 1)).ltS().and().if();
+    f.get(kb).set(p).get(s).set(rowS).get(d).set(rowD);
     f.loop();
-    for (let v = 0; v < vecs; v++) f.get(d).get(s).v128Load(16 * v).v128Store(16 * v);
-    f.get(s).get(ks).add().set(s).inc(d, 16 * vecs).inc(p, -1).get(p).brIf(0);
+    for (let v = 0; v < vecs; v++) f.get(rowD).get(rowS).v128Load(16 * v).v128Store(16 * v);
+    f.get(rowS).get(ks).add().set(rowS).get(rowD).get(step).add().set(rowD).inc(p, -1).get(p).brIf(0);
     f.end();
+    f.i32(vecs * lanes).set(i);
     f.br(1);
     f.end();
   };
   /**
-   * A full panel whose elements are adjacent along k (A not transposed, B transposed):
-   * groups of `lanes` rows are read as `lanes` vectors along k and transposed in registers
-   * (i8x16.shuffle), so each k step's vector of rows is stored whole. The k tail that does
-   * not fill a vector is copied element by element.
+   * A full panel whose elements are adjacent along k: each group of `lanes` rows is read as
+   * `lanes` vectors along k and transposed in registers (i8x16.shuffle), so each k step's
+   * vector of rows is stored whole; the k tail that does not fill a vector is copied element
+   * by element.
    */
   const transposePanel = () => {
-    const lanes = 16 / es;
-    f.get(rows).get(r).ne().eqz().get(ks).i32(es).ne().eqz().and().get(r).i32(lanes - 1).and().eqz().and().if();
+    f.get(rows).get(r).ne().eqz().get(ks).i32(es).ne().eqz().and().get(r).i32(lanes).geS().and().if();
     {
-      // kv: k steps in whole vectors.
+      // kv: k steps in whole vectors; gEnd: rows in whole groups.
       f.get(kb).get(kb).i32(lanes - 1).and().sub().set(kv);
+      f.get(r).get(r).i32(lanes - 1).and().sub().set(gEnd);
       f.i32(0).set(g);
       f.loop(); // row groups
       {
@@ -310,10 +342,10 @@ export function buildPack(dtype: 'f32' | 'f64'): FunctionBuilder {
         f.get(kv).eqz().brIf(0);
         f.loop();
         {
-          for (let i = 0; i < lanes; i++) {
+          for (let l = 0; l < lanes; l++) {
             f.get(rowS);
-            if (i > 0) f.get(rs).i32(i).mul().add();
-            f.v128Load().set(tv[i]);
+            if (l > 0) f.get(rs).i32(l).mul().add();
+            f.v128Load().set(tv[l]);
           }
           if (dtype === 'f64') {
             // [r0k0 r0k1], [r1k0 r1k1] → [r0k0 r1k0], [r0k1 r1k1]
@@ -340,9 +372,9 @@ export function buildPack(dtype: 'f32' | 'f64'): FunctionBuilder {
         f.end();
         // k tail: element by element for each row of the group.
         f.get(p).get(kb).ltS().if();
-        for (let i = 0; i < lanes; i++) {
-          f.get(rowS).get(rs).i32(i).mul().add().set(tailS);
-          f.get(rowD).i32(i * es).add().set(tailD);
+        for (let l = 0; l < lanes; l++) {
+          f.get(rowS).get(rs).i32(l).mul().add().set(tailS);
+          f.get(rowD).i32(l * es).add().set(tailD);
           f.get(p).set(tailP);
           f.loop();
           f.get(tailD).get(tailS);
@@ -353,9 +385,10 @@ export function buildPack(dtype: 'f32' | 'f64'): FunctionBuilder {
           f.end();
         }
         f.end();
-        f.get(g).i32(lanes).add().tee(g).get(r).ltS().brIf(0);
+        f.get(g).i32(lanes).add().tee(g).get(gEnd).ltS().brIf(0);
       }
       f.end();
+      f.get(gEnd).set(i);
       f.br(1);
     }
     f.end();
@@ -367,41 +400,45 @@ export function buildPack(dtype: 'f32' | 'f64'): FunctionBuilder {
     f.get(count).get(q).sub().get(r).get(count).get(q).sub().get(r).ltS().select().set(rows);
     f.get(src).get(q).get(rs).mul().add().set(s);
     f.get(dst).get(q).get(kb).mul().i32(es).mul().add().set(d);
-    f.block(); // panel done
+    f.i32(0).set(i);
+    f.block(); // row by row from row i
     {
+      vectorPanel(3);
       vectorPanel(2);
       vectorPanel(1);
       transposePanel();
-      // Row by row: rows [0, rows) copied along k, rows [rows, r) zero.
-      f.i32(0).set(i);
-      f.loop();
+    }
+    f.end();
+    // Row by row: rows [i, rows) copied along k, rows [rows, r) zero.
+    f.block();
+    f.get(i).get(r).geS().brIf(0);
+    f.loop();
+    {
+      f.get(d).get(i).i32(es).mul().add().set(rowD);
+      f.get(kb).set(p);
+      f.get(i).get(rows).ltS().if();
       {
-        f.get(d).get(i).i32(es).mul().add().set(rowD);
-        f.get(kb).set(p);
-        f.get(i).get(rows).ltS().if();
-        {
-          f.get(s).get(i).get(rs).mul().add().set(rowS);
-          f.loop();
-          f.get(rowD).get(rowS);
-          load();
-          store();
-          f.get(rowS).get(ks).add().set(rowS).get(rowD).get(step).add().set(rowD).inc(p, -1).get(p).brIf(0);
-          f.end();
-        }
-        f.else();
-        {
-          f.loop();
-          f.get(rowD);
-          zero();
-          store();
-          f.get(rowD).get(step).add().set(rowD).inc(p, -1).get(p).brIf(0);
-          f.end();
-        }
+        f.get(s).get(i).get(rs).mul().add().set(rowS);
+        f.loop();
+        f.get(rowD).get(rowS);
+        load();
+        store();
+        f.get(rowS).get(ks).add().set(rowS).get(rowD).get(step).add().set(rowD).inc(p, -1).get(p).brIf(0);
         f.end();
-        f.inc(i, 1).get(i).get(r).ltS().brIf(0);
+      }
+      f.else();
+      {
+        f.loop();
+        f.get(rowD);
+        zero();
+        store();
+        f.get(rowD).get(step).add().set(rowD).inc(p, -1).get(p).brIf(0);
+        f.end();
       }
       f.end();
+      f.inc(i, 1).get(i).get(r).ltS().brIf(0);
     }
+    f.end();
     f.end();
     f.get(q).get(r).add().tee(q).get(count).ltS().brIf(0);
   }
@@ -560,7 +597,7 @@ export function buildPermuteTiled(dtype: 'f32' | 'f64'): FunctionBuilder {
 
 /** The exported name of a kernel. */
 export function kernelName(shape: KernelShape): string {
-  return `gemm_${shape.dtype}`;
+  return shape.suffix === undefined ? `gemm_${shape.dtype}` : `gemm_${shape.dtype}_${shape.suffix}`;
 }
 
 /** Maximum pages (64 KiB) of the shared memory used with worker threads: 1 GiB. */
@@ -595,8 +632,8 @@ export function buildAllGemmModules(): Record<'GEMM_WASM_BYTES' | 'GEMM_WASM_SHA
 const DOCS: Record<string, string> = {
   GEMM_WASM_BYTES: 'SIMD128 kernels (mul + add); import env.memory',
   GEMM_WASM_SHARED_BYTES: `SIMD128 kernels; import a shared env.memory (max ${SHARED_MAX_PAGES} pages) for worker threads`,
-  GEMM_WASM_FMA_BYTES: 'relaxed-SIMD kernels (relaxed_madd); import env.memory',
-  GEMM_WASM_FMA_SHARED_BYTES: 'relaxed-SIMD kernels; import a shared env.memory for worker threads',
+  GEMM_WASM_FMA_BYTES: 'relaxed-SIMD kernels (relaxed_madd, and gemm_f32_wide); import env.memory',
+  GEMM_WASM_FMA_SHARED_BYTES: 'relaxed-SIMD kernels (and gemm_f32_wide); import a shared env.memory for worker threads',
 };
 
 /** The text of gemm-bytes.ts: each module as a base64 literal, 96 characters a line. */
