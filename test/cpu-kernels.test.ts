@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { permute, scatter } from '../src/backends/cpu/kernels.js';
-import { createWasmGemm } from '../src/backends/cpu/wasm/gemm-wasm.js';
+import { createWasmGemm, IN_PLACE_TILE } from '../src/backends/cpu/wasm/gemm-wasm.js';
 import { PERMUTE_RESIDENT_MIN, PERMUTE_WASM_MIN, wasmPermuter, type PermuteKernel } from '../src/backends/cpu/wasm/permute-wasm.js';
 import { GEMM_WASM_BYTES } from '../src/backends/cpu/wasm/gemm-bytes.js';
 
@@ -229,6 +229,30 @@ describe('resident operands (views of the wasm memory, as the runtime keeps its 
         for (let i = 0; i < now.length; i++) if (now[i] !== Math.fround(init(i))) expect(now[i], `${which}[${i}] changed`).toBe(init(i));
       }
     }), { numRuns: 150 });
+  });
+
+  it('GEMM into a resident C spanning several in-place tiles (rows or columns past IN_PLACE_TILE), with edge strips', () => {
+    for (const f32 of [false, true]) {
+      for (const [m, n, k, beta] of [[IN_PLACE_TILE + 7, 13, 5, 0], [11, IN_PLACE_TILE + 9, 3, 1], [IN_PLACE_TILE * 2 + 1, 6, 260, 1]] as const) {
+        const T = f32 ? Float32Array : Float64Array;
+        const es = f32 ? 4 : 8;
+        const w = createWasmGemm()!;
+        const a = new T(m * k).map((_, i) => ((i * 7) % 11) - 5);
+        const b = new T(k * n).map((_, i) => ((i * 5) % 13) - 6);
+        const c0 = new T(m * n).map((_, i) => (i % 3) - 1);
+        w.reserve((m * n + 16) * es);
+        new T(w.memory.buffer, 8 * es, m * n).set(c0);
+        w.gemm(false, false, m, n, k, 1, a, 0, k, b, 0, n, beta, new T(w.memory.buffer, 8 * es, m * n), 0, n);
+        const c = new T(w.memory.buffer, 8 * es, m * n);
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            let s = beta * c0[i * n + j];
+            for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+            if (Math.abs(c[i * n + j] - s) > (f32 ? 1e-3 : 1e-9) * Math.max(1, Math.abs(s))) expect(c[i * n + j], `${m}×${n}×${k} C[${i}][${j}]`).toBe(s);
+          }
+        }
+      }
+    }
   });
 
   it('permute: resident source and/or destination equal the naive transpose', () => {

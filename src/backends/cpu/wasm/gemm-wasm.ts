@@ -126,6 +126,19 @@ export interface ScratchLayout {
   resident: number;
 }
 
+/**
+ * Budget (elements) of a C tile that goes back to a caller's array: small enough to stay in
+ * L2 while the kernel writes it and the copy-out reads it (a 2 MiB tile made a 4096×64×16
+ * f64 product 18% slower), but at least SCRATCH_TILE_MIN_ROWS rows, so B is not repacked
+ * too often for wide C.
+ */
+export const SCRATCH_TILE_ELEMENTS = 65536;
+/** Fewest rows of a full-width C tile under the scratch budget. */
+export const SCRATCH_TILE_MIN_ROWS = 256;
+
+/** Rows and columns (at most) of the tiles of a C written in place. */
+export const IN_PLACE_TILE = 2048;
+
 /** A wasm GEMM context: one instance and its memory (grown on demand, never shrunk). */
 export interface WasmGemm {
   /** Same contract as the plain kernel; both dtypes (C's dtype picks the kernel). */
@@ -225,7 +238,6 @@ export interface BlockingOverrides {
   f32Wide?: Partial<Blocking> & { minRows?: number };
 }
 
-
 /**
  * The blocked driver around two kernels that read `memory`: packs operands into it, calls
  * the kernel once per k-block, writes C back. `maxBytes` bounds the memory (shared memories
@@ -267,14 +279,26 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     return v;
   };
 
+  // The buffer the views are on. Growth (here, or by anyone sharing the memory) detaches a
+  // private memory's old buffer, zeroing its byteLength: a field read, where `memory.buffer`
+  // costs a call. (A shared memory's old buffer stays valid at its old length: reserve then
+  // finds it too short and looks again.)
+  let current = f32.buffer;
+  const remake = (): void => {
+    current = memory.buffer;
+    f32 = new Float32Array(current);
+    f64 = new Float64Array(current);
+    tileViews.clear();
+  };
+  const refresh = (): ArrayBuffer => {
+    if (current.byteLength === 0) remake();
+    return current;
+  };
   const reserve = (bytesNeeded: number): void => {
+    if (bytesNeeded <= refresh().byteLength) return;
     const have = memory.buffer.byteLength;
     if (bytesNeeded > have) memory.grow(Math.ceil((bytesNeeded - have) / PAGE));
-    if (f32.buffer !== memory.buffer) {
-      f32 = new Float32Array(memory.buffer);
-      f64 = new Float64Array(memory.buffer);
-      tileViews.clear();
-    }
+    remake();
   };
 
   return (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
@@ -286,16 +310,32 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     const kernel = wide ? kf32Wide! : isF32 ? kf32 : kf64;
     // Operands already in this memory (same dtype as C) are used in place: their element
     // index in memory, taken now because growing the memory below detaches their views.
-    const buf = memory.buffer;
+    const buf = refresh();
     const aAt = a.buffer === buf && (a instanceof Float32Array) === isF32 ? a.byteOffset / es : -1;
     const bAt = b.buffer === buf && (b instanceof Float32Array) === isF32 ? b.byteOffset / es : -1;
     const cAt = c.buffer === buf ? c.byteOffset / es : -1;
-    const { tm, tn } = tileShape(bl, m, n, undefined, shape);
+    // A resident C with alpha 1 and beta 0 or 1 takes the kernel's tiles directly (it
+    // accumulates into C after the first k-block, or from the first when beta is 1).
+    const direct = cAt >= 0 && alpha === 1 && (beta === 0 || beta === 1);
+    let tm: number, tn: number;
+    if (direct) {
+      // No C tile to hold in scratch (only the padded edge strips), so tiles grow to
+      // IN_PLACE_TILE rows and columns: B is packed once per tm rows and A once per tn
+      // columns (a 128×16384 C was packing its 2M-element B twice in 64-row tiles).
+      tm = Math.min(roundUp(m, bl.mr), IN_PLACE_TILE - (IN_PLACE_TILE % bl.mr));
+      tn = Math.min(roundUp(n, bl.nr), IN_PLACE_TILE - (IN_PLACE_TILE % bl.nr));
+    } else {
+      // C goes back through scratch: tiles that stay in cache.
+      const full = bl.tileM * bl.tileN;
+      tileShape(bl, m, n, Math.min(full, Math.max(SCRATCH_TILE_ELEMENTS, SCRATCH_TILE_MIN_ROWS * roundUp(n, bl.nr))), shape);
+      tm = shape.tm;
+      tn = shape.tn;
+    }
     const kcMax = Math.min(k, bl.kc);
     // Layout in elements, after the resident region:
-    // [C tile tm×tn][A block tm×kc][B block kc×tn][staged A][staged B].
+    // [C tile tm×tn, or the edge strips in place][A block tm×kc][B block kc×tn][staged A][staged B].
     const cBase = layout.resident / es;
-    const aBase = cBase + tm * tn;
+    const aBase = cBase + (direct ? tm * bl.nr + bl.mr * tn : tm * tn);
     const bBase = aBase + tm * kcMax;
     let need = bBase + kcMax * tn;
     if (need * es > maxBytes && fallback) {
@@ -353,28 +393,38 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
       c = view;
       cOff += cAt;
     }
-    // A resident C with alpha 1 and beta 0 or 1 takes the kernel's tiles directly (it
-    // accumulates into C after the first k-block, or from the first when beta is 1).
-    const direct = cAt >= 0 && alpha === 1 && (beta === 0 || beta === 1);
     for (let i0 = 0; i0 < m; i0 += tm) {
       const mb = Math.min(tm, m - i0);
       const mp = roundUp(mb, bl.mr);
       for (let j0 = 0; j0 < n; j0 += tn) {
         const nb = Math.min(tn, n - j0);
         const np = roundUp(nb, bl.nr);
-        // Padded rows or columns would overwrite C's neighbours: those tiles go via scratch.
-        const inPlace = direct && mb === mp && nb === np;
-        const pc = inPlace ? (cOff + i0 * ldc + j0) * es : cBase * es;
-        const ldcBytes = inPlace ? ldc * es : np * es;
+        // In place, the tile's whole register tiles go straight into C; a padded last row or
+        // column panel would overwrite C's neighbours, so those strips go through scratch:
+        // the right strip (all rows) first, then the bottom strip under the in-place block.
+        const mIn = direct ? mb - (mb % bl.mr) : 0;
+        const nIn = direct ? nb - (nb % bl.nr) : 0;
+        const inPlace = mIn > 0 && nIn > 0;
+        const right = inPlace ? np - nIn : np;
+        const bottom = inPlace ? mp - mIn : 0;
         for (let p0 = 0; p0 < k; p0 += bl.kc) {
           const kb = Math.min(bl.kc, k - p0);
           if (aSrc >= 0) packer!((aSrc + aOff + i0 * ars + p0 * aks) * es, ars * es, aks * es, mb, kb, bl.mr, aBase * es);
           else packA(transA, a, aOff, lda, i0, mb, p0, kb, bl.mr, view, aBase);
           if (bSrc >= 0) packer!((bSrc + bOff + p0 * bks + j0 * bcs) * es, bcs * es, bks * es, nb, kb, bl.nr, bBase * es);
           else packB(transB, b, bOff, ldb, j0, nb, p0, kb, bl.nr, view, bBase);
-          kernel(mp, np, kb, aBase * es, bBase * es, pc, ldcBytes, bl.mc, bl.nc, p0 === 0 && !(inPlace && beta === 1) ? 0 : 1);
+          const acc = p0 === 0 ? 0 : 1;
+          if (inPlace) {
+            kernel(mIn, nIn, kb, aBase * es, bBase * es, (cOff + i0 * ldc + j0) * es, ldc * es, bl.mc, bl.nc, p0 === 0 && beta === 0 ? 0 : 1);
+            if (bottom > 0) kernel(bottom, nIn, kb, (aBase + mIn * kb) * es, bBase * es, (cBase + mp * right) * es, nIn * es, bl.mc, bl.nc, acc);
+          }
+          if (right > 0) kernel(mp, right, kb, aBase * es, (bBase + (np - right) * kb) * es, cBase * es, right * es, bl.mc, bl.nc, acc);
         }
-        if (inPlace) continue;
+        if (inPlace) {
+          if (right > 0) storeC(mb, nb - nIn, alpha, view, cBase, right, beta, c, cOff + i0 * ldc + j0 + nIn, ldc);
+          if (bottom > 0) storeC(mb - mIn, nIn, alpha, view, cBase + mp * right, nIn, beta, c, cOff + (i0 + mIn) * ldc + j0, ldc);
+          continue;
+        }
         if (alpha === 1 && beta === 0 && nb === np && ldc === nb) c.set(tileView(isF32, cBase, mb * np), cOff + i0 * ldc);
         else storeC(mb, nb, alpha, view, cBase, np, beta, c, cOff + i0 * ldc + j0, ldc);
       }

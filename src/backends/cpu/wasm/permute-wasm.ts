@@ -65,12 +65,19 @@ export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf
   // leave by one TypedArray.set without allocating once shapes repeat; bounded.
   const views = new Map<number, FloatArray>();
   let viewsAt = 0;
-  const refresh = (): void => {
-    if (i32.buffer === memory.buffer) return;
-    i32 = new Int32Array(memory.buffer);
-    f32 = new Float32Array(memory.buffer);
-    f64 = new Float64Array(memory.buffer);
+  // Growth (here, or by anyone sharing the memory) detaches the views' buffer, zeroing its
+  // byteLength: a field read, where `memory.buffer` costs a call.
+  let current = i32.buffer;
+  const remake = (): void => {
+    current = memory.buffer;
+    i32 = new Int32Array(current);
+    f32 = new Float32Array(current);
+    f64 = new Float64Array(current);
     views.clear();
+  };
+  const refresh = (): ArrayBuffer => {
+    if (current.byteLength === 0) remake();
+    return current;
   };
   return (src, srcOff, dst, dstOff, shape, strides) => {
     const rank = shape.length;
@@ -81,7 +88,7 @@ export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf
     for (let i = 0; i < rank; i++) n *= shape[i];
     const es = isF32 ? 4 : 8;
     // Resident arrays: their element index in memory, taken before growing detaches them.
-    const buf = memory.buffer;
+    const buf = refresh();
     const srcAt = src.buffer === buf ? src.byteOffset / es : -1;
     const dstAt = dst.buffer === buf ? dst.byteOffset / es : -1;
     if (n < (srcAt >= 0 && dstAt >= 0 ? PERMUTE_RESIDENT_MIN : PERMUTE_WASM_MIN)) return false;
@@ -91,15 +98,15 @@ export function wasmPermuter(memory: WebAssembly.Memory, pf32: PermuteKernel, pf
     const dstBase = (meta + META_BYTES) / es;
     const srcBase = dstBase + (dstAt >= 0 ? 0 : n);
     const need = (srcBase + (srcAt >= 0 ? 0 : src.length)) * es;
-    const have = memory.buffer.byteLength;
-    if (need > have) {
+    if (need > buf.byteLength) {
+      const have = memory.buffer.byteLength;
       try {
-        memory.grow(Math.ceil((need - have) / PAGE));
+        if (need > have) memory.grow(Math.ceil((need - have) / PAGE));
       } catch {
         return false; // the engine refused more memory: the JS loop needs none
       }
+      remake();
     }
-    refresh();
     const m = meta / 4;
     let dstStride = 1;
     for (let i = rank - 1; i >= 0; i--) {
