@@ -160,15 +160,16 @@ describe('exact searches', () => {
 
   it('dp over index-sharing splits equals a brute force over index-sharing merges (connected networks, up to 7 inputs)', () => {
     // allPairsMax 0 forces the search used beyond ALL_PAIRS_MAX inputs (prefix-filtered
-    // partner lists, cost caps) onto networks small enough to enumerate.
+    // partner lists, cost caps) onto networks small enough to enumerate; outerProducts false
+    // keeps it to index-sharing splits (plain networks default to all trees).
     const connected = arbEinsum({ minOperands: 3, maxOperands: 7, maxIndicesPerOperand: 4, maxSize: 5 })
       .map(problemOf)
       .filter((p) => leafComponents(prepareSearch(p)).length === 1);
     fc.assert(
       fc.property(connected, (p) => {
         const brute = bruteForce(p, true);
-        expect(Number(treeCost(p, dpTree(p, { allPairsMax: 0 })).flops)).toBe(brute.flops);
-        expect(Number(treeCost(p, dpTree(p, { allPairsMax: 0, minimize: 'size' })).size)).toBe(brute.size);
+        expect(Number(treeCost(p, dpTree(p, { allPairsMax: 0, outerProducts: false })).flops)).toBe(brute.flops);
+        expect(Number(treeCost(p, dpTree(p, { allPairsMax: 0, outerProducts: false, minimize: 'size' })).size)).toBe(brute.size);
       }),
       { numRuns: 60 },
     );
@@ -197,18 +198,19 @@ describe('exact searches', () => {
 
   it('outer products can be needed even in connected scalar networks with plain edges and sizes ≥ 2', () => {
     // Every index on exactly two tensors, scalar output, connected: the best tree still takes
-    // one outer product, so beyond ALL_PAIRS_MAX inputs (index-sharing splits only) dp's
-    // optimum is over trees without outer products, not over all trees.
+    // one outer product, so index-sharing splits alone (outerProducts false) miss it; beyond
+    // ALL_PAIRS_MAX dp forms it as a cluster (plain network) and proves the optimum.
     const p = makeProblem([[5], [1, 5, 2], [7], [2, 7], [1]], [], [6, 2, 3, 3, 8, 4, 8, 7]);
     expect(bruteForce(p).flops).toBe(104);
     expect(bruteForce(p, true).flops).toBe(106);
     expect(treeCost(p, dpTree(p)).flops).toBe(104n);
-    expect(treeCost(p, dpTree(p, { allPairsMax: 0 })).flops).toBe(106n);
-    // With outerProducts the capped search covers every tree and says so.
-    const exact = dpTree(p, { allPairsMax: 0, outerProducts: true });
-    expect(treeCost(p, exact).flops).toBe(104n);
-    expect(exact.exhaustive).toBe(true);
-    expect(dpTree(p, { allPairsMax: 0 }).exhaustive).toBe(false);
+    expect(treeCost(p, dpTree(p, { allPairsMax: 0, outerProducts: false })).flops).toBe(106n);
+    // By default (plain network) and with outerProducts the capped search covers every tree and says so.
+    for (const exact of [dpTree(p, { allPairsMax: 0 }), dpTree(p, { allPairsMax: 0, outerProducts: true })]) {
+      expect(treeCost(p, exact).flops).toBe(104n);
+      expect(exact.exhaustive).toBe(true);
+    }
+    expect(dpTree(p, { allPairsMax: 0, outerProducts: false }).exhaustive).toBe(false);
   });
 
   it('optimal, dp, branch and auto are never worse than greedy', () => {
@@ -345,8 +347,8 @@ describe('speed and budgets', () => {
   it('dp solves a 40-site MPS expectation and a 4×4 PEPS norm to their optimal costs', () => {
     // The costs are those the previous dp implementation (reach-sorted partner lists, before
     // prefix filtering) proved optimal over index-sharing trees; subtree reconfiguration
-    // (a different algorithm) also reaches the PEPS one. dp with outerProducts (every tree)
-    // confirms both as optimal over all trees (12.6 s and 214 s measured, too slow here).
+    // (a different algorithm) also reaches the PEPS one. dp now proves both optimal over all
+    // trees by default (plain networks: outer products as clusters, test/dp-outer.test.ts).
     // Cost-based, so load cannot flake it unless the generous budget runs out.
     for (const [p, optimum] of [
       [mpsExpectation(40, 16, 2, 4), 5_370_912n],
@@ -359,18 +361,20 @@ describe('speed and budgets', () => {
       expect(validateTree(tree, p)).toBeUndefined();
       expect(treeCost(p, tree).flops).toBe(optimum);
       expect(stats.rounds.at(-1)!.found).toBe(true);
+      expect(tree.exhaustive).toBe(true);
       expect(ms).toBeLessThan(30_000);
     }
   });
 
-  it('beyond allPairsMax, dp with outerProducts proves the index-sharing optimum on a 3×3 PEPS norm and an 8-site MPS', () => {
+  it('beyond allPairsMax, dp (by default and with outerProducts) proves the index-sharing optimum on a 3×3 PEPS norm and an 8-site MPS', () => {
     for (const p of [pepsNorm(3, 3, 2), mpsExpectation(8, 16, 2, 4)]) {
-      const shared = dpTree(p);
-      const exact = dpTree(p, { outerProducts: true });
+      const shared = dpTree(p, { outerProducts: false });
       expect(shared.exhaustive).toBe(false);
-      expect(exact.exhaustive).toBe(true);
-      expect(validateTree(exact, p)).toBeUndefined();
-      expect(treeCost(p, exact).flops).toBe(treeCost(p, shared).flops);
+      for (const exact of [dpTree(p), dpTree(p, { outerProducts: true })]) {
+        expect(exact.exhaustive).toBe(true);
+        expect(validateTree(exact, p)).toBeUndefined();
+        expect(treeCost(p, exact).flops).toBe(treeCost(p, shared).flops);
+      }
     }
   });
 
@@ -378,7 +382,7 @@ describe('speed and budgets', () => {
     for (const p of [pepsNorm(2, 3, 2), pepsNorm(2, 2, 3), mpsExpectation(4, 16, 2, 4), mpsExpectation(4, 3, 5, 2), gridProblem(3, 2)]) {
       const exhaustive = dpTree(p);
       expect(exhaustive.exhaustive).toBe(true);
-      expect(treeCost(p, dpTree(p, { allPairsMax: 0 })).flops).toBe(treeCost(p, exhaustive).flops);
+      expect(treeCost(p, dpTree(p, { allPairsMax: 0, outerProducts: false })).flops).toBe(treeCost(p, exhaustive).flops);
     }
   });
 });

@@ -4,30 +4,34 @@
 // under the opt_einsum convention (×2 for summed steps, hyperedges, kept indices).
 //
 // Up to ALL_PAIRS_MAX inputs every split is tried (outer products included): the result is
-// the proven optimum. Beyond that only splits whose halves share an index are tried, per
-// connected component (components are then joined by outer products, smallest first): the
-// result is the proven optimum over trees without outer products inside a component, which
-// can miss the optimum (outer products sometimes pay even in connected scalar networks
-// whose indices each join two tensors; test/optimizer.test.ts has one). Both modes run under
-// a cost cap that starts below the best heuristic tree's score and rises by CAP_FACTOR until
-// a tree fits: subsets costing more than the cap are never stored, which keeps large
-// structured networks (MPS, PEPS) tractable. Subsets are multi-word bitsets in one typed
-// pool, found through an open-addressing hash table.
+// the proven optimum. Beyond that the search runs per connected component (components are
+// then joined by outer products, smallest first) under a cost cap that starts below the best
+// heuristic tree's score and rises by CAP_FACTOR until a tree fits: subsets costing more
+// than the cap are never stored, and every subtree of a tree that fits fits too, so a round
+// that considers every merge of stored subsets that fits is exact. Subsets are multi-word
+// bitsets in one typed pool, found through an open-addressing hash table.
 //
-// In the index-sharing mode a subset meets its partners through partner lists keyed by
+// Which merges beyond ALL_PAIRS_MAX: halves that share an index always. Outer products
+// (halves sharing none; they sometimes pay even in connected scalar networks whose indices
+// each join two tensors, see test/dp-outer.test.ts) by default on plain components under the
+// flops objective (every index on exactly two tensors, summed, size ≥ 2: MPS, PEPS,
+// lattices), where the rules proven in dp-outer.ts allow storing connected subsets only and
+// forming each outer product as a cluster of pieces inside a covering merge (formClusters):
+// the result is the optimum over all trees at the cost of the index-sharing search (4×4 PEPS
+// norm 7,991 subsets, 40-site MPS expectation 26k). Elsewhere the default is the optimum over
+// trees without outer products inside a component; `outerProducts: true` makes it exact
+// there too by also merging stored partners that share no index (a list bucketed by result
+// size: an outer product costs r1·r2, so partners up to (cap − p1)/r1 are read), at the price
+// of storing the disconnected subsets they create (the component rule of dp-outer.ts prunes
+// their summing merges; a first pass without them sets the cap). `outerProducts: false`
+// searches index-sharing splits only, everywhere.
+//
+// A subset meets its index-sharing partners through partner lists keyed by
 // (index, carrier leaf) and filtered by prefix weight (see solveSubset): a merge costs at
 // least the subset's size times the product of the partner's indices it lacks, so a partner
 // whose lowest (or highest) shared index comes after heavy indices of its own is skipped
 // unread. Indices are numbered along the network first (alongNetwork), which makes those
 // prefixes the partner's far side on chains and lattices.
-//
-// With the `outerProducts` setting the beyond-ALL_PAIRS_MAX search is exact too: under a cap
-// every subtree of a tree that fits also fits, so a round is exact once every merge of two
-// stored subsets that fits is considered. The index-sharing lists find those that share an
-// index; one more list, bucketed by result size, finds the others (an outer product costs
-// r1·r2, so partners up to (cap − p1)/r1 are read). It is opt-in because those merges store
-// many disconnected subsets (measured: 4×4 PEPS norm 7.6k → 58k subsets, 0.6 → 12.6 s;
-// 40-site MPS expectation 26k → 522k subsets, 0.8 → 214 s; both optima unchanged).
 
 import { clusterCost, SubsetComponents } from './dp-outer.js';
 import { greedyTree } from './greedy.js';
@@ -562,6 +566,8 @@ function solveSubset(
   // indices of w.
   const wmark = new Int32Array(sp.m);
   let wvisit = 0;
+  const seenLeaf = new Int32Array(k);
+  let leafStamp = 0;
   const pmark = new Uint8Array(sp.m);
   const cand: number[] = [];
   const chosen: number[] = [];
@@ -673,14 +679,27 @@ function solveSubset(
       collectPieces(s1, marked, visit, c, -1, budgetA);
       if (cand.length >= 2) enumerate(s1, 0, 0, 1, budgetA);
     }
-    // Case B: s1 is the largest piece; its cover holds all its indices, so it is listed
-    // under any one of them with a prefix weight of at most |w|, and 2|w| fits the cap.
+    // Case B: s1 is a piece with more leaves than the cover (case A forms the others). The
+    // cover holds all of s1's indices, hence all of s1's neighbour leaves: with as many
+    // neighbours as leaves, s1 is no such piece. Otherwise the cover is listed under any one
+    // of s1's indices with a prefix weight of at most |w|, and 2|w| fits the cap.
     const p0 = table.prim[s1];
     const r0 = table.rsize[s1];
     const maxW = ((cap - p0 - 2 * r0) / 2) * (1 + 1e-9);
-    if (maxW < r0) return;
+    if (maxW < 2 * r0) return;
     const off1 = table.idxOff[s1];
     const end1 = off1 + table.idxLen[s1];
+    leafStamp++;
+    let neighbours = 0;
+    for (let t = off1; t < end1; t++) {
+      const ls = lof[pool[t]];
+      const l = inSet(s1, ls[0]) ? ls[1] : ls[0];
+      if (seenLeaf[l] !== leafStamp) {
+        seenLeaf[l] = leafStamp;
+        neighbours++;
+      }
+    }
+    if (neighbours >= c) return;
     let bestKey = -1;
     let bestCount = Infinity;
     for (let t = off1; t < end1; t++) {
@@ -702,10 +721,10 @@ function solveSubset(
       const bucket = list[bk];
       if (bucket === undefined) continue;
       for (let o = 0; o < bucket.length; o += stride) {
-        if (bucket[o + 1] > maxW || bucket[o + 4] > c) continue;
+        if (bucket[o + 1] > maxW || bucket[o + 4] >= c) continue;
         const w = bucket[o];
         const rW = table.rsize[w];
-        if (rW > maxW || p0 + table.prim[w] + 2 * rW + 2 * r0 > cap) continue;
+        if (rW > maxW || p0 + table.prim[w] + 2 * rW + 2 * r0 > cap * (1 + 1e-9)) continue;
         if (!disjoint(s1, w)) continue;
         let held = 0;
         for (let t = table.idxOff[w], e = t + table.idxLen[w]; t < e; t++) if (marked[pool[t]] === visit) held++;
@@ -1016,11 +1035,13 @@ function treeScore(sp: SearchProblem, model: ObjectiveModel, tree: ContractionTr
 }
 
 /**
- * The dp tree. Exhaustive (proven optimal for the primary objective) when the network has at
- * most ALL_PAIRS_MAX inputs (`options.allPairsMax`, for tests) and the search ends within
- * `maxTimeMs`, or when `options.outerProducts` is true and the network is connected;
- * otherwise the best tree over splits into index-sharing halves (proven optimal
- * among trees without outer products inside a connected component), or the best heuristic
+ * The dp tree. Exhaustive (proven optimal over all trees for the primary objective) when the
+ * search ends within `maxTimeMs` and the network has at most ALL_PAIRS_MAX inputs
+ * (`options.allPairsMax`, for tests), or is connected and either plain (each index on exactly
+ * two tensors, summed, size ≥ 2) under the flops objective or searched with
+ * `options.outerProducts: true`; otherwise the best tree over splits into index-sharing
+ * halves (proven optimal among trees without outer products inside a connected component;
+ * all beyond ALL_PAIRS_MAX with `outerProducts: false`), or the best heuristic
  * tree (greedy, a few seeded random-greedy runs, `options.initialTree`) when that is better
  * or the budget (`maxTimeMs`, `maxSubsets`) runs out. `stats`, when given, receives the work
  * of each round.
@@ -1055,8 +1076,13 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
     }
   }
   const allPairs = n <= allPairsMax;
-  // Opt-in: beyond allPairsMax, also merge partners that share no index (see solveSubset).
-  const outer = !allPairs && options.outerProducts === true;
+  // Beyond allPairsMax, outer products are searched (exactly) where that is cheap: plain
+  // components under the flops objective, whose rounds store connected subsets only (see
+  // solveSubset). `outerProducts: true` searches them everywhere (slower elsewhere: the
+  // subsets they create are stored), `false` nowhere (optimal among index-sharing trees).
+  const setting = options.outerProducts;
+  const outerIn = (group: number[]): boolean =>
+    !allPairs && setting !== false && (setting === true || (model.name === 'flops' && plainComponent(sp, group)));
   const groups = allPairs ? [Array.from({ length: n }, (_, i) => i)] : leafComponents(sp);
   // A lower bound on any tree's primary score: every leaf and the output are touched by a step.
   let lower = 1;
@@ -1081,6 +1107,7 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
     // one round with them then runs at the best score found: every tree that scores at most
     // that has all its subtrees under the cap, so the round finds the optimum over all trees.
     // Plain components need no such first pass: their rounds store connected subsets only.
+    const outer = outerIn(group);
     let shared = outer && !(model.name === 'flops' && plainComponent(sp, group));
     for (;;) {
       if (performance.now() > deadline) {
@@ -1136,14 +1163,14 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
   }
   // With outer products every tree of a connected network is covered; components joined
   // afterwards are not proven to be joined optimally.
-  const tree: ContractionTree = { leaves: n, nodes, exhaustive: allPairs || (outer && groups.length === 1) };
+  const tree: ContractionTree = { leaves: n, nodes, exhaustive: allPairs || (groups.length === 1 && outerIn(groups[0])) };
   if (!allPairs && treeScore(sp, model, tree) > greedyScore) return { leaves: n, nodes: start.nodes, exhaustive: false };
   return tree;
 }
 
-/** Dynamic programming over subsets; exact for up to 12 inputs, cost-capped beyond. */
+/** Dynamic programming over subsets; exact up to 12 inputs and on plain networks, cost-capped beyond. */
 export const dp: Optimizer = {
   name: 'dp',
-  description: `dynamic programming over subsets: proven optimal up to ${ALL_PAIRS_MAX} inputs; beyond, optimal among trees without outer products (index-sharing splits, rising cost cap; all trees with the outerProducts setting)`,
+  description: `dynamic programming over subsets under a rising cost cap: proven optimal over all trees up to ${ALL_PAIRS_MAX} inputs, and beyond for flops on networks whose indices each join two tensors and are summed (MPS, PEPS, lattices; outer products as clusters); elsewhere optimal among trees without outer products (all trees with the outerProducts setting)`,
   optimize: (problem, options) => dpTree(problem, options),
 };
