@@ -157,6 +157,11 @@ describe('dp with outer products beyond allPairsMax', () => {
     // vectors first pay.
     const star = makeProblem([[0], [1], [2], [0, 1, 2, 3], [3, 4], [4]], [], [2, 3, 4, 50, 2]);
     checkExact(star);
+    // Its optimum multiplies the three vectors together first (a three-piece cluster).
+    const leavesOf = (tree: ReturnType<typeof dpTree>, id: number): number[] =>
+      id < tree.leaves ? [id] : [...leavesOf(tree, tree.nodes[id - tree.leaves].left), ...leavesOf(tree, tree.nodes[id - tree.leaves].right)];
+    const starTree = dpTree(star, { allPairsMax: 0 });
+    expect(leavesOf(starTree, star.inputs.length + 1).sort()).toEqual([0, 1, 2]);
     expect(treeCost(star, dpTree(star, { allPairsMax: 0, outerProducts: false })).flops).toBeGreaterThan(treeCost(star, dpTree(star, { allPairsMax: 0, outerProducts: true })).flops);
   });
 
