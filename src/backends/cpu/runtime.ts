@@ -282,6 +282,9 @@ function placeSlots(exec: Executor, dtype: Dtype, slotSizes: number[]): void {
     bytes += Math.ceil((n * es) / 64) * 64;
     return at;
   });
+  exec.slotLen = slotSizes;
+  // Views of wasm memory are never kept as JS arrays: they detach when the memory grows.
+  const wasResident = exec.resident !== null;
   exec.resident = null;
   exec.viewBuffer = null;
   if (mem !== null && bytes <= RESIDENT_MAX_BYTES) {
@@ -289,27 +292,24 @@ function placeSlots(exec: Executor, dtype: Dtype, slotSizes: number[]): void {
       mem.reserve(bytes);
       exec.resident = mem;
       exec.residentBytes = bytes;
-      exec.slots = slotSizes.map(() => EMPTY[dtype]);
-      exec.slotLen = slotSizes;
       makeViews(exec);
       return;
     } catch {
       exec.resident = null; // the engine refused the memory: JS arrays below
     }
   }
+  if (wasResident) exec.slots = [];
   for (let s = 0; s < slotSizes.length; s++) {
-    const have = exec.slots[s];
-    if (have === undefined || have.buffer.byteLength === 0 || have.length < slotSizes[s] || !isDtype(dtype, have)) exec.slots[s] = makeArray(dtype, slotSizes[s]);
+    if (exec.slots[s] === undefined || exec.slots[s].length < slotSizes[s]) exec.slots[s] = makeArray(dtype, slotSizes[s]);
   }
 }
-
-const EMPTY = { f32: new Float32Array(0), f64: new Float64Array(0) };
 
 /** (Re)makes the slot views on the resident memory's current buffer and binds the temps to them. */
 function makeViews(exec: Executor): void {
   const buffer = exec.resident!.reserve(exec.residentBytes);
   const plan = exec.plan;
-  for (let s = 0; s < exec.slots.length; s++) {
+  exec.slots.length = exec.slotLen.length;
+  for (let s = 0; s < exec.slotLen.length; s++) {
     const n = exec.slotLen[s];
     exec.slots[s] = exec.dtype === 'f32' ? new Float32Array(buffer, exec.slotAt[s], n) : new Float64Array(buffer, exec.slotAt[s], n);
   }
