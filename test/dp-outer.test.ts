@@ -153,6 +153,9 @@ describe('dp with outer products beyond allPairsMax', () => {
     const p104 = makeProblem([[5], [1, 5, 2], [7], [2, 7], [1]], [], [6, 2, 3, 3, 8, 4, 8, 7]);
     expect(allTreesOptimum(p104)).toBe(104);
     checkExact(p104);
+    // The pieces [1] and [4] hang off [0,1,3,4]: two vectors multiplied together first
+    // (a search for the pieces must not mistake [3,5] for an enclosed one).
+    checkExact(makeProblem([[0, 1, 3, 4], [0, 2], [1], [2, 5], [3, 5], [4]], [], [2, 2, 2, 2, 2, 2]));
     // Three vectors and a tensor whose last leg goes to a large matrix: outer products of the
     // vectors first pay.
     const star = makeProblem([[0], [1], [2], [0, 1, 2, 3], [3, 4], [4]], [], [2, 3, 4, 50, 2]);

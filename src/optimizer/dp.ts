@@ -560,51 +560,72 @@ function solveSubset(
   // no index), costing the pieces, W, the cheapest outer-product tree over the pieces, and
   // 2|w| for the merge, which leaves w minus the pieces' indices. Each such merge is formed
   // when its largest member scans (all members are final then): as W (case A), or as a
-  // piece P0 (case B; W holds all of p0). A piece P ⊆ w is listed in the ascending list of
-  // its lowest index with prefix weight 1 (bucket 0), and that index lies in w, so the
-  // pieces of W are exactly the bucket-0 entries of W's indices' lists that hold only
-  // indices of w.
-  const wmark = new Int32Array(sp.m);
-  let wvisit = 0;
+  // piece P0 with more leaves than W (case B; W holds all of p0). Pieces are stored, hence
+  // connected, subsets (see collectPieces).
   const seenLeaf = new Int32Array(k);
   let leafStamp = 0;
+  const leafQueue = new Int32Array(k);
+  const leafNeighbours: Int32Array[] = [];
+  if (clusters) {
+    for (let l = 0; l < k; l++) {
+      const near = new Set<number>();
+      for (const q of sp.leafIndices[leaves[l]]) for (const x of lof[q]) if (x !== l) near.add(x);
+      leafNeighbours.push(Int32Array.from(near));
+    }
+  }
   const pmark = new Uint8Array(sp.m);
   const cand: number[] = [];
   const chosen: number[] = [];
   const qbuf = new Int32Array(W);
   const keptQ: number[] = [];
-  // Pieces for cover w (its indices carry mark mv in marks): final subsets of at most c
-  // leaves whose indices all lie in w, disjoint from w's leaves and from p0's, sharing no
-  // index with p0 (indices marked with `visit` when p0 ≥ 0), costing at most budget.
-  const collectPieces = (w: number, marks: Int32Array, mv: number, c: number, p0: number, budget: number): void => {
+  // Pieces for cover w: a piece is connected and all its neighbour leaves lie in w (its
+  // indices are inside w), so it is a whole connected component of the leaves outside w. The
+  // candidates are those components (p0's excluded when p0 ≥ 0) of at most c leaves that are
+  // stored and cost at most budget; a search from each leaf across w's boundary gives up on
+  // its component past c leaves.
+  const collectPieces = (w: number, c: number, p0: number, budget: number): void => {
     cand.length = 0;
-    const pool = table.idxPool;
+    // Leaves of w and p0 carry stamp `base`; each search its own later stamp. A search that
+    // meets an earlier one's leaf is in a component that earlier search gave up on.
+    const base = ++leafStamp;
     const words = table.words;
-    for (let t = table.idxOff[w], e = t + table.idxLen[w]; t < e; t++) {
-      const q = pool[t];
-      const ls = lof[q];
-      const l = inSet(w, ls[0]) ? ls[1] : ls[0];
-      const bucket = ascLists.buckets[q * k + l]?.[0];
-      if (bucket === undefined) continue;
-      const stride = HEAD + W;
-      for (let o = 0; o < bucket.length; o += stride) {
-        if (bucket[o + 4] > c || bucket[o + 3] > budget) continue;
-        let overlap = 0;
-        for (let u = 0; u < W; u++) overlap |= (words[w * W + u] | (p0 >= 0 ? words[p0 * W + u] : 0)) & bucket[o + HEAD + u];
-        if (overlap !== 0) continue;
-        const id = bucket[o];
-        let inside = true;
-        for (let u = table.idxOff[id], f = u + table.idxLen[id]; u < f; u++) {
-          const i = pool[u];
-          if (marks[i] !== mv || (p0 >= 0 && marked[i] === visit)) {
-            inside = false;
-            break;
-          }
-        }
-        if (inside) cand.push(id);
+    for (let u = 0; u < W; u++) {
+      for (let bits = words[w * W + u] | (p0 >= 0 ? words[p0 * W + u] : 0); bits !== 0; bits &= bits - 1) {
+        seenLeaf[u * 32 + 31 - Math.clz32(bits & -bits)] = base;
       }
     }
+    const pool = table.idxPool;
+    for (let t = table.idxOff[w], e = t + table.idxLen[w]; t < e; t++) {
+      const ls = lof[pool[t]];
+      const start = inSet(w, ls[0]) ? ls[1] : ls[0];
+      if (seenLeaf[start] >= base) continue;
+      const mine = ++leafStamp;
+      seenLeaf[start] = mine;
+      let head = 0;
+      let tail = 0;
+      leafQueue[tail++] = start;
+      let closed = true;
+      while (closed && head < tail) {
+        const l = leafQueue[head++];
+        for (const x of leafNeighbours[l]) {
+          const st = seenLeaf[x];
+          if (st === base || st === mine) continue;
+          if (st > base || tail === c) {
+            closed = false;
+            break;
+          }
+          seenLeaf[x] = mine;
+          leafQueue[tail++] = x;
+        }
+      }
+      if (!closed) continue;
+      qbuf.fill(0);
+      for (let z = 0; z < tail; z++) qbuf[leafQueue[z] >>> 5] |= 1 << (leafQueue[z] & 31);
+      const id = table.find(qbuf);
+      if (id >= 0 && table.prim[id] <= budget) cand.push(id);
+    }
   };
+
   // Forms Q = (cluster of `chosen`, w) when it fits under the cap.
   const formCluster = (w: number): void => {
     work.considered++;
@@ -676,7 +697,7 @@ function solveSubset(
     // Case A: s1 is the cover.
     const budgetA = cap - table.prim[s1] - 2 * table.rsize[s1];
     if (budgetA > 0) {
-      collectPieces(s1, marked, visit, c, -1, budgetA);
+      collectPieces(s1, c, -1, budgetA);
       if (cand.length >= 2) enumerate(s1, 0, 0, 1, budgetA);
     }
     // Case B: s1 is a piece with more leaves than the cover (case A forms the others). The
@@ -732,10 +753,8 @@ function solveSubset(
       }
     }
     for (const w of covers) {
-      wvisit++;
-      for (let t = table.idxOff[w], e = t + table.idxLen[w]; t < e; t++) wmark[pool[t]] = wvisit;
       const budgetB = cap - table.prim[w] - 2 * table.rsize[w];
-      collectPieces(w, wmark, wvisit, c, s1, budgetB - p0);
+      collectPieces(w, c, s1, budgetB - p0);
       if (cand.length === 0) continue;
       for (let t = off1; t < end1; t++) pmark[pool[t]] = 1;
       chosen.push(s1);
