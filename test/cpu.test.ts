@@ -6,14 +6,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { emitCpu } from '../src/backends/cpu/emit.js';
-import { lower } from '../src/backends/lower.js';
+import { lower, lowerNetwork, printPlan } from '../src/backends/lower.js';
 import { buildModuleSpec } from '../src/backends/module-spec.js';
 import { NameTable } from '../src/backends/code-writer.js';
 import { RUNTIME_JS } from '../src/backends/cpu/runtime-text.js';
 import { createRunner } from '../src/backends/cpu/runtime.js';
 import { gemm } from '../src/backends/cpu/kernels.js';
 import { residentMemory } from '../src/backends/cpu/gemm.js';
-import type { Program } from '../src/ir/network.js';
+import type { Program, TensorNetwork } from '../src/ir/network.js';
+import { toProblem } from '../src/optimizer/problem.js';
+import { fromSsaPath, toLinearPath } from '../src/optimizer/tree.js';
+import { treeCost } from '../src/optimizer/cost.js';
 import { planContraction } from '../src/optimizer/plan-contraction.js';
 import { runtimeTextModule } from '../scripts/gen-runtime-text.js';
 import { arbEinsum, randomData, type RandomEinsum } from './helpers/arbitraries.js';
@@ -273,6 +276,74 @@ describe('temps in wasm memory', () => {
     }
     // The first runner's views were detached by the second's growth: it remakes them.
     for (const r of runners) expect(maxRelError(Array.from(r.run(r.inputs)), r.want)).toBeLessThan(1e-10);
+  });
+});
+
+/**
+ * Einsums with few indices of sizes 6–24 (the reference evaluator walks their product, kept
+ * under 200k): most steps are GEMMs beyond the direct loop's 512 multiply-adds, batched ones
+ * included, and permutes of 256+ elements.
+ */
+function bigEinsum(): fc.Arbitrary<RandomEinsum> {
+  const labels = 'abcde';
+  return fc
+    .record({
+      nIdx: fc.integer({ min: 3, max: 5 }),
+      sizes: fc.array(fc.integer({ min: 6, max: 24 }), { minLength: 5, maxLength: 5 }),
+      ops: fc.array(fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 4 }),
+      keep: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+      rotate: fc.nat(),
+    })
+    .map(({ nIdx, sizes, ops, keep, rotate }) => {
+      const inputs = ops.map((o) => [...new Set(o.map((x) => labels[x % nIdx]))]);
+      const used = [...new Set(inputs.flat())];
+      const out = used.filter((ix) => keep[labels.indexOf(ix)]);
+      const r = out.length > 0 ? rotate % out.length : 0;
+      return { inputs, output: [...out.slice(r), ...out.slice(0, r)], sizes: Object.fromEntries(used.map((ix) => [ix, sizes[labels.indexOf(ix)]])) };
+    })
+    .filter((e) => Object.values(e.sizes).reduce((p, q) => p * q, 1) <= 200000);
+}
+
+describe('wasm-sized steps against the reference', () => {
+  // Sizes up to 12 send GEMMs to the wasm driver (resident operands packed in place, C
+  // written in place with edge strips, batched GEMMs over resident slices) and permutes of
+  // 256+ elements to the wasm permute between resident buffers; random trees, symbolic dims
+  // and sliced indices vary the plans. Each runner is called twice (the second time into an
+  // output buffer, reusing the arena).
+  const arbBig = bigEinsum();
+  test('random einsums with random trees, symbolic dims and slices match the reference (f64)', () => {
+    fc.assert(
+      fc.property(arbBig, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.nat(),
+        (e, picks, symMask, sliceMask, seed) => {
+          const ixs = Object.keys(e.sizes);
+          const symbolic = ixs.filter((_, i) => symMask[i % 8]);
+          const net: TensorNetwork = { tensors: e.inputs.map((indices, i) => ({ name: `T${i}`, indices })), output: e.output, sizes: e.sizes, symbolic };
+          const problem = toProblem(net);
+          const live = problem.inputs.map((_, i) => i);
+          const ssa: number[][] = [];
+          for (let p = 0, next = live.length; live.length > 1; next++) {
+            const [x] = live.splice(picks[p++ % picks.length] % live.length, 1);
+            const [y] = live.splice(picks[p++ % picks.length] % live.length, 1);
+            ssa.push([x, y]);
+            live.push(next);
+          }
+          const tree = fromSsaPath(problem.inputs.length, ssa);
+          const cost = treeCost(problem, tree);
+          const sliced = ixs.filter((_, i) => sliceMask[(i + 3) % 8] && sliceMask[i % 8]);
+          const planned = { problem, tree, path: toLinearPath(tree), cost, optimizer: 'test', ...(sliced.length > 0 ? { slices: { indices: sliced, count: sliced.reduce((q, ix) => q * e.sizes[ix], 1), cost, overhead: 1 } } : {}) };
+          const plan = lowerNetwork(net, planned);
+          const ops = dataFor(e, seed, Float64Array);
+          const inputs = Object.fromEntries(ops.map((o, i) => [`T${i}`, o.data as Float64Array]));
+          const dims = Object.fromEntries(symbolic.map((ix) => [ix, e.sizes[ix]]));
+          const run = createRunner(plan, 'f64');
+          const want = referenceEinsum(e.inputs, e.output, ops, e.sizes);
+          const first = run(inputs, dims);
+          expect(maxRelError(first, want), printPlan(plan)).toBeLessThan(1e-10);
+          const out = new Float64Array(first.length).fill(NaN);
+          expect(maxRelError(run(inputs, dims, out), want), printPlan(plan)).toBeLessThan(1e-10);
+        }),
+      { numRuns: 100 },
+    );
   });
 });
 
