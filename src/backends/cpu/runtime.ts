@@ -7,8 +7,7 @@
 
 import type { KernelPlan } from '../plan.js';
 import { axpy, einsumLoop, fill, gemm, permute, scatter, type FloatArray } from './kernels.js';
-import { residentMemory } from './gemm.js';
-import { setGemmThreads } from './gemm.js';
+import { residentMemory, setGemmThreads } from './gemm.js';
 
 /** Element type of a compiled function. */
 export type Dtype = 'f32' | 'f64';
