@@ -282,7 +282,7 @@ describe('temps in wasm memory', () => {
 /**
  * Einsums with few indices of sizes 6–24 (the reference evaluator walks their product, kept
  * under 200k): most steps are GEMMs beyond the direct loop's 512 multiply-adds, batched ones
- * included, and permutes of 256+ elements.
+ * included, and permutes of 64+ elements.
  */
 function bigEinsum(): fc.Arbitrary<RandomEinsum> {
   const labels = 'abcde';
@@ -307,7 +307,7 @@ function bigEinsum(): fc.Arbitrary<RandomEinsum> {
 describe('wasm-sized steps against the reference', () => {
   // Sizes up to 12 send GEMMs to the wasm driver (resident operands packed in place, C
   // written in place with edge strips, batched GEMMs over resident slices) and permutes of
-  // 256+ elements to the wasm permute between resident buffers; random trees, symbolic dims
+  // 64+ elements to the wasm permute between resident buffers; random trees, symbolic dims
   // and sliced indices vary the plans. Each runner is called twice (the second time into an
   // output buffer, reusing the arena).
   const arbBig = bigEinsum();

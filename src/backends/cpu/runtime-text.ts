@@ -505,7 +505,7 @@ export const RUNTIME_JS: string = [
   "const m3 = (() => {",
   "const PERMUTE_MAX_RANK = 16;",
   "const PERMUTE_WASM_MIN = 4096;",
-  "const PERMUTE_RESIDENT_MIN = 256;",
+  "const PERMUTE_RESIDENT_MIN = 64;",
   "const PERMUTE_MAX_ELEMENTS = 2 ** 24;",
   "const TILE = 32;",
   "const TILED_MIN_CONTIGUOUS = 4;",

@@ -14,9 +14,10 @@ export const PERMUTE_WASM_MIN = 4096;
 
 /**
  * Fewest elements for the wasm path when source and destination both live in wasm memory
- * (no copies: just the call and the descriptor).
+ * (no copies: just the call and the descriptor; measured here 0.27 vs 0.40 µs for an 8×8
+ * transpose, 0.57 vs 2.3 µs for 32×32).
  */
-export const PERMUTE_RESIDENT_MIN = 256;
+export const PERMUTE_RESIDENT_MIN = 64;
 
 /** Largest source (elements) copied into the grow-only wasm memory for a permute. */
 const PERMUTE_MAX_ELEMENTS = 2 ** 24;
