@@ -301,21 +301,27 @@ function placeSlots(exec: Executor, dtype: Dtype, slotSizes: number[]): void {
   for (let s = 0; s < slotSizes.length; s++) {
     if (exec.slots[s] === undefined || exec.slots[s].length < slotSizes[s]) exec.slots[s] = makeArray(dtype, slotSizes[s]);
   }
+  bindTemps(exec);
+}
+
+/** Points every temp at its slot's array. */
+function bindTemps(exec: Executor): void {
+  const buffers = exec.plan.buffers;
+  for (let i = 0; i < buffers.length; i++) {
+    const b = buffers[i];
+    if (b.role === 'temp') exec.bufs[b.id] = exec.slots[b.slot!];
+  }
 }
 
 /** (Re)makes the slot views on the resident memory's current buffer and binds the temps to them. */
 function makeViews(exec: Executor): void {
   const buffer = exec.resident!.reserve(exec.residentBytes);
-  const plan = exec.plan;
   exec.slots.length = exec.slotLen.length;
   for (let s = 0; s < exec.slotLen.length; s++) {
     const n = exec.slotLen[s];
     exec.slots[s] = exec.dtype === 'f32' ? new Float32Array(buffer, exec.slotAt[s], n) : new Float64Array(buffer, exec.slotAt[s], n);
   }
-  for (let i = 0; i < plan.buffers.length; i++) {
-    const b = plan.buffers[i];
-    if (b.role === 'temp') exec.bufs[b.id] = exec.slots[b.slot!];
-  }
+  bindTemps(exec);
   exec.viewBuffer = buffer;
 }
 
@@ -471,12 +477,9 @@ function runExecutor(
     }
     exec.bufs[inp.buffer] = arr;
   }
-  // Dependencies ran first and may have grown the wasm memory.
+  // Temps are bound to their slots when the slots change (placeSlots, makeViews); the
+  // dependencies ran first and may have grown the wasm memory.
   freshViews(exec);
-  for (let i = 0; i < plan.buffers.length; i++) {
-    const b = plan.buffers[i];
-    if (b.role === 'temp') exec.bufs[b.id] = exec.slots[b.slot!];
-  }
   const need = exec.sizes[plan.output];
   let result: FloatArray;
   if (out === undefined) result = makeArray(dtype, need);
