@@ -168,6 +168,23 @@ describe('dp with outer products beyond allPairsMax', () => {
     expect(treeCost(star, dpTree(star, { allPairsMax: 0, outerProducts: false })).flops).toBeGreaterThan(treeCost(star, dpTree(star, { allPairsMax: 0, outerProducts: true })).flops);
   });
 
+  it('says when it cut clusters short (many vectors on one tensor) and still beats index-sharing splits', () => {
+    const star = (m: number): ContractionProblem => {
+      const inputs: number[][] = Array.from({ length: m }, (_, i) => [i]);
+      inputs.push([...Array.from({ length: m }, (_, i) => i), m], [m, m + 1], [m + 1]);
+      return makeProblem(inputs, [], [...Array<number>(m).fill(2), 3, 2]);
+    };
+    checkExact(star(6));
+    const p = star(12);
+    const stats: DpStats = { rounds: [] };
+    const tree = dpTree(p, {}, stats);
+    expect(validateTree(tree, p)).toBeUndefined();
+    // Twelve vectors fit in one cluster under the cap: more than CLUSTER_MAX pieces.
+    expect(stats.rounds.at(-1)!.clustersCut).toBe(true);
+    expect(tree.exhaustive).toBe(false);
+    expect(treeCost(p, tree).flops).toBeLessThan(treeCost(p, dpTree(p, { outerProducts: false })).flops);
+  });
+
   it('proves 3×3 PEPS and 8-site MPS optima equal to the index-sharing ones', () => {
     for (const net of [pepsNorm(3, 3), mpsExpectation(8)]) {
       const p = net.problem;

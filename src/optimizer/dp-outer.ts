@@ -170,8 +170,10 @@ export class SubsetComponents {
 // all connected leaf sets, and whose clusters each sit under a merge Q = (Z, W) with W an
 // index-sharing node (or leaf) and every piece's indices inside w. That merge costs 2|w|,
 // leaves w minus the pieces' indices, and the cluster itself costs its cheapest outer-product
-// tree over the pieces (clusterCost). dp stores only connected subsets and forms those merges
-// directly from W and the pieces (see solveSubset).
+// tree over the pieces (clusterCost). A piece is connected and all its neighbour leaves lie
+// in W (each of its indices has its other carrier there), so it is a whole connected
+// component of the leaves outside W. dp stores only connected subsets and forms those merges
+// directly from W and the components outside it (see solveSubset).
 
 /**
  * The cheapest outer-product tree over pieces of the given result sizes (a node costs the

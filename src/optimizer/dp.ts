@@ -45,6 +45,10 @@ import { validateTree, type ContractionTree, type TreeNode } from './tree.js';
 export const ALL_PAIRS_MAX = 12;
 /** Factor by which the cost cap rises after a round finds no tree. */
 export const CAP_FACTOR = 2;
+/** Most pieces in a cluster that dp forms (plain components; see formClusters). */
+export const CLUSTER_MAX = 10;
+/** Clusters a round forms per stored subset (beyond a fixed allowance) before it stops forming them. */
+export const CLUSTER_WORK = 4;
 /** Default bound on stored subsets before dp gives up and returns its heuristic tree. */
 export const DEFAULT_MAX_SUBSETS = 3_000_000;
 
@@ -65,6 +69,8 @@ export interface DpRound {
   accepted: number;
   /** Outer-product partner entries read (partners sharing no index; index-sharing mode only). */
   outer: number;
+  /** True when a cluster of more than CLUSTER_MAX pieces would have fit: the round is not exact. */
+  clustersCut?: boolean;
 }
 
 /** Work counters of one dpTree call, filled in when passed (for benchmarks and tests). */
@@ -371,6 +377,9 @@ function solveSubset(
   const outerScored = model.primaryCoversFlops || model.name === 'size';
   // The scanning subset's leaf words.
   const wd1 = new Int32Array(W);
+  let clusterTicks = 0;
+  let clustersCut = false;
+  let clustersOff = false;
   const coversFlops = model.primaryCoversFlops;
   let visit = 0;
   // Indices of the subset being extended carry the current visit number.
@@ -578,6 +587,7 @@ function solveSubset(
   const chosen: number[] = [];
   const qbuf = new Int32Array(W);
   const keptQ: number[] = [];
+  const clusterMemo = new Map<string, ReturnType<typeof clusterCost>>();
   // Pieces for cover w: a piece is connected and all its neighbour leaves lie in w (its
   // indices are inside w), so it is a whole connected component of the leaves outside w. The
   // candidates are those components (p0's excluded when p0 ≥ 0) of at most c leaves that are
@@ -630,8 +640,15 @@ function solveSubset(
   const formCluster = (w: number): void => {
     work.considered++;
     const m = chosen.length;
-    const sizes = chosen.map((id) => table.rsize[id]);
-    const cl = clusterCost(sizes);
+    // The cheapest outer-product tree depends on the pieces' sizes only: memoized per sorted
+    // size list (one entry per distinct list), pieces kept in that order for the splits.
+    const pieces = chosen.slice().sort((a, b) => table.rsize[a] - table.rsize[b] || a - b);
+    const key = pieces.map((id) => table.rsize[id]).join(',');
+    let cl = clusterMemo.get(key);
+    if (cl === undefined) {
+      cl = clusterCost(pieces.map((id) => table.rsize[id]));
+      clusterMemo.set(key, cl);
+    }
     const rW = table.rsize[w];
     let p = table.prim[w] + cl.cost + 2 * rW;
     let sec = accumulate(model.secondaryIsMax, table.sec[w], model.secondary(cl.product[(1 << m) - 1], cl.product[(1 << m) - 1]));
@@ -658,7 +675,7 @@ function solveSubset(
     sec = accumulate(model.secondaryIsMax, sec, model.secondary(2 * rW, r));
     work.accepted++;
     const found = table.find(buf);
-    const merge: ClusterMerge = { cover: w, pieces: chosen.slice(), split: cl.split };
+    const merge: ClusterMerge = { cover: w, pieces, split: cl.split };
     if (found >= 0) {
       if (lexLess(p, sec, table.prim[found], table.sec[found])) {
         table.prim[found] = p;
@@ -674,17 +691,32 @@ function solveSubset(
   // Every set of at least two pairwise index-disjoint, leaf-disjoint candidates (plus the
   // chosen ones) whose costs and cluster root fit the budget. The root of a cluster costs the
   // product of its pieces' sizes, a lower bound of its whole cost that only grows.
+  // Pieces are distinct components outside the cover: leaf-disjoint and sharing no index.
+  // Clusters of more than CLUSTER_MAX pieces are not formed (clusterCost is exponential in
+  // them), and a round forms at most CLUSTER_WORK clusters per stored subset (beyond
+  // 100,000): a cover's pieces can be many (a tensor with a dozen vectors attached has
+  // thousands of covers, each with thousands of piece sets, where the index-sharing search
+  // stores each subset once). A round that cuts either short says so (clustersCut) and is
+  // not exact; it is still at least as good as the index-sharing search.
   const enumerate = (w: number, from: number, cost: number, product: number, budget: number): void => {
-    if (chosen.length >= 2) formCluster(w);
-    for (let i = from; i < cand.length; i++) {
+    if (chosen.length >= 2) {
+      formCluster(w);
+      if (++clusterTicks > 100_000 + CLUSTER_WORK * table.count) {
+        clustersCut = true;
+        clustersOff = true;
+        return;
+      }
+      if ((clusterTicks & 1023) === 0 && (performance.now() > deadline || table.count > maxSubsets)) timedOut = true;
+    }
+    for (let i = from; i < cand.length && !timedOut && !clustersOff; i++) {
       const id = cand[i];
       const c2 = cost + table.prim[id];
       const p2 = product * table.rsize[id];
       if (c2 + (chosen.length >= 1 ? p2 : 0) > budget) continue;
-      let clash = false;
-      for (let t = table.idxOff[id], e = t + table.idxLen[id]; t < e; t++) if (pmark[table.idxPool[t]]) clash = true;
-      for (const other of chosen) if (!disjoint(id, other)) clash = true;
-      if (clash) continue;
+      if (chosen.length === CLUSTER_MAX) {
+        clustersCut = true;
+        return;
+      }
       for (let t = table.idxOff[id], e = t + table.idxLen[id]; t < e; t++) pmark[table.idxPool[t]] = 1;
       chosen.push(id);
       enumerate(w, i + 1, c2, p2, budget);
@@ -871,7 +903,7 @@ function solveSubset(
       const r1 = table.rsize[s1];
       const outerBudget = model.primaryIsMax ? cap : cap - p1;
       const maxR2 = outerScored ? (outerBudget / r1) * (1 + 1e-9) : Infinity;
-      if (clusters) formClusters(s1, c);
+      if (clusters && !clustersOff) formClusters(s1, c);
       if (!outerPairs) continue;
       const olist = outerList.buckets[0];
       if (olist === undefined) continue;
@@ -912,6 +944,7 @@ function solveSubset(
   work.outer = outerRead;
   work.scanned = scanned;
   work.considered += considered;
+  work.clustersCut = clustersCut;
   if (timedOut) return 'timeout';
   const full = bySize[k].length > 0 ? bySize[k][0] : -1;
   if (full < 0) return { nodes: [], found: false, score: Infinity };
@@ -1112,6 +1145,8 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
   }
   const nodes: TreeNode[] = [];
   const roots: number[] = [];
+  // Whether a round cut a cluster short (CLUSTER_MAX): its tree is then not proven optimal.
+  let clustersCut = false;
   for (const group of groups) {
     if (group.length === 1) {
       roots.push(group[0]);
@@ -1135,6 +1170,7 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
       }
       const work: DpRound = { leaves: group.length, cap, found: false, subsets: 0, scanned: 0, considered: 0, accepted: 0, outer: 0 };
       result = solveSubset(sp, group, model, allPairs, outer && !shared, cap, deadline, maxSubsets, work);
+      if (work.clustersCut) clustersCut = true;
       work.found = result !== 'timeout' && result.found;
       stats?.rounds.push(work);
       if (result === 'timeout') break;
@@ -1182,7 +1218,7 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
   }
   // With outer products every tree of a connected network is covered; components joined
   // afterwards are not proven to be joined optimally.
-  const tree: ContractionTree = { leaves: n, nodes, exhaustive: allPairs || (groups.length === 1 && outerIn(groups[0])) };
+  const tree: ContractionTree = { leaves: n, nodes, exhaustive: allPairs || (groups.length === 1 && outerIn(groups[0]) && !clustersCut) };
   if (!allPairs && treeScore(sp, model, tree) > greedyScore) return { leaves: n, nodes: start.nodes, exhaustive: false };
   return tree;
 }
