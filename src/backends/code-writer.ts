@@ -2,8 +2,12 @@
 // unique JavaScript identifiers for user names, and helpers for doc comments. User text
 // reaches generated code only through these (identifiers) or JSON.stringify (strings).
 
+// `then` and `__proto__` are no keywords, but an export `then` makes the module namespace (and
+// compile()'s object, and WebGPU's create() result) a thenable that `await import()` calls, and
+// a `__proto__` property in an object literal sets the prototype instead of a field.
 const RESERVED = new Set(
   (
+    'then __proto__ ' +
     'break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
     'import in instanceof new null return super switch this throw true try typeof var void while with yield let static ' +
     'implements interface package private protected public await async of get set arguments eval undefined NaN Infinity ' +
