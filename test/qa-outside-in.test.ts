@@ -51,3 +51,51 @@ describe('statements named then or __proto__', () => {
     expect(Object.getPrototypeOf(mod)).not.toBeInstanceOf(Function);
   });
 });
+
+describe('tnc path --network: bad files point at the offending value', () => {
+  const run = async (name: string, text: string): Promise<{ code: number; err: string }> => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const io = captureIO();
+    const code = await main(['path', '--network', file], io);
+    return { code, err: io.err.join('') };
+  };
+
+  test('a repeated output label is an error (was planned as the einsum ab,bc->aa)', async () => {
+    const r = await run('rep.json', '{"inputs": [["a","b"],["b","c"]], "output": ["a","a"], "size_dict": {"a":10,"b":20,"c":3}}');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/rep\.json:1:50: error\[network\/output\]: output label "a" appears twice/);
+    expect(r.err.split('\n')[2]).toBe(' '.repeat(2 + 49) + '^^^');
+  });
+
+  test('sizes, labels and output labels get line:col spans in pretty-printed JSON', async () => {
+    const pretty = (sizes: string, output = '["a"]', second = '["b", "c"]'): string =>
+      `{\n  "inputs": [\n    ["a", "b"],\n    ${second}\n  ],\n  "output": ${output},\n  "size_dict": ${sizes}\n}\n`;
+    const cases: [string, string, RegExp, string][] = [
+      ['missing.json', pretty('{"a": 2, "b": 3}'), /missing\.json:4:11: error\[network\/size\]: label "c" has no size/, '"c"'],
+      ['frac.json', pretty('{"a": 2, "b": 2.5, "c": 4}'), /frac\.json:7:30: error\[network\/size\]: label "b" has size 2\.5/, '2.5'],
+      ['str.json', pretty('{"a": 2, "b": "3", "c": 4}'), /str\.json:7:30: error\[network\/size\]: label "b" has size "3"/, '"3"'],
+      ['out.json', pretty('{"a": 2, "b": 3, "c": 4, "z": 1}', '["a", "z"]'), /out\.json:6:19: error\[network\/output\]: output label "z" appears in no tensor/, '"z"'],
+      ['label.json', pretty('{"a": 2, "b": 3}', '["a"]', '["b", null]'), /label\.json:4:11: error\[network\/format\]: tensor 1 has a label null/, 'null'],
+      ['dict.json', pretty('[2, 3]'), /dict\.json:7:16: error\[network\/format\]: size_dict must be an object/, '[2, 3]'],
+      ['proto.json', pretty('{"a": 2, "b": 3}', '["a"]', '["b", "constructor"]'), /proto\.json:4:11: error\[network\/size\]: label "constructor" has no size/, '"constructor"'],
+    ];
+    for (const [name, text, message, value] of cases) {
+      const r = await run(name, text);
+      expect(r.code, name).toBe(1);
+      expect(r.err, name).toMatch(message);
+      const [, line, caret] = r.err.split('\n');
+      const col = caret.indexOf('^');
+      expect(line.slice(col, col + value.length), name).toBe(value);
+      expect(caret.trim(), name).toBe('^'.repeat(value.length));
+    }
+  });
+
+  test('OMEinsum files: spans inside einsum.ixs / iy and for string-keyed sizes', async () => {
+    const r = await run('om.json', '{"einsum": {"ixs": [[1, 2], [2, 3]], "iy": [1, 1]}, "size": {"1": 2, "2": 3, "3": 4}}');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/om\.json:1:48: error\[network\/output\]: output label "1" appears twice in einsum\.iy/);
+    const s = await run('om2.json', '{"ixs": [["a\\"b", 2]], "iy": [], "size": {"a\\"b": 0, "2": 3}}');
+    expect(s.err).toMatch(/om2\.json:1:51: error\[network\/size\]: label "a\\"b" has size 0/);
+  });
+});
