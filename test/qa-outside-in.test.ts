@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile } from '../src/api/compile.js';
+import { SourceFile } from '../src/diagnostics.js';
+import { analyze } from '../src/frontend.js';
 import { main } from '../src/cli.js';
 import { nodeIO, type CliIO } from '../src/cli/io.js';
 
@@ -97,5 +99,22 @@ describe('tnc path --network: bad files point at the offending value', () => {
     expect(r.err).toMatch(/om\.json:1:48: error\[network\/output\]: output label "1" appears twice in einsum\.iy/);
     const s = await run('om2.json', '{"ixs": [["a\\"b", 2]], "iy": [], "size": {"a\\"b": 0, "2": 3}}');
     expect(s.err).toMatch(/om2\.json:1:51: error\[network\/size\]: label "a\\"b" has size 0/);
+  });
+});
+
+describe('a dim with a bad size is reported once, not again at every use', () => {
+  const codes = (text: string): string[] => analyze(SourceFile.from('x.tn', text)).diagnostics.map((d) => d.code);
+  test.each([
+    ['dim i = 2.5\nparam A[i]\nout y[] = A[i]\n', ['check/not-integer']],
+    ['dim i = 0, j = 3\nparam A[i, j], B[j]\nout y[] = A[i, j] B[j]\nout z[] = B[j]\n', ['check/bad-size']],
+    ['dim i = 99999999999999999999\nparam A[i]\nout y[] = A[i]\n', ['limit/unsafe-integer']],
+    ['dim i = -2\ndim j = 2\nparam T = cp(legs: [i, j], rank: 2)\nout y[i, j] = T[i, j]\n', ['check/bad-size']],
+    ['const N = 3\ndim m{n in 1..N} = n - 2\nparam A{n in 1..N}[m{n}]\nout y[] = prod(n in 1..N) A{n}[m{n}]\n', ['check/bad-size', 'check/bad-size']],
+  ])('%j', (text, want) => {
+    expect(codes(text)).toEqual(want);
+  });
+
+  test('an index that was never declared is still reported beside a bad dim', () => {
+    expect(codes('dim i = 0\nparam A[i]\ndim j = 2\nparam B[j]\nout y[] = B[k]\n')).toEqual(['check/bad-size', 'check/unknown-index']);
   });
 });

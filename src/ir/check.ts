@@ -99,6 +99,8 @@ class Checker {
   private readonly broken = new Set<string>();
   /** Name spans of broken statements, so a later duplicate still gets its note. */
   private readonly brokenSpans = new Map<string, Span>();
+  /** Dims whose declared size had errors: uses are not reported as unknown (no cascades). */
+  private readonly brokenDims = new Set<string>();
   private readonly lookupFamily: (name: string) => Family | undefined;
   private readonly familyNames: readonly string[];
 
@@ -202,9 +204,9 @@ class Checker {
       let size: DimInfo['size'] = { kind: 'symbolic' };
       if (d.size) {
         const v = this.int(d.size.value, vars);
-        if (v === undefined) continue;
-        if (v <= 0) {
-          this.report(error('check/bad-size', `dim \`${name}\` must have a positive size, found ${v}`, d.size.value.span));
+        if (v === undefined || v <= 0) {
+          if (v !== undefined) this.report(error('check/bad-size', `dim \`${name}\` must have a positive size, found ${v}`, d.size.value.span));
+          this.brokenDims.add(name);
           continue;
         }
         size = d.size.mode === 'fixed' ? { kind: 'fixed', size: v } : { kind: 'symbolic', hint: v };
@@ -230,6 +232,7 @@ class Checker {
     const name = this.resolveName(r, vars);
     if (name === undefined) return undefined;
     if (this.result.dims.has(name)) return name;
+    if (this.brokenDims.has(name)) return undefined;
     this.report(error('check/unknown-index', `unknown index \`${name}\`${this.suggest(name, this.result.dims.keys(), 'dim')}`, r.span));
     return undefined;
   }
@@ -308,7 +311,9 @@ class Checker {
           if (n !== undefined) return { kind: 'number', value: n, span: v.span };
         }
         const name = this.resolveName(v.ref, vars);
-        return name === undefined ? undefined : { kind: 'name', name, span: v.span };
+        // A dim whose size was already reported stops the call quietly.
+        if (name === undefined || (this.brokenDims.has(name) && !this.result.dims.has(name))) return undefined;
+        return { kind: 'name', name, span: v.span };
       }
       case 'list': {
         const items: FamilyValue[] = [];
