@@ -18,7 +18,7 @@
 // lattices), where the rules proven in dp-outer.ts allow storing connected subsets only and
 // forming each outer product as a cluster of pieces inside a covering merge (formClusters):
 // the result is the optimum over all trees at the cost of the index-sharing search (4×4 PEPS
-// norm 7,991 subsets, 40-site MPS expectation 26k). Elsewhere the default is the optimum over
+// norm 7,991 subsets, 40-site MPS expectation 22,817). Elsewhere the default is the optimum over
 // trees without outer products inside a component; `outerProducts: true` makes it exact
 // there too by also merging stored partners that share no index (a list bucketed by result
 // size: an outer product costs r1·r2, so partners up to (cap − p1)/r1 are read), at the price
