@@ -688,10 +688,10 @@ function solveSubset(
     clusterOf.set(id, merge);
     bySize[card].push(id);
   };
-  // Every set of at least two pairwise index-disjoint, leaf-disjoint candidates (plus the
-  // chosen ones) whose costs and cluster root fit the budget. The root of a cluster costs the
-  // product of its pieces' sizes, a lower bound of its whole cost that only grows.
-  // Pieces are distinct components outside the cover: leaf-disjoint and sharing no index.
+  // Every set of at least two candidates (with the chosen ones) whose costs and cluster root
+  // fit the budget: the root of a cluster costs the product of its pieces' sizes, a lower
+  // bound of its whole cost that only grows with more pieces. Candidates are distinct
+  // components outside the cover, so any of them are leaf-disjoint and share no index.
   // Clusters of more than CLUSTER_MAX pieces are not formed (clusterCost is exponential in
   // them), and a round forms at most CLUSTER_WORK clusters per stored subset (beyond
   // 100,000): a cover's pieces can be many (a tensor with a dozen vectors attached has
@@ -788,11 +788,12 @@ function solveSubset(
       const budgetB = cap - table.prim[w] - 2 * table.rsize[w];
       collectPieces(w, c, s1, budgetB - p0);
       if (cand.length === 0) continue;
-      for (let t = off1; t < end1; t++) pmark[pool[t]] = 1;
+      // Read the pool afresh: forming clusters inserts subsets, which can move it.
+      for (let t = off1; t < end1; t++) pmark[table.idxPool[t]] = 1;
       chosen.push(s1);
       enumerate(w, 0, p0, r0, budgetB);
       chosen.pop();
-      for (let t = off1; t < end1; t++) pmark[pool[t]] = 0;
+      for (let t = off1; t < end1; t++) pmark[table.idxPool[t]] = 0;
     }
   };
 
