@@ -9,6 +9,7 @@ import { compile } from '../src/api/compile.js';
 import { SourceFile } from '../src/diagnostics.js';
 import { analyze } from '../src/frontend.js';
 import { main } from '../src/cli.js';
+import { tncEsbuild } from '../src/plugin/index.js';
 import { nodeIO, type CliIO } from '../src/cli/io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tnc-qa-'));
@@ -116,5 +117,34 @@ describe('a dim with a bad size is reported once, not again at every use', () =>
 
   test('an index that was never declared is still reported beside a bad dim', () => {
     expect(codes('dim i = 0\nparam A[i]\ndim j = 2\nparam B[j]\nout y[] = B[k]\n')).toEqual(['check/bad-size', 'check/unknown-index']);
+  });
+});
+
+describe('tnc/plugin under esbuild: a broken .tn fails with its diagnostics', () => {
+  const build = async (entry: string, files: Record<string, string>): Promise<string> => {
+    const esbuild = await import('esbuild');
+    const sub = mkdtempSync(join(dir, 'esb-'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(sub, name), text);
+    writeFileSync(join(sub, 'entry.js'), entry);
+    try {
+      await esbuild.build({ entryPoints: [join(sub, 'entry.js')], bundle: true, format: 'esm', write: false, plugins: [tncEsbuild()], logLevel: 'silent' });
+      return 'built';
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  };
+
+  test('a check error (was: "Do not know how to load path")', async () => {
+    const msg = await build("import m from './bad.tn';\nconsole.log(m);\n", { 'bad.tn': 'dim i = 2\nparam A[i]\nout y[] = A[j]\n' });
+    expect(msg).not.toMatch(/Do not know how to load/);
+    expect(msg).toMatch(/bad\.tn:3:13: error\[check\/unknown-index\]: unknown index `j`/);
+  });
+
+  test('a bad import query and an unreadable file', async () => {
+    const query = await build("import m from './ok.tn?target=gpu';\nconsole.log(m);\n", { 'ok.tn': 'dim i = 2\nparam A[i]\nout y[] = A[i]\n' });
+    expect(query).toMatch(/unknown target 'gpu' in import query/);
+    expect(query).not.toMatch(/Do not know how to load/);
+    const missing = await build("import m from './gone.tn';\nconsole.log(m);\n", {});
+    expect(missing).toMatch(/cannot read .*gone\.tn/);
   });
 });

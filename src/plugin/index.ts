@@ -88,6 +88,13 @@ function writeIfChanged(path: string, text: string): void {
   if (old !== text) writeFileSync(path, text);
 }
 
+/**
+ * What load returns after `this.error`: Rollup and Vite throw there, but unplugin's esbuild
+ * (and webpack) flavour only records the error, and a null result then made esbuild report
+ * "Do not know how to load path" instead of the diagnostics; an empty module lets them through.
+ */
+const FAILED = { code: '', map: null };
+
 /** The plugin factory (unplugin), for frameworks unplugin supports beyond the named exports. */
 export const unpluginFactory: UnpluginFactory<TncPluginOptions | undefined, false> = (rawOptions) => {
   const options = rawOptions ?? {};
@@ -115,7 +122,7 @@ export const unpluginFactory: UnpluginFactory<TncPluginOptions | undefined, fals
       const parsed = optionsFromQuery(query, defaults);
       if ('error' in parsed) {
         this.error({ message: `${displayPath(file)}: ${parsed.error}`, id: file });
-        return null;
+        return FAILED;
       }
       this.addWatchFile(file);
       let text: string;
@@ -123,7 +130,7 @@ export const unpluginFactory: UnpluginFactory<TncPluginOptions | undefined, fals
         text = readFileSync(file, 'utf8');
       } catch (e) {
         this.error({ message: `cannot read ${displayPath(file)}: ${e instanceof Error ? e.message : String(e)}`, id: file });
-        return null;
+        return FAILED;
       }
       const out = await compileTn(text, file, { ...parsed.options, ...(options.optimizer ? { optimizer: options.optimizer } : {}) });
       if (!out.ok) {
@@ -134,7 +141,7 @@ export const unpluginFactory: UnpluginFactory<TncPluginOptions | undefined, fals
           // 1-based like the rendered message: bundlers print `file:line:column` from this.
           loc: { file, line: failure.line, column: failure.column },
         });
-        return null;
+        return FAILED;
       }
       for (const w of out.warnings) this.warn({ message: w, id: file });
       if (options.dts) writeIfChanged(`${file}.d.ts`, out.dts);
