@@ -255,6 +255,47 @@ describe('resident operands (views of the wasm memory, as the runtime keeps its 
     }
   });
 
+  it('GEMM with prepacked operands (panel layout, as fused permutes write it) across several tiles equals the naive product', () => {
+    const cases: [number, number, number, number][] = [
+      [2 * IN_PLACE_TILE + 8, 12, 16, 1], // A prepacked, several in-place row tiles
+      [600, 200, 24, 3], // both prepacked, C to a caller's array in several scratch tiles
+      [8, IN_PLACE_TILE + 16, 8, 2], // B prepacked, several in-place column tiles
+      [96, 40, 20, 1], // f32: the wide kernel's MR
+    ];
+    for (const f32 of [false, true]) {
+      for (const [m, n, k, mask] of cases) {
+        const T = f32 ? Float32Array : Float64Array;
+        const es = f32 ? 4 : 8;
+        const w = createWasmGemm()!;
+        const bl = w.blockingFor(f32, m);
+        if (m % bl.mr !== 0 || n % bl.nr !== 0) continue;
+        const av = (i: number, p: number): number => ((i * 7 + p * 3) % 11) - 5;
+        const bv = (p: number, j: number): number => ((p * 5 + j * 2) % 13) - 6;
+        // Resident region: [A panels m·k][B panels k·n][C m·n].
+        const cIn = mask !== 3;
+        w.reserve((m * k + k * n + m * n + 64) * es);
+        const A = new T(w.memory.buffer, 0, m * k);
+        const B = new T(w.memory.buffer, m * k * es, k * n);
+        for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) A[mask & 1 ? Math.floor(i / bl.mr) * bl.mr * k + p * bl.mr + (i % bl.mr) : i * k + p] = av(i, p);
+        for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) B[mask & 2 ? Math.floor(j / bl.nr) * bl.nr * k + p * bl.nr + (j % bl.nr) : p * n + j] = bv(p, j);
+        const c0 = (i: number): number => (i % 3) - 1;
+        const C = cIn ? new T(w.memory.buffer, (m * k + k * n) * es, m * n) : new T(m * n);
+        for (let i = 0; i < m * n; i++) C[i] = c0(i);
+        const before = w.prepackedProducts();
+        w.gemmPrepacked(mask, false, false, m, n, k, 1, A, 0, k, B, 0, n, 1, C, 0, n);
+        expect(w.prepackedProducts()).toBe(before + 1);
+        const out = cIn ? new T(w.memory.buffer, (m * k + k * n) * es, m * n) : C;
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            let s = c0(i * n + j);
+            for (let p = 0; p < k; p++) s += av(i, p) * bv(p, j);
+            if (Math.abs(out[i * n + j] - s) > (f32 ? 1e-3 : 1e-9) * Math.max(1, Math.abs(s))) expect(out[i * n + j], `${f32 ? 'f32' : 'f64'} ${m}×${n}×${k} mask ${mask} C[${i}][${j}]`).toBe(s);
+          }
+        }
+      }
+    }
+  });
+
   it('permute: resident source and/or destination equal the naive transpose', () => {
     fc.assert(fc.property(permuteCase, fc.boolean(), fc.boolean(), ({ shape, perm, srcOff, dstOff, f32 }, srcIn, dstIn) => {
       const T = f32 ? Float32Array : Float64Array;

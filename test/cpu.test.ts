@@ -289,7 +289,7 @@ function bigEinsum(): fc.Arbitrary<RandomEinsum> {
   return fc
     .record({
       nIdx: fc.integer({ min: 3, max: 5 }),
-      sizes: fc.array(fc.integer({ min: 6, max: 24 }), { minLength: 5, maxLength: 5 }),
+      sizes: fc.array(fc.oneof(fc.integer({ min: 6, max: 24 }), fc.constantFrom(8, 12, 16, 24)), { minLength: 5, maxLength: 5 }),
       ops: fc.array(fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 4 }),
       keep: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
       rotate: fc.nat(),
@@ -349,6 +349,78 @@ describe('wasm-sized steps against the reference', () => {
         }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('permutes folded into GEMM packing', () => {
+  // Two or three operands over m, k and n indices in random axis orders, sizes mostly
+  // multiples of 4 or 8: the GEMMs read permuted operands, which fusePermutes writes in the
+  // kernel's panel layout when their innermost free axis splits into whole panels.
+  const permutedGemms = fc
+    .record({
+      orders: fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+      sizes: fc.array(fc.constantFrom(3, 4, 8, 12, 16, 24), { minLength: 6, maxLength: 6 }),
+      third: fc.boolean(),
+    })
+    .map(({ orders, sizes, third }): RandomEinsum => {
+      const shuffle = (xs: string[], seed: number): string[] => {
+        const out = [...xs];
+        for (let i = out.length - 1; i > 0; i--) {
+          const j = (seed = (seed * 1103515245 + 12345) >>> 0) % (i + 1);
+          [out[i], out[j]] = [out[j], out[i]];
+        }
+        return out;
+      };
+      const inputs = [shuffle(['m', 'p', 'k', 'l'], orders[0]), shuffle(['k', 'l', 'n'], orders[1])];
+      if (third) inputs.push(shuffle(['n', 'q'], orders[2]));
+      const output = shuffle(third ? ['m', 'p', 'q'] : ['m', 'p', 'n'], orders[3]);
+      const names = ['m', 'p', 'k', 'l', 'n', 'q'];
+      return { inputs, output, sizes: Object.fromEntries(names.map((ix, i) => [ix, sizes[i]])) };
+    })
+    .filter((e) => Object.values(e.sizes).reduce((p, q) => p * q, 1) <= 150000);
+
+  test('random axis orders: results match the reference, and some products ran prepacked (f64 and f32)', () => {
+    const before = residentMemory()!.prepackedProducts();
+    fc.assert(
+      fc.property(permutedGemms, fc.boolean(), fc.nat(), (e, f32, seed) => {
+        const program = programOf(e);
+        const plan = lower(program.statements[0], [planContraction(program.statements[0].terms[0].network)], program);
+        const ops = dataFor(e, seed, f32 ? Float32Array : Float64Array);
+        const got = createRunner(plan, f32 ? 'f32' : 'f64')(Object.fromEntries(ops.map((o, i) => [`T${i}`, o.data])));
+        const want = referenceEinsum(e.inputs, e.output, ops, e.sizes);
+        const scale = referenceEinsum(e.inputs, e.output, ops.map((o) => ({ shape: o.shape, data: Float64Array.from(o.data, Math.abs) })), e.sizes);
+        for (let i = 0; i < want.length; i++) {
+          const tol = (f32 ? 1e-4 : 1e-10) * (1 + scale[i]);
+          if (!(Math.abs(got[i] - want[i]) <= tol)) expect(got[i], printPlan(plan)).toBe(want[i]);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    expect(residentMemory()!.prepackedProducts()).toBeGreaterThan(before + 5);
+  });
+
+  test('a TT-layer (each GEMM fed by a permute) and a transposed chain match the reference with prepacked operands, f64 and f32', () => {
+    const cases: RandomEinsum[] = [
+      { inputs: [['b', 'x', 'y', 'z'], ['x', 'i', 'r'], ['r', 'y', 'j', 's'], ['s', 'z', 'k']], output: ['b', 'i', 'j', 'k'], sizes: { b: 2, x: 4, y: 4, z: 4, i: 4, r: 2, j: 4, s: 2, k: 4 } },
+      { inputs: [['a', 'b', 'c'], ['d', 'c', 'b'], ['d', 'e']], output: ['e', 'a'], sizes: { a: 16, b: 8, c: 4, d: 8, e: 16 } },
+    ];
+    for (const f32 of [false, true]) {
+      for (const [n, e] of cases.entries()) {
+        const program = programOf(e);
+        const plan = lower(program.statements[0], [planContraction(program.statements[0].terms[0].network)], program);
+        const before = residentMemory()!.prepackedProducts();
+        const ops = dataFor(e, 70 + n, f32 ? Float32Array : Float64Array);
+        const run = createRunner(plan, f32 ? 'f32' : 'f64');
+        const got = run(Object.fromEntries(ops.map((o, i) => [`T${i}`, o.data])));
+        expect(residentMemory()!.prepackedProducts(), printPlan(plan)).toBeGreaterThan(before);
+        const want = referenceEinsum(e.inputs, e.output, ops, e.sizes);
+        const scale = referenceEinsum(e.inputs, e.output, ops.map((o) => ({ shape: o.shape, data: Float64Array.from(o.data, Math.abs) })), e.sizes);
+        for (let i = 0; i < want.length; i++) {
+          const tol = f32 ? 1e-4 * (1 + scale[i]) : 1e-10 * (1 + scale[i]);
+          if (!(Math.abs(got[i] - want[i]) <= tol)) expect(got[i], `${f32 ? 'f32' : 'f64'} case ${n}\n${printPlan(plan)}`).toBe(want[i]);
+        }
+      }
+    }
   });
 });
 

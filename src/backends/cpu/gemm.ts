@@ -243,10 +243,11 @@ export function gemmThreadsInfo(): { threads: number; products: number } {
 
 /**
  * The wasm engine's memory, where the runtime keeps its temps so GEMM and permute steps use
- * them in place (see WasmGemm.reserve); null where WebAssembly SIMD is unavailable (the
- * runtime then keeps JS arrays).
+ * them in place (see WasmGemm.reserve), and its GEMM with prepacked operands (the runtime's
+ * permutes that feed a GEMM write its panel layout); null where WebAssembly SIMD is
+ * unavailable (the runtime then keeps JS arrays).
  */
-export function residentMemory(): Pick<WasmGemm, 'memory' | 'reserve'> | null {
+export function residentMemory(): Pick<WasmGemm, 'memory' | 'reserve' | 'gemmPrepacked' | 'blockingFor' | 'prepackedProducts'> | null {
   return getEngines().wasm;
 }
 

@@ -7,7 +7,7 @@
 
 import type { KernelPlan } from '../plan.js';
 import { axpy, einsumLoop, fill, gemm, permute, scatter, type FloatArray } from './kernels.js';
-import { residentMemory, setGemmThreads } from './gemm.js';
+import { chooseGemm, residentMemory, setGemmThreads } from './gemm.js';
 
 /** Element type of a compiled function. */
 export type Dtype = 'f32' | 'f64';
@@ -15,25 +15,40 @@ export type Dtype = 'f32' | 'f64';
 /** A compiled statement: named inputs, symbolic dim values, optional output buffer. */
 export type Runner = (inputs: Record<string, FloatArray>, dims?: Record<string, number>, out?: FloatArray) => FloatArray;
 
-type Op =
-  | { kind: 'permute'; src: number; dst: number; shape: number[]; strides: number[] }
-  | {
-      kind: 'gemm';
-      a: number;
-      b: number;
-      c: number;
-      batch: number;
-      m: number;
-      n: number;
-      k: number;
-      transA: boolean;
-      transB: boolean;
-      alpha: number;
-      beta: number;
-    }
+type Op = PermuteOp | GemmOp
   | { kind: 'einsum'; inputs: number[]; arrays: FloatArray[]; offs: number[]; sizes: number[]; nOut: number; strides: number[]; out: number; alpha: number; beta: number }
   | { kind: 'axpy'; src: number; dst: number; n: number; alpha: number; beta: number }
   | { kind: 'fill'; dst: number; n: number; value: number };
+
+interface PermuteOp {
+  kind: 'permute';
+  src: number;
+  dst: number;
+  shape: number[];
+  strides: number[];
+  /**
+   * When this permute only feeds `gemm`'s operand (bit 1: A, 2: B): the same gather written
+   * in the kernel's packed panel layout instead, so the GEMM does not pack it again.
+   */
+  pack?: { gemm: GemmOp; bit: number; shape: number[]; strides: number[] };
+}
+
+interface GemmOp {
+  kind: 'gemm';
+  a: number;
+  b: number;
+  c: number;
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  alpha: number;
+  beta: number;
+  /** Operands its feeding permutes wrote in packed layout in this call (bit 1: A, 2: B). */
+  prepacked: number;
+}
 
 /** A pinned copy (gather) or placement (scatter): shape and strides of the free axes, strides of the pinned ones. */
 interface PinnedOp {
@@ -193,6 +208,7 @@ function prepare(fn: string, exec: Executor, dtype: Dtype, values: Float64Array)
           transB: step.transB,
           alpha: step.alpha,
           beta: step.beta,
+          prepacked: 0,
         };
       case 'einsum': {
         // Loops: the output labels (row-major), then every other label once.
@@ -261,10 +277,82 @@ function prepare(fn: string, exec: Executor, dtype: Dtype, values: Float64Array)
     scatter: l.scatter === undefined ? undefined : pinnedOp(l.scatter.src, l.scatter.dst, l.scatter.dst, l.scatter.fixed, l.scatter.alpha, l.scatter.beta),
   }));
   exec.loops.sort((a, b) => a.start - b.start);
+  if (exec.resident !== null) maxRank = Math.max(maxRank, fusePermutes(exec) + 1);
   exec.counter = new Int32Array(maxRank);
   exec.offs = new Int32Array(maxInputs);
   exec.bound.set(values);
   exec.prepared = true;
+}
+
+/**
+ * Folds permutes into GEMM packing: a permute whose result only feeds one operand of a
+ * non-batched GEMM (in the same loop body, if any) gets a second gather that writes the
+ * kernel's packed panel layout (MR-row panels of op(A), NR-column panels of op(B), k-major,
+ * the whole k deep) into the same temp, and the GEMM then skips packing it. The split needs
+ * the operand's innermost free axis to be a multiple of MR (NR) and k ≤ kc. Whether it runs
+ * is decided per call (the product must go to the wasm kernel; see runSteps). Returns the
+ * highest rank of the packed gathers (for the counter scratch).
+ */
+function fusePermutes(exec: Executor): number {
+  const plan = exec.plan;
+  const mem = exec.resident!;
+  const reads = new Array<number>(plan.buffers.length).fill(0);
+  const writes = new Array<number>(plan.buffers.length).fill(0);
+  for (const step of plan.steps) {
+    switch (step.kind) {
+      case 'permute': reads[step.src]++; writes[step.dst]++; break;
+      case 'gemm': reads[step.a]++; reads[step.b]++; if (step.beta === 1) reads[step.c]++; writes[step.c]++; break;
+      case 'einsum': for (const inp of step.inputs) reads[inp.buffer]++; if (step.beta === 1) reads[step.out]++; writes[step.out]++; break;
+      case 'axpy': reads[step.src]++; if (step.beta === 1) reads[step.dst]++; writes[step.dst]++; break;
+      case 'fill': writes[step.dst]++; break;
+    }
+  }
+  const loops = plan.loops ?? [];
+  for (const l of loops) {
+    for (const g of l.gathers) {
+      reads[g.src]++;
+      writes[g.dst]++;
+    }
+    if (l.scatter !== undefined) {
+      reads[l.scatter.src]++;
+      reads[l.scatter.dst]++;
+    }
+  }
+  const loopOf = (i: number): number => loops.findIndex((l) => l.start <= i && i < l.end);
+  let maxRank = 0;
+  plan.steps.forEach((step, g) => {
+    const op = exec.ops[g];
+    if (step.kind !== 'gemm' || op.kind !== 'gemm' || op.batch !== 1 || step.a === step.b) return;
+    const bl = mem.blockingFor(exec.dtype === 'f32', op.m);
+    if (op.k > bl.kc) return;
+    for (const bit of [1, 2]) {
+      const t = bit === 1 ? step.a : step.b;
+      if (plan.buffers[t].role !== 'temp' || reads[t] !== 1 || writes[t] !== 1) continue;
+      const p = plan.steps.findIndex((s) => s.kind === 'permute' && s.dst === t);
+      const pop = exec.ops[p];
+      if (p < 0 || p > g || loopOf(p) !== loopOf(g) || pop.kind !== 'permute') continue;
+      // The temp's axes: [batch (all of size 1), then m and k (A) or k and n (B), in the
+      // order the GEMM reads them]; `free` are m (A) or n (B), split at the innermost.
+      const nb = step.batch.length;
+      const nk = step.k.length;
+      const nf = bit === 1 ? step.m.length : step.n.length;
+      const freeFirst = bit === 1 ? !step.transA : step.transB;
+      const freeAxes = Array.from({ length: nf }, (_, i) => nb + (freeFirst ? 0 : nk) + i);
+      const kAxes = Array.from({ length: nk }, (_, i) => nb + (freeFirst ? nf : 0) + i);
+      const r = bit === 1 ? bl.mr : bl.nr;
+      const inner = freeAxes[nf - 1];
+      if (nf === 0 || pop.shape[inner] % r !== 0) continue;
+      const outer = [...Array.from({ length: nb }, (_, i) => i), ...freeAxes.slice(0, -1)];
+      pop.pack = {
+        gemm: op,
+        bit,
+        shape: [...outer.map((a) => pop.shape[a]), pop.shape[inner] / r, ...kAxes.map((a) => pop.shape[a]), r],
+        strides: [...outer.map((a) => pop.strides[a]), pop.strides[inner] * r, ...kAxes.map((a) => pop.strides[a]), pop.strides[inner]],
+      };
+      maxRank = Math.max(maxRank, pop.pack.shape.length);
+    }
+  });
+  return maxRank;
 }
 
 /**
@@ -384,13 +472,27 @@ function runSteps(exec: Executor, from: number, to: number): void {
     // The step before may have grown the wasm memory the temps live in.
     freshViews(exec);
     switch (op.kind) {
-      case 'permute':
-        permute(bufs[op.src], 0, bufs[op.dst], 0, op.shape, op.strides, exec.counter);
+      case 'permute': {
+        const pk = op.pack;
+        // Packed for its GEMM only when that product goes to the wasm kernel (not the direct
+        // loop, the plain kernel or the thread pool, which pack for themselves).
+        if (pk !== undefined && chooseGemm(pk.gemm.m, pk.gemm.n, pk.gemm.k) === 'wasm') {
+          permute(bufs[op.src], 0, bufs[op.dst], 0, pk.shape, pk.strides, exec.counter);
+          pk.gemm.prepacked |= pk.bit;
+        } else {
+          permute(bufs[op.src], 0, bufs[op.dst], 0, op.shape, op.strides, exec.counter);
+          if (pk !== undefined) pk.gemm.prepacked &= ~pk.bit;
+        }
         break;
+      }
       case 'gemm': {
         const { m, n, k } = op;
         const lda = op.transA ? m : k;
         const ldb = op.transB ? k : n;
+        if (op.prepacked !== 0) {
+          exec.resident!.gemmPrepacked(op.prepacked, op.transA, op.transB, m, n, k, op.alpha, bufs[op.a], 0, lda, bufs[op.b], 0, ldb, op.beta, bufs[op.c], 0, n);
+          break;
+        }
         for (let t = 0; t < op.batch; t++) {
           if (t > 0) freshViews(exec);
           gemm(op.transA, op.transB, m, n, k, op.alpha, bufs[op.a], t * m * k, lda, bufs[op.b], t * k * n, ldb, op.beta, bufs[op.c], t * m * n, n);

@@ -157,6 +157,27 @@ export interface WasmGemm {
    * when the engine refuses the memory.
    */
   reserve(bytes: number): ArrayBuffer;
+  /**
+   * `gemm` with operands already in the kernel's packed panel layout (bit 1 of `prepacked`:
+   * A, bit 2: B): such an operand is a resident view holding all of op(A)'s m/MR panels (or
+   * op(B)'s n/NR panels), each k-major, the whole k deep (k ≤ kc, m a multiple of MR or n of
+   * NR, as `blockingFor` gives them); its trans flag and leading dimension are ignored. The
+   * runtime writes that layout with its permute step, so a permuted operand is not written
+   * and then packed again.
+   */
+  gemmPrepacked(prepacked: number, ...args: Parameters<GemmFn>): void;
+  /** The blocking (MR, NR, kc) of the kernel `gemm` uses for C of this dtype with m rows. */
+  blockingFor(isF32: boolean, m: number): Blocking;
+  /** Products `gemmPrepacked` has run with a prepacked operand (for tests). */
+  prepackedProducts(): number;
+}
+
+/** A wasm driver: `gemm`, plus the prepacked-operand form and the blocking it uses. */
+export interface WasmDriver {
+  gemm: GemmFn;
+  gemmPrepacked: WasmGemm['gemmPrepacked'];
+  blockingFor: WasmGemm['blockingFor'];
+  prepackedProducts: WasmGemm['prepackedProducts'];
 }
 
 /** Whether this runtime compiles the SIMD GEMM module. */
@@ -199,7 +220,7 @@ export function createWasmGemm(
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   const ex = instance.exports;
   const layout: ScratchLayout = { resident: 0 };
-  const gemm = wasmDriver(memory, ex.gemm_f32 as Kernel, ex.gemm_f64 as Kernel, blocking, Infinity, undefined, packersOf(ex), layout,
+  const driver = wasmDriverWithPrepacked(memory, ex.gemm_f32 as Kernel, ex.gemm_f64 as Kernel, blocking, Infinity, undefined, packersOf(ex), layout,
     typeof ex.gemm_f32_wide === 'function' ? ex.gemm_f32_wide as Kernel : undefined);
   const permute = typeof ex.permute_f32 === 'function' && typeof ex.permute_f64 === 'function'
     ? wasmPermuter(memory, ex.permute_f32 as PermuteKernel, ex.permute_f64 as PermuteKernel,
@@ -214,7 +235,7 @@ export function createWasmGemm(
     if (want > layout.resident) layout.resident = want;
     return memory.buffer;
   };
-  return { gemm, memory, permute, reserve };
+  return { ...driver, memory, permute, reserve };
 }
 
 /**
@@ -249,6 +270,12 @@ export interface BlockingOverrides {
  */
 export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kernel, blocking: BlockingOverrides = {},
   maxBytes = Infinity, fallback?: GemmFn, packers?: Packers, layout: ScratchLayout = { resident: 0 }, kf32Wide?: Kernel): GemmFn {
+  return wasmDriverWithPrepacked(memory, kf32, kf64, blocking, maxBytes, fallback, packers, layout, kf32Wide).gemm;
+}
+
+/** `wasmDriver` with the prepacked-operand form and the blocking it uses (see WasmGemm). */
+export function wasmDriverWithPrepacked(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kernel, blocking: BlockingOverrides = {},
+  maxBytes = Infinity, fallback?: GemmFn, packers?: Packers, layout: ScratchLayout = { resident: 0 }, kf32Wide?: Kernel): WasmDriver {
   const F32b: Blocking = wholeTiles({ ...F32, ...blocking.f32 });
   const F64b: Blocking = wholeTiles({ ...F64, ...blocking.f64 });
   // An f32 product of at least wideMin rows takes the wide kernel when there is one (each
@@ -301,7 +328,10 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     remake();
   };
 
-  return (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
+  let prepackedProducts = 0;
+  const run = (prepacked: number, transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: FloatArray, aOff: number, lda: number, b: FloatArray, bOff: number, ldb: number,
+    beta: number, c: FloatArray, cOff: number, ldc: number): void => {
     if (gemmWithoutProduct(m, n, k, alpha, beta, c, cOff, ldc)) return;
     const isF32 = c instanceof Float32Array;
     const wide = isF32 && m >= wideMin;
@@ -314,6 +344,15 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     const aAt = a.buffer === buf && (a instanceof Float32Array) === isF32 ? a.byteOffset / es : -1;
     const bAt = b.buffer === buf && (b instanceof Float32Array) === isF32 ? b.byteOffset / es : -1;
     const cAt = c.buffer === buf ? c.byteOffset / es : -1;
+    // Prepacked operands: the element index of their panels in memory (the whole k in one block).
+    const aPanels = (prepacked & 1) !== 0 ? aAt + aOff : -1;
+    const bPanels = (prepacked & 2) !== 0 ? bAt + bOff : -1;
+    if (prepacked !== 0) {
+      if ((prepacked & 1 && (aAt < 0 || m % bl.mr !== 0)) || (prepacked & 2 && (bAt < 0 || n % bl.nr !== 0)) || k > bl.kc) {
+        throw new Error(`gemm: prepacked operands must be resident, whole panels and at most ${bl.kc} deep`);
+      }
+      prepackedProducts++;
+    }
     // A resident C with alpha 1 and beta 0 or 1 takes the kernel's tiles directly (it
     // accumulates into C after the first k-block, or from the first when beta is 1).
     const direct = cAt >= 0 && alpha === 1 && (beta === 0 || beta === 1);
@@ -347,7 +386,7 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     const ars = transA ? 1 : lda, aks = transA ? lda : 1;
     const bcs = transB ? ldb : 1, bks = transB ? 1 : ldb;
     // Where the packer reads each operand in memory (element index of its array's start), or -1.
-    let aSrc = packer === undefined ? -1 : aAt, bSrc = packer === undefined ? -1 : bAt;
+    let aSrc = packer === undefined || aPanels >= 0 ? -1 : aAt, bSrc = packer === undefined || bPanels >= 0 ? -1 : bAt;
     if (packer !== undefined && aAt < 0 && stageable(a, transA ? spanOf(k, m, lda) : spanOf(m, k, lda))) {
       aSrc = need;
       need += a.length;
@@ -360,8 +399,8 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
     if (need * es > maxBytes) {
       // Staging does not fit a bounded (shared) memory: pack from JS.
       need = unstaged;
-      aSrc = aAt >= 0 && packer !== undefined ? aAt : -1;
-      bSrc = bAt >= 0 && packer !== undefined ? bAt : -1;
+      aSrc = aAt >= 0 && aPanels < 0 && packer !== undefined ? aAt : -1;
+      bSrc = bAt >= 0 && bPanels < 0 && packer !== undefined ? bAt : -1;
     }
     if (need === unstaged) {
       reserve(need * es);
@@ -372,8 +411,8 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
         // The engine refused to grow memory for the copies (a memory-tight browser tab):
         // pack from JS, which needs only the blocks.
         need = unstaged;
-        aSrc = aAt >= 0 && packer !== undefined ? aAt : -1;
-        bSrc = bAt >= 0 && packer !== undefined ? bAt : -1;
+        aSrc = aAt >= 0 && aPanels < 0 && packer !== undefined ? aAt : -1;
+        bSrc = bAt >= 0 && bPanels < 0 && packer !== undefined ? bAt : -1;
         reserve(need * es);
       }
     }
@@ -409,16 +448,21 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
         const bottom = inPlace ? mp - mIn : 0;
         for (let p0 = 0; p0 < k; p0 += bl.kc) {
           const kb = Math.min(bl.kc, k - p0);
-          if (aSrc >= 0) packer!((aSrc + aOff + i0 * ars + p0 * aks) * es, ars * es, aks * es, mb, kb, bl.mr, aBase * es);
+          // Byte addresses of this block's A and B panels: packed here, or prepacked (one
+          // k-block, so rows i0… start at panel i0/MR, i0·k elements in).
+          let pa = aBase * es, pb = bBase * es;
+          if (aPanels >= 0) pa = (aPanels + i0 * k) * es;
+          else if (aSrc >= 0) packer!((aSrc + aOff + i0 * ars + p0 * aks) * es, ars * es, aks * es, mb, kb, bl.mr, pa);
           else packA(transA, a, aOff, lda, i0, mb, p0, kb, bl.mr, view, aBase);
-          if (bSrc >= 0) packer!((bSrc + bOff + p0 * bks + j0 * bcs) * es, bcs * es, bks * es, nb, kb, bl.nr, bBase * es);
+          if (bPanels >= 0) pb = (bPanels + j0 * k) * es;
+          else if (bSrc >= 0) packer!((bSrc + bOff + p0 * bks + j0 * bcs) * es, bcs * es, bks * es, nb, kb, bl.nr, pb);
           else packB(transB, b, bOff, ldb, j0, nb, p0, kb, bl.nr, view, bBase);
           const acc = p0 === 0 ? 0 : 1;
           if (inPlace) {
-            kernel(mIn, nIn, kb, aBase * es, bBase * es, (cOff + i0 * ldc + j0) * es, ldc * es, bl.mc, bl.nc, p0 === 0 && beta === 0 ? 0 : 1);
-            if (bottom > 0) kernel(bottom, nIn, kb, (aBase + mIn * kb) * es, bBase * es, (cBase + mp * right) * es, nIn * es, bl.mc, bl.nc, acc);
+            kernel(mIn, nIn, kb, pa, pb, (cOff + i0 * ldc + j0) * es, ldc * es, bl.mc, bl.nc, p0 === 0 && beta === 0 ? 0 : 1);
+            if (bottom > 0) kernel(bottom, nIn, kb, pa + mIn * kb * es, pb, (cBase + mp * right) * es, nIn * es, bl.mc, bl.nc, acc);
           }
-          if (right > 0) kernel(mp, right, kb, aBase * es, (bBase + (np - right) * kb) * es, cBase * es, right * es, bl.mc, bl.nc, acc);
+          if (right > 0) kernel(mp, right, kb, pa, pb + (np - right) * kb * es, cBase * es, right * es, bl.mc, bl.nc, acc);
         }
         if (inPlace) {
           if (right > 0) storeC(mb, nb - nIn, alpha, view, cBase, right, beta, c, cOff + i0 * ldc + j0 + nIn, ldc);
@@ -429,5 +473,13 @@ export function wasmDriver(memory: WebAssembly.Memory, kf32: Kernel, kf64: Kerne
         else storeC(mb, nb, alpha, view, cBase, np, beta, c, cOff + i0 * ldc + j0, ldc);
       }
     }
+  };
+  return {
+    gemm: (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) =>
+      run(0, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc),
+    gemmPrepacked: (prepacked, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) =>
+      run(prepacked, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc),
+    blockingFor: (isF32, m) => (isF32 && m >= wideMin ? F32w : isF32 ? F32b : F64b),
+    prepackedProducts: () => prepackedProducts,
   };
 }
