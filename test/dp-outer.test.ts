@@ -59,16 +59,21 @@ function allTreesOptimum(p: ContractionProblem): number {
   return best[full];
 }
 
-/** Random connected networks whose indices each join exactly two tensors (scalar output), rich in vectors. */
+/**
+ * Random connected plain networks: every index joins exactly two tensors, or is an open leg
+ * (one tensor, in the output; half of them have none); rich in vectors.
+ */
 const plainNetwork = fc
   .record({
     n: fc.integer({ min: 3, max: 8 }),
     parents: fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
     extra: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 4 }),
+    legs: fc.oneof(fc.constant([]), fc.array(fc.nat(), { maxLength: 3 })),
     sizes: fc.array(fc.integer({ min: 2, max: 6 }), { minLength: 12, maxLength: 12 }),
   })
-  .map(({ n, parents, extra, sizes }) => {
+  .map(({ n, parents, extra, legs, sizes }) => {
     const inputs: number[][] = Array.from({ length: n }, () => []);
+    const output: number[] = [];
     let m = 0;
     const edge = (a: number, b: number): void => {
       inputs[a].push(m);
@@ -77,7 +82,11 @@ const plainNetwork = fc
     // A random tree keeps it connected (many leaves are vectors); extra edges add cycles.
     for (let v = 1; v < n; v++) edge(v, parents[v] % v);
     for (const [a, b] of extra) if (a % n !== b % n) edge(a % n, b % n);
-    return makeProblem(inputs, [], Array.from({ length: m }, (_, i) => sizes[i % sizes.length]));
+    for (const t of legs) {
+      inputs[t % n].push(m);
+      output.push(m++);
+    }
+    return makeProblem(inputs, output, Array.from({ length: m }, (_, i) => sizes[i % sizes.length]));
   });
 
 /** Random connected networks with hyperedges, kept indices, private indices and sizes ≥ 2. */
@@ -122,7 +131,7 @@ describe('dp with outer products beyond allPairsMax', () => {
     );
   });
 
-  it('on plain networks (cluster merges) it equals the optimum over all trees', () => {
+  it('on plain networks, open legs included (cluster merges), it equals the optimum over all trees', () => {
     fc.assert(
       fc.property(plainNetwork, (p) => {
         expect(plainComponent(prepareSearch(p), p.inputs.map((_, l) => l))).toBe(true);

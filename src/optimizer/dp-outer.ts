@@ -139,10 +139,12 @@ export class SubsetComponents {
   }
 }
 
-// Plain components: every index joins exactly two tensors of the component, is not an
-// output, and has size ≥ 2 (MPS, PEPS, lattices, most circuits). There a merge of halves
-// sharing an index sums it (f = 2), an outer product sums nothing (f = 1), and the rules
-// below leave so few disconnected subsets that dp need not store any.
+// Plain components: every index has size ≥ 2 and either joins exactly two tensors of the
+// component and is summed, or is an "open leg" (one tensor, in the output): MPS, PEPS,
+// lattices, matrix chains, Tucker and tensor-train layers. There a merge of halves sharing
+// an index sums it (f = 2; shared indices are never outputs), an outer product sums nothing
+// (f = 1), open legs ride along to the end, and the rules below leave so few disconnected
+// subsets that dp need not store any.
 //
 // A "cluster" is a maximal subtree of outer-product nodes; its "pieces" are the maximal
 // subtrees below it whose top is not an outer product (leaves or index-sharing merges). A
@@ -157,22 +159,24 @@ export class SubsetComponents {
 // carrier in A and one in W), leaving (a \ w) ⊔ (w \ a); with B the union is
 // (a \ w) ∪ (w \ a) ∪ b of size |a||b|δ/α, and it sums b ∩ w. New − old =
 // 2|a|βδ + 2|a||b|δ/α − |a||b| − 2|a||b|δ ≤ |a|(2βδ − |b| − |b|δ) (α ≥ 2). If b ⊄ w then
-// |b| ≥ 2β and this is ≤ −2|a|β < 0: not optimal. So b ⊆ w, and a ⊆ w alike.
+// |b| ≥ 2β and this is ≤ −2|a|β < 0: not optimal. So b ⊆ w, and a ⊆ w alike. (Open legs
+// stay in the operands' sets throughout, so a piece with one is never inside a cluster.)
 //
 // Rule (root): some optimal tree has no root (Z1, Z2) with both halves clusters. By the
 // cover rule z1 = z2 = u. With Z2 = (C, D), |c| ≥ |d|, the tree ((Z1, C), D) costs
 // 2|u| + 2|d| for the last two steps instead of |c||d| + 2|u| (Z1 ∪ C sums c and keeps d),
 // no more since |c| ≥ 2; that tree is optimal too, so it obeys every rule above, and its
 // root is no such pair. (Only the root can be one: a merge of two clusters has result
-// u \ u = ∅, and in a connected component only the whole component has an empty result.)
+// u \ u = ∅, and in a connected component only the whole component, without open legs, has
+// an empty result.)
 //
 // Hence, by induction, a plain component has an optimal tree whose index-sharing nodes are
 // all connected leaf sets, and whose clusters each sit under a merge Q = (Z, W) with W an
 // index-sharing node (or leaf) and every piece's indices inside w. That merge costs 2|w|,
 // leaves w minus the pieces' indices, and the cluster itself costs its cheapest outer-product
-// tree over the pieces (clusterCost). A piece is connected and all its neighbour leaves lie
-// in W (each of its indices has its other carrier there), so it is a whole connected
-// component of the leaves outside W. dp stores only connected subsets and forms those merges
+// tree over the pieces (clusterCost). A piece is connected, has no open leg, and all its
+// neighbour leaves lie in W (each of its indices has its other carrier there), so it is a
+// whole connected component of the leaves outside W. dp stores only connected subsets and forms those merges
 // directly from W and the components outside it (see solveSubset).
 
 /**

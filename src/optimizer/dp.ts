@@ -14,8 +14,9 @@
 // Which merges beyond ALL_PAIRS_MAX: halves that share an index always. Outer products
 // (halves sharing none; they sometimes pay even in connected scalar networks whose indices
 // each join two tensors, see test/dp-outer.test.ts) by default on plain components under the
-// flops objective (every index on exactly two tensors, summed, size ≥ 2: MPS, PEPS,
-// lattices), where the rules proven in dp-outer.ts allow storing connected subsets only and
+// flops objective (every index of size ≥ 2, on exactly two tensors and summed or an open leg:
+// MPS, PEPS, lattices, chains), where the rules proven in dp-outer.ts allow storing connected
+// subsets only and
 // forming each outer product as a cluster of pieces inside a covering merge (formClusters):
 // the result is the optimum over all trees at the cost of the index-sharing search (4×4 PEPS
 // norm 7,991 subsets, 40-site MPS expectation 22,817). Elsewhere the default is the optimum over
@@ -575,10 +576,15 @@ function solveSubset(
   let leafStamp = 0;
   const leafQueue = new Int32Array(k);
   const leafNeighbours: Int32Array[] = [];
+  // Leaves with an open leg (an output index only they carry).
+  const openLeg = new Uint8Array(k);
   if (clusters) {
     for (let l = 0; l < k; l++) {
       const near = new Set<number>();
-      for (const q of sp.leafIndices[leaves[l]]) for (const x of lof[q]) if (x !== l) near.add(x);
+      for (const q of sp.leafIndices[leaves[l]]) {
+        if (isOutput[q]) openLeg[l] = 1;
+        for (const x of lof[q]) if (x !== l) near.add(x);
+      }
       leafNeighbours.push(Int32Array.from(near));
     }
   }
@@ -607,6 +613,7 @@ function solveSubset(
     const pool = table.idxPool;
     for (let t = table.idxOff[w], e = t + table.idxLen[w]; t < e; t++) {
       const ls = lof[pool[t]];
+      if (ls.length < 2) continue;
       const start = inSet(w, ls[0]) ? ls[1] : ls[0];
       if (seenLeaf[start] >= base) continue;
       const mine = ++leafStamp;
@@ -614,13 +621,14 @@ function solveSubset(
       let head = 0;
       let tail = 0;
       leafQueue[tail++] = start;
-      let closed = true;
+      // A component with an open leg is no piece (its indices are not all inside w).
+      let closed = openLeg[start] === 0;
       while (closed && head < tail) {
         const l = leafQueue[head++];
         for (const x of leafNeighbours[l]) {
           const st = seenLeaf[x];
           if (st === base || st === mine) continue;
-          if (st > base || tail === c) {
+          if (st > base || tail === c || openLeg[x]) {
             closed = false;
             break;
           }
@@ -746,6 +754,8 @@ function solveSubset(
     let neighbours = 0;
     for (let t = off1; t < end1; t++) {
       const ls = lof[pool[t]];
+      // An open leg stays outside every cover: s1 is then no piece.
+      if (ls.length < 2) return;
       const l = inSet(s1, ls[0]) ? ls[1] : ls[0];
       if (seenLeaf[l] !== leafStamp) {
         seenLeaf[l] = leafStamp;
@@ -1031,12 +1041,15 @@ export function alongNetwork(problem: ContractionProblem): ContractionProblem {
 }
 
 /**
- * Whether the leaves form a plain component (dp-outer.ts): every index of theirs joins
- * exactly two of them, is not an output, and has size ≥ 2.
+ * Whether the leaves form a plain component (dp-outer.ts): every index of theirs has size
+ * ≥ 2 and either joins exactly two of them and is summed, or is an open leg (one tensor, in
+ * the output).
  */
 export function plainComponent(sp: SearchProblem, leaves: readonly number[]): boolean {
   for (const g of leaves) {
-    for (const i of sp.leafIndices[g]) if (sp.isOutput[i] || sp.leavesOf[i].length !== 2 || sp.size[i] < 2) return false;
+    for (const i of sp.leafIndices[g]) {
+      if (sp.size[i] < 2 || sp.leavesOf[i].length !== (sp.isOutput[i] ? 1 : 2)) return false;
+    }
   }
   return true;
 }
@@ -1090,8 +1103,8 @@ function treeScore(sp: SearchProblem, model: ObjectiveModel, tree: ContractionTr
 /**
  * The dp tree. Exhaustive (proven optimal over all trees for the primary objective) when the
  * search ends within `maxTimeMs` and the network has at most ALL_PAIRS_MAX inputs
- * (`options.allPairsMax`, for tests), or is connected and either plain (each index on exactly
- * two tensors, summed, size ≥ 2) under the flops objective or searched with
+ * (`options.allPairsMax`, for tests), or is connected and either plain (each index of size
+ * ≥ 2 on exactly two tensors and summed, or an open leg) under the flops objective or searched with
  * `options.outerProducts: true`; otherwise the best tree over splits into index-sharing
  * halves (proven optimal among trees without outer products inside a connected component;
  * all beyond ALL_PAIRS_MAX with `outerProducts: false`), or the best heuristic
@@ -1227,6 +1240,6 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
 /** Dynamic programming over subsets; exact up to 12 inputs and on plain networks, cost-capped beyond. */
 export const dp: Optimizer = {
   name: 'dp',
-  description: `dynamic programming over subsets under a rising cost cap: proven optimal over all trees up to ${ALL_PAIRS_MAX} inputs, and beyond for flops on networks whose indices each join two tensors and are summed (MPS, PEPS, lattices; outer products as clusters); elsewhere optimal among trees without outer products (all trees with the outerProducts setting)`,
+  description: `dynamic programming over subsets under a rising cost cap: proven optimal over all trees up to ${ALL_PAIRS_MAX} inputs, and beyond for flops on networks whose indices each join two tensors and are summed or are open legs (MPS, PEPS, lattices, chains; outer products as clusters); elsewhere optimal among trees without outer products (all trees with the outerProducts setting)`,
   optimize: (problem, options) => dpTree(problem, options),
 };
