@@ -68,7 +68,7 @@ export interface DpRound {
   considered: number;
   /** Merges that fit under the cap (stored or compared with a stored subset). */
   accepted: number;
-  /** Outer-product partner entries read (partners sharing no index; index-sharing mode only). */
+  /** Outer-product partner entries read (partners sharing no index; beyond ALL_PAIRS_MAX, outside plain components). */
   outer: number;
   /** True when a cluster of more than CLUSTER_MAX pieces would have fit: the round is not exact. */
   clustersCut?: boolean;
