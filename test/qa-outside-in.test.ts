@@ -148,3 +148,36 @@ describe('tnc/plugin under esbuild: a broken .tn fails with its diagnostics', ()
     expect(missing).toMatch(/cannot read .*gone\.tn/);
   });
 });
+
+describe('tnc path with --memory-limit reports what runs', () => {
+  test('the text report gives the flops over all slices and the per-slice largest intermediate', async () => {
+    const io = captureIO();
+    expect(await main(['path', 'ab,bc,cd,de->ae', '--shapes', '16x16,16x16,16x16,16x16', '--memory-limit', '64'], io)).toBe(0);
+    const text = io.out.join('');
+    expect(text).toMatch(/largest intermediate 256 elements/);
+    expect(text).toMatch(/sliced {8}a \(16 slices, overhead 1\.000x\)\n {2}all slices {2}24,576 flops, largest intermediate 16 elements per slice/);
+  });
+
+  test('--network: sliced indices are named by the file\'s labels, and --json maps renamed labels back', async () => {
+    // A 4-cycle of matrices with multi-character labels (renamed to letters for the equation).
+    const file = join(dir, 'ring.json');
+    const inputs = [['x0', 'x1'], ['x1', 'x2'], ['x2', 'x3'], ['x3', 'x0']];
+    writeFileSync(file, JSON.stringify({ inputs, output: ['x0', 'x2'], size_dict: { x0: 16, x1: 16, x2: 16, x3: 16 } }));
+    const json = captureIO();
+    expect(await main(['path', '--network', file, '--memory-limit', '64', '--json'], json)).toBe(0);
+    const report = JSON.parse(json.out.join('')) as { equation: string; labels: Record<string, string>; slices: { indices: string[] } };
+    expect(report.labels).toEqual({ a: 'x0', b: 'x1', c: 'x2', d: 'x3' });
+    expect(report.equation).toBe('ab,bc,cd,da->ac');
+    expect(report.slices.indices.length).toBeGreaterThan(0);
+    for (const l of report.slices.indices) expect(Object.values(report.labels)).toContain(l);
+    const text = captureIO();
+    expect(await main(['path', '--network', file, '--memory-limit', '64'], text)).toBe(0);
+    expect(text.out.join('')).toMatch(new RegExp(`sliced {8}${report.slices.indices.join(', ')} \\(`));
+    // Single-character labels are kept, and no "labels" field is written.
+    const plain = join(dir, 'plain.json');
+    writeFileSync(plain, JSON.stringify({ inputs: [['a', 'b'], ['b', 'c']], output: ['a', 'c'], size_dict: { a: 2, b: 3, c: 4 } }));
+    const p = captureIO();
+    expect(await main(['path', '--network', plain, '--json'], p)).toBe(0);
+    expect(JSON.parse(p.out.join(''))).not.toHaveProperty('labels');
+  });
+});

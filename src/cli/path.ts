@@ -34,7 +34,9 @@ involved, doubled when an index is summed).
                        prints one line per input: {"id","path","flops","size","time_ms"},
                        or {"id","error"} for a line that fails (the batch goes on; exit 0)
   --network FILE.json  a network in cotengra's JSON ({inputs, output, size_dict}) or
-                       OMEinsum's ({einsum: {ixs, iy}, size})
+                       OMEinsum's ({einsum: {ixs, iy}, size}); labels other than single
+                       characters are renamed to letters (--json maps them back in
+                       "labels"; sliced indices are shown by the file's labels)
   --optimizer NAME     default auto; one of:
 ${optimizers}
   --minimize OBJ       flops (default), size (largest intermediate), combo
@@ -143,6 +145,7 @@ const MAX_TEXT_DIGITS = 40;
 
 function fmt(x: number | bigint): string {
   if (typeof x === 'number') return x.toLocaleString('en-US');
+  if (x <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(x).toLocaleString('en-US');
   const digits = x.toString();
   if (digits.length <= MAX_TEXT_DIGITS) return digits;
   return `${digits[0]}.${digits.slice(1, 4)}e+${digits.length - 1} (${digits.length} digits; --json gives every digit)`;
@@ -171,8 +174,12 @@ export function formatPathReport(info: PathInfo, opts: { tree?: boolean } = {}):
     `scaling       ${info.scaling} indices in the largest step`,
     `path          ${JSON.stringify(info.path)}`,
   ];
-  if (info.slices) out.push(`sliced        ${info.slices.indices.join(', ')} (${info.slices.count} slices, overhead ${info.slices.overhead.toFixed(3)}x)`);
-  else if (info.overLimit) out.push('memory limit  exceeded by the largest intermediate (no slicing available)');
+  if (info.slices) {
+    const { indices, count, overhead, cost } = info.slices;
+    // The totals above are one pass of the tree; what runs is `count` passes of its slices.
+    out.push(`sliced        ${indices.join(', ')} (${fmt(count)} slices, overhead ${overhead.toFixed(3)}x)`);
+    out.push(`  all slices  ${fmt(cost.flops)} flops, largest intermediate ${fmt(cost.size)} elements per slice`);
+  } else if (info.overLimit) out.push('memory limit  exceeded by the largest intermediate (no slicing available)');
   if (opts.tree) out.push(`tree          ${printTree(info.tree)}`);
   return out.join('\n');
 }
@@ -263,17 +270,21 @@ async function run(args: string[], io: CliIO): Promise<number> {
     return EXIT_OK;
   }
   let net;
+  let labels: Record<string, string> | undefined;
   if (typeof flags.network === 'string') {
-    net = parseNetworkJson(io.readFile(flags.network), flags.network).network;
+    ({ network: net, labels } = parseNetworkJson(io.readFile(flags.network), flags.network));
   } else {
     if (positionals.length > 1) throw new UsageError(`expected one equation, got ${positionals.length} arguments (quote the equation)`);
     if (typeof flags.shapes !== 'string') throw new UsageError('an equation needs --shapes, e.g. --shapes 10x20,20x30');
     net = equationNetwork(positionals[0], parseShapes(flags.shapes));
   }
   const t0 = performance.now();
-  const info = networkPath(net, options);
+  let info = networkPath(net, options);
   const time = Math.round((performance.now() - t0) * 1000) / 1000;
-  io.stdout(flags.json ? exactJson(jsonReport(info, time, flags.tree === true), 2) : formatPathReport(info, { tree: flags.tree === true }));
+  // Sliced indices are reported by the file's labels (the equation keeps the renamed ones).
+  if (labels && info.slices) info = { ...info, slices: { ...info.slices, indices: info.slices.indices.map((l) => labels[l] ?? l) } };
+  const report = flags.json ? { ...jsonReport(info, time, flags.tree === true), ...(labels ? { labels } : {}) } : undefined;
+  io.stdout(report ? exactJson(report, 2) : formatPathReport(info, { tree: flags.tree === true }));
   return EXIT_OK;
 }
 

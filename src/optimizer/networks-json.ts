@@ -15,6 +15,8 @@ export interface JsonNetwork {
   /** The network as an einsum equation, e.g. `ab,bc->ac`. */
   equation: string;
   shapes: number[][];
+  /** The file's own label for each renamed index (absent when no label was renamed). */
+  labels?: Record<string, string>;
 }
 
 const RESERVED = new Set([',', '-', '>', '.']);
@@ -205,5 +207,6 @@ export function parseNetworkJson(text: string, path: string): JsonNetwork {
   };
   const equation = `${network.tensors.map((t) => t.indices.join('')).join(',')}->${network.output.join('')}`;
   const shapes = network.tensors.map((t) => t.indices.map((l) => sizes[l]));
-  return { format, network, equation, shapes };
+  const labels = rename ? Object.fromEntries(all.map((l) => [name.get(l)!, l])) : undefined;
+  return { format, network, equation, shapes, ...(labels ? { labels } : {}) };
 }
