@@ -300,11 +300,29 @@ function fusePermutes(exec: Executor): number {
   const writes = new Array<number>(plan.buffers.length).fill(0);
   for (const step of plan.steps) {
     switch (step.kind) {
-      case 'permute': reads[step.src]++; writes[step.dst]++; break;
-      case 'gemm': reads[step.a]++; reads[step.b]++; if (step.beta === 1) reads[step.c]++; writes[step.c]++; break;
-      case 'einsum': for (const inp of step.inputs) reads[inp.buffer]++; if (step.beta === 1) reads[step.out]++; writes[step.out]++; break;
-      case 'axpy': reads[step.src]++; if (step.beta === 1) reads[step.dst]++; writes[step.dst]++; break;
-      case 'fill': writes[step.dst]++; break;
+      case 'permute':
+        reads[step.src]++;
+        writes[step.dst]++;
+        break;
+      case 'gemm':
+        reads[step.a]++;
+        reads[step.b]++;
+        if (step.beta === 1) reads[step.c]++;
+        writes[step.c]++;
+        break;
+      case 'einsum':
+        for (const inp of step.inputs) reads[inp.buffer]++;
+        if (step.beta === 1) reads[step.out]++;
+        writes[step.out]++;
+        break;
+      case 'axpy':
+        reads[step.src]++;
+        if (step.beta === 1) reads[step.dst]++;
+        writes[step.dst]++;
+        break;
+      case 'fill':
+        writes[step.dst]++;
+        break;
     }
   }
   const loops = plan.loops ?? [];
@@ -329,8 +347,9 @@ function fusePermutes(exec: Executor): number {
       const t = bit === 1 ? step.a : step.b;
       if (plan.buffers[t].role !== 'temp' || reads[t] !== 1 || writes[t] !== 1) continue;
       const p = plan.steps.findIndex((s) => s.kind === 'permute' && s.dst === t);
+      if (p < 0 || p > g || loopOf(p) !== loopOf(g)) continue;
       const pop = exec.ops[p];
-      if (p < 0 || p > g || loopOf(p) !== loopOf(g) || pop.kind !== 'permute') continue;
+      if (pop.kind !== 'permute') continue;
       // The temp's axes: [batch (all of size 1), then m and k (A) or k and n (B), in the
       // order the GEMM reads them]; `free` are m (A) or n (B), split at the innermost.
       const nb = step.batch.length;
