@@ -780,11 +780,13 @@ function solveSubset(
     const top = Math.min(list.length - 1, PartnerLists.bucketOf(maxW));
     const stride = HEAD + W;
     const covers: number[] = [];
+    const coverLimit = (cap - p0 - 2 * r0) * (1 + 1e-9);
     for (let bk = 0; bk <= top; bk++) {
       const bucket = list[bk];
       if (bucket === undefined) continue;
       for (let o = 0; o < bucket.length; o += stride) {
-        if (bucket[o + 1] > maxW || bucket[o + 4] >= c) continue;
+        // An entry's reach (cost plus least merge, at most 2|w|) bounds cost(W) + 2|w| below.
+        if (bucket[o + 4] >= c || bucket[o + 1] > maxW || bucket[o + 2] > coverLimit) continue;
         const w = bucket[o];
         const rW = table.rsize[w];
         if (rW > maxW || p0 + table.prim[w] + 2 * rW + 2 * r0 > cap * (1 + 1e-9)) continue;
