@@ -141,6 +141,36 @@ describe('dp with outer products beyond allPairsMax', () => {
     );
   });
 
+  it('beyond the reference search (13-15 tensors) cluster merges equal merges of stored pairs (outerProducts pairs)', () => {
+    const larger = fc
+      .record({
+        n: fc.integer({ min: 13, max: 15 }),
+        parents: fc.array(fc.nat(), { minLength: 15, maxLength: 15 }),
+        extra: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 5 }),
+        sizes: fc.array(fc.integer({ min: 2, max: 5 }), { minLength: 12, maxLength: 12 }),
+      })
+      .map(({ n, parents, extra, sizes }) => {
+        const inputs: number[][] = Array.from({ length: n }, () => []);
+        let m = 0;
+        const edge = (a: number, b: number): void => {
+          inputs[a].push(m);
+          inputs[b].push(m++);
+        };
+        for (let v = 1; v < n; v++) edge(v, parents[v] % v);
+        for (const [a, b] of extra) if (a % n !== b % n) edge(a % n, b % n);
+        return makeProblem(inputs, [], Array.from({ length: m }, (_, i) => sizes[i % 12]));
+      });
+    fc.assert(
+      fc.property(larger, (p) => {
+        const clusters = dpTree(p);
+        const pairs = dpTree(p, { outerProducts: 'pairs' });
+        expect(clusters.exhaustive && pairs.exhaustive).toBe(true);
+        expect(treeCost(p, clusters).flops).toBe(treeCost(p, pairs).flops);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
   it('on networks with hyperedges, kept and private indices (component rule) it equals the optimum over all trees', () => {
     fc.assert(
       fc.property(generalNetwork, (p) => checkExact(p)),

@@ -25,7 +25,8 @@
 // size: an outer product costs r1·r2, so partners up to (cap − p1)/r1 are read), at the price
 // of storing the disconnected subsets they create (the component rule of dp-outer.ts prunes
 // their summing merges; a first pass without them sets the cap). `outerProducts: false`
-// searches index-sharing splits only, everywhere.
+// searches index-sharing splits only, everywhere; `outerProducts: 'pairs'` searches all trees
+// without cluster merges, plain components included (slow there; a cross-check of them).
 //
 // A subset meets its index-sharing partners through partner lists keyed by
 // (index, carrier leaf) and filtered by prefix weight (see solveSubset): a merge costs at
@@ -293,6 +294,7 @@ function solveSubset(
   model: ObjectiveModel,
   allPairs: boolean,
   outer: boolean,
+  pairsOnly: boolean,
   cap: number,
   deadline: number,
   maxSubsets: number,
@@ -396,7 +398,7 @@ function solveSubset(
   const outerFactor = outer ? Math.min(2, minSize) : 2;
   // Plain components (dp-outer.ts) under the flops objective: only connected subsets are
   // stored, and outer products enter only as clusters under a merge with a cover (formClusters).
-  const clusters = outer && model.name === 'flops' && plainComponent(sp, leaves);
+  const clusters = outer && !pairsOnly && model.name === 'flops' && plainComponent(sp, leaves);
   // Where outer products are merges of two stored subsets (found through outerList).
   const outerPairs = outer && !clusters;
   // Elsewhere the component rule (dp-outer.ts) holds for the flops objective on components
@@ -1149,8 +1151,10 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
   // solveSubset). `outerProducts: true` searches them everywhere (slower elsewhere: the
   // subsets they create are stored), `false` nowhere (optimal among index-sharing trees).
   const setting = options.outerProducts;
+  // `'pairs'`: as `true`, but never with cluster merges (a cross-check of them, and an escape hatch).
+  const pairs = setting === 'pairs';
   const outerIn = (group: number[]): boolean =>
-    !allPairs && setting !== false && (setting === true || (model.name === 'flops' && plainComponent(sp, group)));
+    !allPairs && setting !== false && (setting === true || pairs || (model.name === 'flops' && plainComponent(sp, group)));
   const groups = allPairs ? [Array.from({ length: n }, (_, i) => i)] : leafComponents(sp);
   // A lower bound on any tree's primary score: every leaf and the output are touched by a step.
   let lower = 1;
@@ -1178,14 +1182,14 @@ export function dpTree(problem: ContractionProblem, options: OptimizeOptions = {
     // that has all its subtrees under the cap, so the round finds the optimum over all trees.
     // Plain components need no such first pass: their rounds store connected subsets only.
     const outer = outerIn(group);
-    let shared = outer && !(model.name === 'flops' && plainComponent(sp, group));
+    let shared = outer && (pairs || !(model.name === 'flops' && plainComponent(sp, group)));
     for (;;) {
       if (performance.now() > deadline) {
         result = 'timeout';
         break;
       }
       const work: DpRound = { leaves: group.length, cap, found: false, subsets: 0, scanned: 0, considered: 0, accepted: 0, outer: 0 };
-      result = solveSubset(sp, group, model, allPairs, outer && !shared, cap, deadline, maxSubsets, work);
+      result = solveSubset(sp, group, model, allPairs, outer && !shared, pairs, cap, deadline, maxSubsets, work);
       if (work.clustersCut) clustersCut = true;
       work.found = result !== 'timeout' && result.found;
       stats?.rounds.push(work);
