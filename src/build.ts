@@ -98,6 +98,38 @@ export function planAnalyzed(program: Program, options: BuildOptions, source?: s
   return { program, planned, plans, spec };
 }
 
+/** The most elements one CPU tensor may have (the runtime keeps element offsets in int32). */
+export const CPU_MAX_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * One `limit/too-large` error per statement whose plan needs a tensor over CPU_MAX_ELEMENTS
+ * with fixed dims alone, so the build fails with a span instead of every call throwing.
+ * Tensors with symbolic dims are checked at call time, when their size is known.
+ */
+export function cpuSizeDiagnostics(program: Program, plans: readonly KernelPlan[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  plans.forEach((plan, i) => {
+    const fixed = new Map(plan.dims.map((d) => [d.name, d.symbolic ? undefined : d.size]));
+    for (const b of plan.buffers) {
+      const sizes = b.dims.map((d) => fixed.get(d));
+      if (sizes.some((x) => x === undefined)) continue;
+      const n = sizes.reduce((p: bigint, x) => p * BigInt(x!), 1n);
+      if (n <= BigInt(CPU_MAX_ELEMENTS)) continue;
+      const statement = program.statements[i];
+      const what = b.role === 'output' ? 'its output' : b.role === 'input' ? `input \`${b.name}\`` : 'an intermediate';
+      const hint = b.role === 'temp' ? '; a --memory-limit slices intermediates' : '';
+      out.push({
+        code: 'limit/too-large',
+        severity: 'error',
+        message: `\`${statement.name}\` needs a tensor of ${n} elements (${what}, [${b.dims.join(', ')}]), more than the ${CPU_MAX_ELEMENTS} the CPU target supports${hint}`,
+        span: statement.span ?? { start: 0, end: 0 },
+      });
+      return;
+    }
+  });
+  return out;
+}
+
 /** analyze → plan → lower. The value is undefined when the source has errors. */
 export function planProgram(text: string, path: string, options: BuildOptions): StageResult<PlannedProgram | undefined> {
   const analyzed = analyze(SourceFile.from(path, text));
@@ -142,6 +174,10 @@ export function buildModule(text: string, path: string, options: BuildOptions): 
       span: program.statements[slicedAt].span ?? { start: 0, end: 0 },
     };
     return { value: undefined, diagnostics: [...planned.diagnostics, d] };
+  }
+  if (options.target === 'cpu') {
+    const tooLarge = cpuSizeDiagnostics(program, plans);
+    if (tooLarge.length > 0) return { value: undefined, diagnostics: [...planned.diagnostics, ...tooLarge] };
   }
   return { value: emitter(program, plans, { dtype: options.dtype, spec, source: path }), diagnostics: planned.diagnostics };
 }

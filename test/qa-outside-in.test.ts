@@ -181,3 +181,43 @@ describe('tnc path with --memory-limit reports what runs', () => {
     expect(JSON.parse(p.out.join(''))).not.toHaveProperty('labels');
   });
 });
+
+describe('tensors past the CPU element cap are user errors, not internal ones', () => {
+  const big = 'dim i = 100000, j = 100000\ninput a[i], b[j]\nout small[] = a[i] b[j]\nout o[i, j] = a[i] b[j]\n';
+
+  test('tnc build fails with a located limit/too-large error (it built a module whose every call threw)', async () => {
+    const file = join(dir, 'big.tn');
+    writeFileSync(file, big);
+    const io = captureIO();
+    expect(await main(['build', file, '--out', join(dir, 'big-out')], io)).toBe(1);
+    const err = io.err.join('');
+    expect(err).toMatch(/big\.tn:4:1: error\[limit\/too-large\]: `o` needs a tensor of 10000000000 elements \(its output, \[i, j\]\), more than the 2147483647/);
+    expect(err).not.toMatch(/small/);
+  });
+
+  test('compile() throws the same TncError; an input past the cap is named', () => {
+    expect(() => compile(big)).toThrow(/error\[limit\/too-large\]: `o` needs a tensor of 10000000000 elements/);
+    expect(() => compile('dim i = 100000, j = 30000\ninput W[i, j]\nout s[] = W[i, j]\n')).toThrow(/input `W`, \[i, j\]/);
+    // Symbolic dims are sized at call time: compiling works, the call reports the cap.
+    const m = compile('dim b ~ 4, i = 100000\ninput x[b]\nparam a[i]\nout o[b, i] = x[b] a[i]\n', { dtype: 'f32' });
+    const f = m.functions[m.spec.outputs[0].export] as Fn;
+    expect(() => f({ x: new Float32Array(30000), a: new Float32Array(100000) }, { b: 30000 })).toThrow(RangeError);
+  });
+
+  test('tnc run: a fixed-size model past the cap and --dim values past it exit 1 without a stack trace', async () => {
+    const file = join(dir, 'big-run.tn');
+    writeFileSync(file, big);
+    const fixed = captureIO();
+    expect(await main(['run', file], fixed)).toBe(1);
+    expect(fixed.err.join('')).toMatch(/limit\/too-large/);
+    const sym = join(dir, 'sym-run.tn');
+    writeFileSync(sym, 'dim b ~ 4, i = 100000\ninput x[b]\nparam a[i]\nout o[b, i] = x[b] a[i]\n');
+    const cap = captureIO();
+    expect(await main(['run', sym, '--dim', 'b=30000'], cap)).toBe(1);
+    expect(cap.err.join('')).toMatch(/tnc run: the model does not fit at these sizes: .*3000000000 elements/);
+    const alloc = captureIO();
+    expect(await main(['run', sym, '--dim', 'b=100000000000'], alloc)).toBe(1);
+    expect(alloc.err.join('')).toMatch(/tnc run: the model does not fit at these sizes/);
+    expect(alloc.err.join('')).not.toMatch(/internal error|\n\s+at /);
+  });
+});

@@ -3,7 +3,7 @@
 // CPU, functions at once; for WebGPU, `create(device)` as in a built module.
 
 import { error, hasErrors, SourceFile, TncError, type Diagnostic } from '../diagnostics.js';
-import { planProgram, type BuildOptions, type PlannedProgram } from '../build.js';
+import { cpuSizeDiagnostics, planProgram, type BuildOptions, type PlannedProgram } from '../build.js';
 import { checkPathOptions } from './path-options.js';
 import type { ModuleSpec } from '../backends/module-spec.js';
 import { createRunners, type Runner } from '../backends/cpu/runtime.js';
@@ -69,6 +69,9 @@ function planOrThrow(source: string, path: string, build: BuildOptions): Planned
     if (sliced !== undefined) {
       fail([error('unsupported/sliced', `\`${sliced.name}\` needs slicing to fit the memory limit, which only the cpu target runs`, whole)]);
     }
+  } else {
+    const tooLarge = cpuSizeDiagnostics(planned.value.program, planned.value.plans);
+    if (tooLarge.length > 0) fail(tooLarge);
   }
   return planned.value;
 }

@@ -47,6 +47,19 @@ function parseThreads(text: string | undefined): number | 'auto' | undefined {
   return n;
 }
 
+/**
+ * Runs `f`, turning a RangeError (a typed array too long for the --dim values, or the CPU
+ * runtime's element cap) into a user error: the sizes are the user's, not a bug in tnc.
+ */
+function tooLargeAsUsage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`the model does not fit at these sizes: ${e.message}`);
+    throw e;
+  }
+}
+
 function uniform(n: number, seed: number, dtype: 'f32' | 'f64'): Float32Array | Float64Array {
   const out = dtype === 'f32' ? new Float32Array(n) : new Float64Array(n);
   let s = seed >>> 0 || 1;
@@ -107,10 +120,10 @@ export const runCommand: Command = {
     }
     const factors = spec.inputs.map((f) => ({ name: f.name, role: f.role, shape: concreteShape(f.shape, dims), of: f.of }));
     const data: Record<string, Float32Array | Float64Array> = {
-      ...initParams({ factors, factorized: spec.factorized as never }, { seed, dtype }),
+      ...tooLargeAsUsage(() => initParams({ factors, factorized: spec.factorized as never }, { seed, dtype })),
     };
     factors.forEach((f, k) => {
-      if (f.role === 'input') data[f.name] = uniform(f.shape.reduce((p, s) => p * s, 1), seed * 7919 + k + 1, dtype);
+      if (f.role === 'input') data[f.name] = tooLargeAsUsage(() => uniform(f.shape.reduce((p, s) => p * s, 1), seed * 7919 + k + 1, dtype));
     });
     const dimText = Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(', ');
     const threadText = threadsInUse === undefined ? '' : `, threads ${threadsInUse}`;
@@ -118,7 +131,7 @@ export const runCommand: Command = {
     for (const out of spec.outputs) {
       const fn = mod.functions[out.export];
       const t0 = performance.now();
-      const result = fn(data, dims);
+      const result = tooLargeAsUsage(() => fn(data, dims));
       const first = performance.now() - t0;
       const t1 = performance.now();
       for (let r = 0; r < repeat; r++) fn(data, dims, result);
