@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile } from '../src/api/compile.js';
-import { SourceFile } from '../src/diagnostics.js';
+import { einsum } from '../src/api/einsum.js';
+import { SourceFile, TncError } from '../src/diagnostics.js';
 import { analyze } from '../src/frontend.js';
 import { main } from '../src/cli.js';
 import { tncEsbuild } from '../src/plugin/index.js';
@@ -219,5 +220,20 @@ describe('tensors past the CPU element cap are user errors, not internal ones', 
     expect(await main(['run', sym, '--dim', 'b=100000000000'], alloc)).toBe(1);
     expect(alloc.err.join('')).toMatch(/tnc run: the model does not fit at these sizes/);
     expect(alloc.err.join('')).not.toMatch(/internal error|\n\s+at /);
+  });
+});
+
+describe('einsum() edge cases', () => {
+  test('no operands after a scalar call with the same equation is an operand-count error (the path cache key joined both to "")', () => {
+    const scalar = { shape: [], data: new Float64Array([3]) };
+    expect([...einsum('->', scalar).data]).toEqual([3]);
+    expect(() => einsum('->')).toThrow(TncError);
+    expect(() => einsum('->')).toThrow(/einsum\/operand-count/);
+  });
+
+  test('a result between the CPU cap (2^31 - 1) and 2^32 is a limit/too-large TncError, not a RangeError from the runtime', () => {
+    const v = { shape: [60000], data: new Float32Array(60000) };
+    expect(() => einsum('i,j->ij', v, v)).toThrow(TncError);
+    expect(() => einsum('i,j->ij', v, v)).toThrow(/limit\/too-large.*3600000000 elements/);
   });
 });

@@ -9,6 +9,7 @@ import type { KernelPlan } from '../backends/plan.js';
 import type { FloatArray } from '../backends/cpu/kernels.js';
 import { createRunner, type Dtype, type Runner } from '../backends/cpu/runtime.js';
 import { planContraction } from '../optimizer/plan-contraction.js';
+import { CPU_MAX_ELEMENTS } from '../build.js';
 
 /** A dense row-major tensor: its shape and its elements. */
 export interface EinsumOperand {
@@ -28,8 +29,8 @@ interface CachedPlan {
   runners: Partial<Record<Dtype, Runner>>;
 }
 
-/** Largest tensor (elements) einsum will allocate: the typed-array length limit of JS engines. */
-const MAX_ELEMENTS = 2n ** 32n - 1n;
+/** Largest tensor (elements) einsum will allocate: the CPU runtime's cap (int32 element offsets). */
+const MAX_ELEMENTS = BigInt(CPU_MAX_ELEMENTS);
 
 /** Most (equation, shapes) pairs kept in the path cache; the least recently used goes first. */
 export const EINSUM_CACHE_SIZE = 256;
@@ -52,7 +53,8 @@ function termSpan(eq: string, t: number): { start: number; end: number } {
 }
 
 function planFor(eq: string, shapes: number[][]): CachedPlan {
-  const key = `${eq}\u0000${shapes.map((s) => s.join('x')).join(',')}`;
+  // The operand count is part of the key: no operands and one scalar would both join to ''.
+  const key = `${eq}\u0000${shapes.length}\u0000${shapes.map((s) => s.join('x')).join(',')}`;
   const hit = cache.get(key);
   if (hit !== undefined) {
     cache.delete(key);
@@ -66,7 +68,7 @@ function planFor(eq: string, shapes: number[][]): CachedPlan {
     failWith(eq, [
       error(
         'limit/too-large',
-        `this contraction needs a tensor of ${planned.cost.size} elements (the output or an intermediate), more than the ${MAX_ELEMENTS} a typed array can hold`,
+        `this contraction needs a tensor of ${planned.cost.size} elements (the output or an intermediate), more than the ${MAX_ELEMENTS} the CPU runtime supports`,
         { start: 0, end: Math.max(1, eq.length) },
       ),
     ]);
