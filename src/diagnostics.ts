@@ -42,9 +42,11 @@ export class SourceFile {
     readonly path: string,
     readonly text: string,
   ) {
+    // Lines end at \n, \r\n or a lone \r (as editors and LSP count them).
     const starts = [0];
     for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) starts.push(i + 1);
+      const c = text.charCodeAt(i);
+      if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
     }
     this.lineStarts = starts;
   }
@@ -85,17 +87,40 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
 
+/**
+ * The line as it is echoed to a terminal: control characters other than tab (a stray \r,
+ * escape sequences from a binary file) become U+FFFD, one for one, so they neither move
+ * the cursor nor restyle the terminal, and the caret below stays aligned.
+ */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '\ufffd');
+}
+
+/** Longest source line echoed whole; longer ones (minified JSON) show a window around the caret. */
+const MAX_ECHO = 160;
+
 function caretLine(file: SourceFile, span: Span): string[] {
   const { line, column } = file.position(span.start);
   const text = file.lineText(line);
-  // Keep tabs in the padding so the caret lines up under tab-indented source; count code
-  // points, not UTF-16 units, so a character outside the BMP takes one caret column.
-  let pad = '';
-  for (const ch of text.slice(0, column - 1)) pad += ch === '\t' ? '\t' : ' ';
   const endPos = file.position(Math.max(span.start, span.end));
   const endColumn = endPos.line === line ? endPos.column : text.length + 1;
-  const width = Math.max(1, [...text.slice(column - 1, endColumn - 1)].length);
-  return [`  ${text}`, `  ${pad}${'^'.repeat(width)}`];
+  // Count code points, not UTF-16 units, so a character outside the BMP takes one caret column.
+  const chars = [...text];
+  const at = [...text.slice(0, column - 1)].length;
+  let width = Math.max(1, [...text.slice(column - 1, endColumn - 1)].length);
+  let from = 0;
+  let to = chars.length;
+  if (chars.length > MAX_ECHO) {
+    from = Math.max(0, at - 60);
+    to = Math.min(chars.length, from + MAX_ECHO);
+    width = Math.max(1, Math.min(width, to - at));
+  }
+  const before = from > 0 ? '…' : '';
+  const after = to < chars.length ? '…' : '';
+  // Keep tabs in the padding so the caret lines up under tab-indented source.
+  let pad = before ? ' ' : '';
+  for (const ch of chars.slice(from, at)) pad += ch === '\t' ? '\t' : ' ';
+  return [`  ${before}${printable(chars.slice(from, to).join(''))}${after}`, `  ${pad}${'^'.repeat(width)}`];
 }
 
 /** Renders diagnostics as `file:line:col: severity[code]: message`, the line and a caret. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile } from '../src/api/compile.js';
 import { einsum } from '../src/api/einsum.js';
-import { SourceFile, TncError } from '../src/diagnostics.js';
+import { render, SourceFile, TncError } from '../src/diagnostics.js';
 import { analyze } from '../src/frontend.js';
 import { main } from '../src/cli.js';
 import { tncEsbuild } from '../src/plugin/index.js';
@@ -235,5 +235,39 @@ describe('einsum() edge cases', () => {
     const v = { shape: [60000], data: new Float32Array(60000) };
     expect(() => einsum('i,j->ij', v, v)).toThrow(TncError);
     expect(() => einsum('i,j->ij', v, v)).toThrow(/limit\/too-large.*3600000000 elements/);
+  });
+});
+
+describe('rendered source lines', () => {
+  const one = (text: string, start: number, end: number): string[] =>
+    render(SourceFile.from('f.tn', text), [{ code: 'x/y', severity: 'error', message: 'm', span: { start, end } }]).split('\n');
+
+  test('a lone \\r ends a line (old Mac files were one line with raw carriage returns echoed)', () => {
+    const text = 'dim i = 4\rparam A[i]\rout y[] = A[k]\r';
+    const at = text.indexOf('k]');
+    expect(one(text, at, at + 1)).toEqual(['f.tn:3:13: error[x/y]: m', '  out y[] = A[k]', '              ^']);
+    expect(SourceFile.from('f', 'a\r\nb\rc\nd').lineStarts).toEqual([0, 3, 5, 7]);
+  });
+
+  test('control characters are not echoed to the terminal (escape sequences from the file)', () => {
+    const text = 'out y[] = A[k] \u001b[31mred\u0007';
+    const [, line, caret] = one(text, 15, 16);
+    expect(line).toBe('  out y[] = A[k] \ufffd[31mred\ufffd');
+    expect(caret).toBe('  ' + ' '.repeat(15) + '^');
+  });
+
+  test('a very long line (minified JSON) is echoed as a window around the caret', () => {
+    const text = `{"a": [${Array.from({ length: 400 }, (_, k) => k).join(', ')}]}`;
+    const at = text.indexOf('250');
+    const [head, line, caret] = one(text, at, at + 3);
+    expect(head).toBe(`f.tn:1:${at + 1}: error[x/y]: m`);
+    expect(line.length).toBeLessThan(200);
+    expect(line.startsWith('  …')).toBe(true);
+    expect(line.endsWith('…')).toBe(true);
+    const col = caret.indexOf('^');
+    expect(line.slice(col, col + 3)).toBe('250');
+    expect(caret.trim()).toBe('^^^');
+    // Short lines are unchanged.
+    expect(one('abc def', 4, 7)).toEqual(['f.tn:1:5: error[x/y]: m', '  abc def', '      ^^^']);
   });
 });
