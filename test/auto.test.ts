@@ -80,8 +80,8 @@ describe('auto quality', () => {
 });
 
 describe('auto on MPS/MPO expectation ladders (cost regression, no clock)', () => {
-  // dp without a budget proves the optimum among trees without outer products; its last
-  // cost-cap round finding a tree is the proof.
+  // dp without a budget proves the optimum (over all trees, outer products included: these
+  // ladders are plain networks, see dp-outer.ts); its last cost-cap round finding a tree is the proof.
   const provenOptimum = (p: ContractionProblem): bigint => {
     const stats: DpStats = { rounds: [] };
     const tree = dpTree(p, {}, stats);
