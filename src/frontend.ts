@@ -17,14 +17,18 @@ export type AnalyzeOptions = CheckOptions;
  */
 export function analyze(file: SourceFile, options: AnalyzeOptions = {}): StageResult<Program | undefined> {
   const diagnostics: Diagnostic[] = [];
+  // Not push(...list): a file with 100k+ findings would overflow the call stack.
+  const add = (list: readonly Diagnostic[]): void => {
+    for (const d of list) diagnostics.push(d);
+  };
   const parsed = parse(file.text, file.path);
-  diagnostics.push(...parsed.diagnostics);
+  add(parsed.diagnostics);
   if (hasErrors(parsed.diagnostics)) return { value: undefined, diagnostics };
   const checked = check(parsed.value, options);
-  diagnostics.push(...checked.diagnostics);
+  add(checked.diagnostics);
   if (hasErrors(checked.diagnostics)) return { value: undefined, diagnostics };
   const expanded = expand(checked.value);
-  diagnostics.push(...expanded.diagnostics);
+  add(expanded.diagnostics);
   if (hasErrors(expanded.diagnostics)) return { value: undefined, diagnostics };
   return { value: expanded.value, diagnostics };
 }

@@ -64,17 +64,30 @@ export function check(program: Ast.Program, options: CheckOptions = {}): { value
   return { value: c.result, diagnostics: dedupe(c.diagnostics).sort((a, b) => a.span.start - b.span.start) };
 }
 
-/** Drops repeats of the same finding (one token inside a comprehension is visited many times). */
+/**
+ * Keeps one finding per code and place: one token inside a comprehension is visited once
+ * per value of its ranges (`A{n}[q{n}]` over 1..100000 would otherwise report q{1}, q{2}, …
+ * one by one). The first is kept, with a note counting the others that differ in message.
+ */
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
+  const first = new Map<string, { d: Diagnostic; messages: Set<string> }>();
   const out: Diagnostic[] = [];
   for (const d of ds) {
-    const key = `${d.code}|${d.span.start}|${d.span.end}|${d.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const key = `${d.code}|${d.span.start}|${d.span.end}`;
+    const seen = first.get(key);
+    if (seen) {
+      seen.messages.add(d.message);
+      continue;
+    }
+    first.set(key, { d, messages: new Set([d.message]) });
     out.push(d);
   }
-  return out;
+  return out.map((d) => {
+    const more = first.get(`${d.code}|${d.span.start}|${d.span.end}`)!.messages.size - 1;
+    if (more === 0) return d;
+    const note = { message: `and ${more} more like it here, for other values of the enclosing ranges` };
+    return { ...d, notes: [...(d.notes ?? []), note] };
+  });
 }
 
 /** A plain description of a dim for messages: `i (64)`, `b (symbolic)`. */
@@ -101,6 +114,8 @@ class Checker {
   private readonly brokenSpans = new Map<string, Span>();
   /** Dims whose declared size had errors: uses are not reported as unknown (no cascades). */
   private readonly brokenDims = new Set<string>();
+  /** Bases of indexed dims whose declaration ranges had errors (`dim a{n in 1..1e9}`): same. */
+  private readonly brokenDimBases = new Set<string>();
   private readonly lookupFamily: (name: string) => Family | undefined;
   private readonly familyNames: readonly string[];
 
@@ -194,7 +209,10 @@ class Checker {
   }
 
   private dimItem(d: Ast.DimItem): void {
-    for (const { values, vars } of this.expandSelectors(d.selectors, d.span)) {
+    const before = this.diagnostics.length;
+    const items = this.expandSelectors(d.selectors, d.span);
+    if (this.diagnostics.length > before) this.brokenDimBases.add(d.name);
+    for (const { values, vars } of items) {
       const name = indexedName(d.name, values);
       const existing = this.result.dims.get(name);
       if (existing) {
@@ -232,7 +250,7 @@ class Checker {
     const name = this.resolveName(r, vars);
     if (name === undefined) return undefined;
     if (this.result.dims.has(name)) return name;
-    if (this.brokenDims.has(name)) return undefined;
+    if (this.brokenDims.has(name) || (r.subscripts.length > 0 && this.brokenDimBases.has(r.base))) return undefined;
     this.report(error('check/unknown-index', `unknown index \`${name}\`${this.suggest(name, this.result.dims.keys(), 'dim')}`, r.span));
     return undefined;
   }

@@ -83,8 +83,18 @@ function expandExpr(e: CheckedExpr, checked: CheckedProgram, done: readonly Stat
       for (const f of e.factors) {
         const terms = expandExpr(f, checked, done, fresh);
         if (terms === undefined || acc.length * terms.length > MAX_TERMS) return undefined;
+        if (acc.length === 1 && terms.length === 1) {
+          // One term times one term (every plain product, every prod(...)): extend in place.
+          // acc's arrays are made here, so nothing else holds them; copying them per factor
+          // made a product of n factors O(n^2) (100k-factor chains took minutes to check).
+          const [a] = acc;
+          const [b] = terms;
+          a.coefficient *= b.coefficient;
+          for (const t of b.tensors) a.tensors.push(t);
+          continue;
+        }
         const next: RawTerm[] = [];
-        for (const a of acc) for (const b of terms) next.push({ coefficient: a.coefficient * b.coefficient, tensors: [...a.tensors, ...b.tensors] });
+        for (const a of acc) for (const b of terms) next.push({ coefficient: a.coefficient * b.coefficient, tensors: a.tensors.concat(b.tensors) });
         acc = next;
       }
       return acc;
