@@ -11,6 +11,10 @@ import { render, SourceFile, TncError } from '../src/diagnostics.js';
 import { analyze } from '../src/frontend.js';
 import { main } from '../src/cli.js';
 import { tncEsbuild } from '../src/plugin/index.js';
+import { formatPathReport } from '../src/cli/path.js';
+import { contractPath } from '../src/index.js';
+import { reportProgram } from '../src/viz/info-report.js';
+import { formatInfoText } from '../src/viz/info-text.js';
 import { nodeIO, type CliIO } from '../src/cli/io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tnc-qa-'));
@@ -295,5 +299,24 @@ describe('large comprehensions', () => {
     expect(r.diagnostics[0].code).toBe('check/unknown-index');
     expect(r.diagnostics[0].message).toMatch(/q\{1\}/);
     expect(r.diagnostics[0].notes?.at(-1)?.message).toBe('and 499 more like it here, for other values of the enclosing ranges');
+  });
+});
+
+describe('reports of networks with ~140k tensors do not overflow the call stack', () => {
+  const many = 140_000;
+
+  test('tnc info text (push(...rows) threw RangeError: Maximum call stack size exceeded, exit 2)', () => {
+    const program = analyze(SourceFile.from('x.tn', 'dim i = 2\nparam A[i, i], B[i]\nout y[i] = A[i, i] B[i]\n')).value!;
+    const report = reportProgram(program, { optimizer: 'greedy' });
+    const term = report.terms[0];
+    const big = { ...report, terms: [{ ...term, tensors: Array(many).fill(term.tensors[0]), steps: Array(many).fill(term.steps[0]) }] };
+    const text = formatInfoText(big, 'x.tn');
+    expect(text.split('\n').length).toBeGreaterThan(2 * many);
+  });
+
+  test('tnc path text (Math.max(...rows) threw)', () => {
+    const info = contractPath('ab,bc->ac', [[2, 3], [3, 4]], { optimizer: 'greedy' });
+    const text = formatPathReport({ ...info, steps: Array(many).fill(info.steps[0]) });
+    expect(text.split('\n').length).toBeGreaterThan(many);
   });
 });

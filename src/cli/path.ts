@@ -155,7 +155,8 @@ function fmt(x: number | bigint): string {
 export function formatPathReport(info: PathInfo, opts: { tree?: boolean } = {}): string {
   const rows = info.steps.map((s, k) => [String(k + 1), `(${s.pair.join(',')})`, s.einsum, fmt(s.flops), fmt(s.size)]);
   const head = ['step', 'pair', 'einsum', 'flops', 'size'];
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => [...r[c]].length)));
+  // A loop, not Math.max(...rows): networks of ~100k tensors would overflow the call stack.
+  const widths = head.map((h, c) => rows.reduce((w, r) => Math.max(w, [...r[c]].length), h.length));
   const line = (r: string[]): string =>
     r
       .map((cell, c) => (c >= 3 || c === 0 ? cell.padStart(widths[c]) : cell + ' '.repeat(widths[c] - [...cell].length)))

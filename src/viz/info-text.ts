@@ -32,15 +32,20 @@ export function costSummary(term: TermReport): string[] {
   ];
 }
 
+/** Appends in a loop: push(...rows) overflows the call stack for networks of ~100k tensors. */
+function append(lines: string[], more: readonly string[]): void {
+  for (const l of more) lines.push(l);
+}
+
 function termText(term: TermReport): string[] {
   const net = term.network;
   const lines = [term.title];
   lines.push(`  einsum: ${net.tensors.map((t) => `${t.name}[${t.indices.join(',')}]`).join(' ')} -> [${net.output.join(',')}]`);
   lines.push('  tensors:');
-  lines.push(...formatTable([['name', 'indices', 'shape', 'elements'], ...term.tensors.map((t) => [t.name, `[${t.indices.join(',')}]`, t.shape, groupDigits(t.elements)])], ['l', 'l', 'l', 'r'], '    '));
+  append(lines, formatTable([['name', 'indices', 'shape', 'elements'], ...term.tensors.map((t) => [t.name, `[${t.indices.join(',')}]`, t.shape, groupDigits(t.elements)])], ['l', 'l', 'l', 'r'], '    '));
   lines.push('  indices:');
   const out = new Set(net.output);
-  lines.push(...formatTable([['index', 'size', 'role'], ...term.indices.map((i) => [i.name, i.symbolic ? `~${i.size}` : String(i.size), roleText(i, out.has(i.name))])], ['l', 'r', 'l'], '    '));
+  append(lines, formatTable([['index', 'size', 'role'], ...term.indices.map((i) => [i.name, i.symbolic ? `~${i.size}` : String(i.size), roleText(i, out.has(i.name))])], ['l', 'r', 'l'], '    '));
   lines.push(`  path (optimizer ${term.optimizer}${term.exhaustive ? ', proven optimal' : ''}): ${JSON.stringify(term.path)}`);
   const rows = term.steps.map((s) => [
     String(s.step),
@@ -52,15 +57,15 @@ function termText(term: TermReport): string[] {
     compactCount(s.size),
     `${s.scalingOrder}: ${s.scaling}`,
   ]);
-  lines.push(...formatTable([['step', 'pair', 'operands', 'einsum', 'summed', 'flops', 'size', 'scaling'], ...rows], ['r', 'l', 'l', 'l', 'l', 'r', 'r', 'l'], '    '));
-  lines.push(...costSummary(term).map((l) => '  ' + l));
+  append(lines, formatTable([['step', 'pair', 'operands', 'einsum', 'summed', 'flops', 'size', 'scaling'], ...rows], ['r', 'l', 'l', 'l', 'l', 'r', 'r', 'l'], '    '));
+  append(lines, costSummary(term).map((l) => '  ' + l));
   return lines;
 }
 
 function factorText(r: FactorReport): string[] {
   const legs = r.legs.map((l) => `${l.name}=${l.size}${l.symbolic ? '~' : ''}`).join(', ');
   const lines = [`${r.role} ${r.name} = ${r.family}(...), legs [${legs}]`];
-  lines.push(...formatTable([['factor', 'indices', 'shape', 'parameters'], ...r.factors.map((f) => [f.name, `[${f.indices.map((i) => i.name).join(',')}]`, f.shape.join('×') || 'scalar', groupDigits(f.elements)])], ['l', 'l', 'l', 'r'], '  '));
+  append(lines, formatTable([['factor', 'indices', 'shape', 'parameters'], ...r.factors.map((f) => [f.name, `[${f.indices.map((i) => i.name).join(',')}]`, f.shape.join('×') || 'scalar', groupDigits(f.elements)])], ['l', 'l', 'l', 'r'], '  '));
   const compression = Number.isFinite(r.compression) ? `${r.compression >= 100 ? r.compression.toFixed(0) : r.compression.toFixed(2)}x` : 'n/a';
   lines.push(`  parameters ${groupDigits(r.parameters)} vs dense ${groupDigits(r.denseElements)}: compression ${compression}${r.symbolic ? ' (at planning sizes)' : ''}`);
   return lines;
@@ -76,7 +81,8 @@ export function formatInfoText(report: InfoReport, file: string): string {
     lines.push('');
   }
   report.terms.forEach((term, k) => {
-    lines.push(...termText(term), '');
+    append(lines, termText(term));
+    lines.push('');
     // After the last term of a linear combination, the statement's total.
     const next = report.terms[k + 1];
     if (next?.statement === term.statement) return;
@@ -88,7 +94,7 @@ export function formatInfoText(report: InfoReport, file: string): string {
   });
   if (report.factorized.length > 0) {
     lines.push('factorized tensors:');
-    for (const r of report.factorized) lines.push(...factorText(r).map((l) => '  ' + l));
+    for (const r of report.factorized) append(lines, factorText(r).map((l) => '  ' + l));
     lines.push('');
   }
   if (report.terms.length === 0) lines.push('no statements');
