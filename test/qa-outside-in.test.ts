@@ -14,6 +14,7 @@ import { tncEsbuild } from '../src/plugin/index.js';
 import { formatPathReport } from '../src/cli/path.js';
 import { contractPath } from '../src/index.js';
 import { reportProgram } from '../src/viz/info-report.js';
+import { statementNeeds } from '../src/backends/module-spec.js';
 import { formatInfoText } from '../src/viz/info-text.js';
 import { nodeIO, type CliIO } from '../src/cli/io.js';
 
@@ -286,6 +287,12 @@ describe('large comprehensions', () => {
     expect(r.diagnostics).toEqual([]);
     expect(r.value!.statements[0].terms[0].network.tensors.length).toBe(60000);
     expect(performance.now() - t0).toBeLessThan(20000);
+    // The module spec lists the statement's inputs in linear time (it scanned a list per tensor).
+    const t1 = performance.now();
+    const needs = statementNeeds(r.value!, r.value!.statements[0]);
+    expect(needs.inputs).toHaveLength(60000);
+    expect(needs.inputs[59999]).toBe('M{60000}');
+    expect(performance.now() - t1).toBeLessThan(500);
   });
 
   test('a declaration past the unroll limit is one error, not one per use (was 400002 errors, then a stack overflow)', () => {

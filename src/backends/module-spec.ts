@@ -126,8 +126,14 @@ export function statementNeeds(program: Program, statement: Statement): { inputs
   const factorDims = new Map(program.factors.map((f) => [f.name, f.dims]));
   const inputs: string[] = [];
   const dims: string[] = [];
+  // Membership by sets: list scans made specs of 100k-tensor networks quadratic.
+  const hasInput = new Set<string>();
+  const hasDim = new Set<string>();
   const addDim = (d: string): void => {
-    if (symbolic.has(d) && !dims.includes(d)) dims.push(d);
+    if (symbolic.has(d) && !hasDim.has(d)) {
+      hasDim.add(d);
+      dims.push(d);
+    }
   };
   const seen = new Set<string>();
   const visit = (s: Statement): void => {
@@ -139,7 +145,8 @@ export function statementNeeds(program: Program, statement: Statement): { inputs
       for (const tensor of t.network.tensors) {
         const dep = byName.get(tensor.name);
         if (dep !== undefined && dep !== s && !factorNames.has(tensor.name)) visit(dep);
-        else if (!inputs.includes(tensor.name)) {
+        else if (!hasInput.has(tensor.name)) {
+          hasInput.add(tensor.name);
           inputs.push(tensor.name);
           (factorDims.get(tensor.name) ?? []).forEach(addDim);
         }
