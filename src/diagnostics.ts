@@ -123,10 +123,17 @@ function caretLine(file: SourceFile, span: Span): string[] {
   return [`  ${before}${printable(chars.slice(from, to).join(''))}${after}`, `  ${pad}${'^'.repeat(width)}`];
 }
 
+/**
+ * Most diagnostics one render shows: past it (a binary file read as .tn gives one per few
+ * bytes, 60 MB of text for 1 MB of noise) the rest are counted, not printed. The list
+ * itself (TncError.diagnostics, `tnc check --json`) stays complete.
+ */
+export const MAX_RENDERED = 200;
+
 /** Renders diagnostics as `file:line:col: severity[code]: message`, the line and a caret. */
 export function render(file: SourceFile, diagnostics: readonly Diagnostic[]): string {
   const out: string[] = [];
-  for (const d of diagnostics) {
+  for (const d of diagnostics.slice(0, MAX_RENDERED)) {
     const { line, column } = file.position(d.span.start);
     out.push(`${file.path}:${line}:${column}: ${d.severity}[${d.code}]: ${d.message}`);
     out.push(...caretLine(file, d.span));
@@ -140,6 +147,8 @@ export function render(file: SourceFile, diagnostics: readonly Diagnostic[]): st
       }
     }
   }
+  const hidden = diagnostics.length - MAX_RENDERED;
+  if (hidden > 0) out.push(`${file.path}: ${hidden} more diagnostic${hidden === 1 ? '' : 's'} not shown (\`tnc check --json\` lists every one)`);
   return out.join('\n');
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile } from '../src/api/compile.js';
 import { einsum } from '../src/api/einsum.js';
-import { render, SourceFile, TncError } from '../src/diagnostics.js';
+import { MAX_RENDERED, render, SourceFile, TncError } from '../src/diagnostics.js';
 import { analyze } from '../src/frontend.js';
 import { main } from '../src/cli.js';
 import { tncEsbuild } from '../src/plugin/index.js';
@@ -325,5 +325,25 @@ describe('reports of networks with ~140k tensors do not overflow the call stack'
     const info = contractPath('ab,bc->ac', [[2, 3], [3, 4]], { optimizer: 'greedy' });
     const text = formatPathReport({ ...info, steps: Array(many).fill(info.steps[0]) });
     expect(text.split('\n').length).toBeGreaterThan(many);
+  });
+});
+
+describe('a binary file given as .tn', () => {
+  test('tnc check prints the first diagnostics and a count, not one caret block per few bytes', async () => {
+    let x = 12345;
+    const bytes = Buffer.alloc(200_000, 0).map(() => ((x = (x * 1103515245 + 12345) % 2147483648) >> 16) & 255);
+    const file = join(dir, 'noise.tn');
+    writeFileSync(file, bytes);
+    const io = captureIO();
+    expect(await main(['check', file], io)).toBe(1);
+    const err = io.err.join('\n');
+    const total = Number(/noise\.tn: (\d+) errors/.exec(err)![1]);
+    expect(total).toBeGreaterThan(MAX_RENDERED);
+    expect(err).toContain(`noise.tn: ${total - MAX_RENDERED} more diagnostics not shown`);
+    expect(err.length).toBeLessThan(MAX_RENDERED * 1000);
+    // --json keeps every diagnostic.
+    const json = captureIO();
+    expect(await main(['check', '--json', file], json)).toBe(1);
+    expect((JSON.parse(json.out.join('')) as { diagnostics: unknown[] }).diagnostics).toHaveLength(total);
   });
 });
