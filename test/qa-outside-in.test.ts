@@ -164,6 +164,13 @@ describe('tnc path with --memory-limit reports what runs', () => {
     expect(text).toMatch(/sliced {8}a \(16 slices, overhead 1\.000x\)\n {2}all slices {2}24,576 flops, largest intermediate 16 elements per slice/);
   });
 
+  test('--memory-limit 0 is a usage error, as in tnc build and contractPath (it planned and printed "exceeded")', async () => {
+    const io = captureIO();
+    expect(await main(['path', 'ab,bc->ac', '--shapes', '4x4,4x4', '--memory-limit', '0'], io)).toBe(1);
+    expect(io.err.join('')).toMatch(/--memory-limit must be a positive integer \(elements\), got '0'/);
+    expect(io.out).toEqual([]);
+  });
+
   test('--network: sliced indices are named by the file\'s labels, and --json maps renamed labels back', async () => {
     // A 4-cycle of matrices with multi-character labels (renamed to letters for the equation).
     const file = join(dir, 'ring.json');

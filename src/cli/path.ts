@@ -249,6 +249,8 @@ async function run(args: string[], io: CliIO): Promise<number> {
     options.minimize = flags.minimize as Objective;
   }
   const memoryLimit = numberFlag(flags, 'memory-limit', true);
+  // As for tnc build and contractPath: no plan fits in zero elements.
+  if (memoryLimit === 0) throw new UsageError(`--memory-limit must be a positive integer (elements), got '${String(flags['memory-limit'])}'`);
   if (memoryLimit !== undefined) options.memoryLimit = memoryLimit;
   const maxTime = numberFlag(flags, 'max-time', false);
   if (maxTime !== undefined) options.maxTimeMs = maxTime;
