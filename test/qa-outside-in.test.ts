@@ -1,7 +1,8 @@
 // Regression tests for defects found by using tnc from the outside, exactly as DESIGN.md and
 // the issues describe it (CLI, library API, generated modules), on inputs of our own.
 import { afterAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -352,5 +353,31 @@ describe('a binary file given as .tn', () => {
     const json = captureIO();
     expect(await main(['check', '--json', file], json)).toBe(1);
     expect((JSON.parse(json.out.join('')) as { diagnostics: unknown[] }).diagnostics).toHaveLength(total);
+  });
+});
+
+describe('tnc build --out', () => {
+  const source = 'dim i = 2\ninput a[i]\nout s[] = a[i]\n';
+
+  // Linux (CI): under /proc, mkdir fails with ENOENT although /proc exists.
+  test('a directory that cannot be made fails at once (Node 20 recursive mkdir spun forever under /proc)', () => {
+    expect(existsSync('/proc/self')).toBe(true);
+    const file = join(dir, 'out-proc.tn');
+    writeFileSync(file, source);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'build', file, '--out', '/proc/tnc-qa-no-such/dir'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/tnc build: cannot write \/proc\/tnc-qa-no-such.*no such file or directory/);
+  });
+
+  test('missing parents are made, level by level; a file in the way is a user error', async () => {
+    const file = join(dir, 'out-deep.tn');
+    writeFileSync(file, source);
+    const deep = join(dir, 'deep', 'er', 'est');
+    expect(await main(['build', file, '--out', deep], captureIO())).toBe(0);
+    expect(readdirSync(deep).sort()).toEqual(['out-deep.tn.d.ts', 'out-deep.tn.js']);
+    const io = captureIO();
+    expect(await main(['build', file, '--out', join(deep, 'out-deep.tn.js', 'sub')], io)).toBe(1);
+    expect(io.err.join('')).toMatch(/cannot write .*not a directory/);
   });
 });

@@ -1,5 +1,6 @@
 // What a CLI command may touch: argv, output streams, files. Tests pass their own.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 export interface CliIO {
   stdout(text: string): void;
@@ -23,11 +24,31 @@ export const nodeIO: CliIO = {
   },
   writeFile: (p, t) => {
     const dir = p.replace(/[\\/][^\\/]*$/, '');
-    if (dir && dir !== p) mkdirSync(dir, { recursive: true });
+    if (dir && dir !== p) makeDirs(dir);
     writeFileSync(p, t);
   },
   cwd: process.cwd(),
 };
+
+/**
+ * Creates `dir` and its missing parents one level at a time. Not mkdirSync's `recursive`:
+ * in Node 20 it never returns when mkdir keeps failing with ENOENT under an existing parent
+ * (`tnc build --out /proc/x` spun forever); one level at a time the error surfaces.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
 
 /** Exit codes: 0 ok, 1 user error, 2 internal error. */
 export const EXIT_OK = 0;
