@@ -45,7 +45,8 @@ ${optimizers}
                        tree searched for the slices (within --max-time, else 1000 ms;
                        fixed work with --deterministic); the overhead is reported
   --max-time MS        time budget for searching optimizers (auto defaults to 500 ms up to
-                       12 tensors, 800 ms up to 60, 1000 ms beyond)
+                       12 tensors, 800 ms up to 60, 1000 ms beyond; optimal, dp, branch-2
+                       and branch-all to 10000 ms, then return their best tree, unproven)
   --deterministic      fixed amounts of search work instead of time budgets: the same
                        input gives the same path on any machine (default with --batch
                        unless --max-time is given; builds always plan this way)
