@@ -13,6 +13,7 @@ import { analyze } from '../src/frontend.js';
 import { main } from '../src/cli.js';
 import { tncEsbuild } from '../src/plugin/index.js';
 import { formatPathReport } from '../src/cli/path.js';
+import { checkMemory } from '../src/cli/run.js';
 import { contractPath } from '../src/index.js';
 import { reportProgram } from '../src/viz/info-report.js';
 import { statementNeeds } from '../src/backends/module-spec.js';
@@ -233,6 +234,15 @@ describe('tensors past the CPU element cap are user errors, not internal ones', 
     expect(await main(['run', sym, '--dim', 'b=100000000000'], alloc)).toBe(1);
     expect(alloc.err.join('')).toMatch(/tnc run: the model does not fit at these sizes/);
     expect(alloc.err.join('')).not.toMatch(/internal error|\n\s+at /);
+  });
+
+  test('tnc run: tensors each below the cap but together past half the machine memory are refused before allocating', () => {
+    // 16 GiB of inputs and outputs (each tensor 1 GiB, below the element cap) on a machine of 24 GiB.
+    const shapes = Array.from({ length: 16 }, () => [2 ** 27]);
+    expect(() => checkMemory(shapes, 8, 24 * 2 ** 30)).toThrow(/its inputs and outputs alone take 16\.0 GiB, more than half of this machine's 24\.0 GiB/);
+    expect(() => checkMemory(shapes, 8, 40 * 2 ** 30)).not.toThrow();
+    // A tensor past the element cap is left to the call's own (more precise) error.
+    expect(() => checkMemory([[2 ** 31]], 8, 2 ** 30)).not.toThrow();
   });
 });
 

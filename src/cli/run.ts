@@ -7,13 +7,16 @@ import { setCpuThreads } from '../api/threads.js';
 import { initParams } from '../ir/init-params.js';
 import type { ModuleSpec } from '../backends/module-spec.js';
 import { parseFlags, UsageError, type CliIO, type Command } from './io.js';
+import { totalmem } from 'node:os';
+import { CPU_MAX_ELEMENTS } from '../build.js';
 
 const HELP = `usage: tnc run FILE.tn [--dtype f32|f64] [--seed N] [--dim NAME=SIZE ...] [--repeat N] [--threads N|auto]
 
 Compiles FILE.tn for the CPU, fills every param with seeded random values scaled to unit
 variance (initParams) and every input with seeded uniform values in [-1, 1), binds symbolic
 dims to their planning hints (or to --dim values), runs each 'out' function and prints the
-shape, the sum and the first values of each result, and the time per call.
+shape, the sum and the first values of each result, and the time per call. Sizes whose
+inputs and outputs alone would take more than half of this machine's memory are refused.
 
 options:
   --dtype f32|f64     element type (default f64)
@@ -78,6 +81,23 @@ function concreteShape(shape: readonly (number | string)[], dims: Record<string,
   return shape.map((s) => (typeof s === 'number' ? s : dims[s]));
 }
 
+/**
+ * Refuses sizes whose inputs and outputs alone would take more than half of this machine's
+ * memory: each tensor may be below the runtime's element cap while all of them together
+ * would run the process out of memory (killed by the OS, no message).
+ */
+export function checkMemory(shapes: number[][], bytesPerElement: number, total = totalmem()): void {
+  const counts = shapes.map((shape) => shape.reduce((p, s) => p * s, 1));
+  // A tensor past the runtime's element cap gets that (more precise) error from the call.
+  if (counts.some((n) => n > CPU_MAX_ELEMENTS)) return;
+  const bytes = counts.reduce((sum, n) => sum + n * bytesPerElement, 0);
+  const limit = total / 2;
+  if (bytes > limit) {
+    const gib = (b: number): string => (b / 2 ** 30).toFixed(1);
+    throw new UsageError(`the model does not fit at these sizes: its inputs and outputs alone take ${gib(bytes)} GiB, more than half of this machine's ${gib(total)} GiB; give smaller --dim values`);
+  }
+}
+
 export const runCommand: Command = {
   name: 'run',
   summary: 'compile a .tn file in memory and run it on seeded random data',
@@ -119,6 +139,7 @@ export const runCommand: Command = {
       }
     }
     const factors = spec.inputs.map((f) => ({ name: f.name, role: f.role, shape: concreteShape(f.shape, dims), of: f.of }));
+    checkMemory([...factors.map((f) => f.shape), ...spec.outputs.map((o) => concreteShape(o.shape, dims))], dtype === 'f32' ? 4 : 8);
     const data: Record<string, Float32Array | Float64Array> = {
       ...tooLargeAsUsage(() => initParams({ factors, factorized: spec.factorized as never }, { seed, dtype })),
     };
