@@ -391,3 +391,15 @@ describe('tnc build --out', () => {
     expect(io.err.join('')).toMatch(/cannot write .*not a directory/);
   });
 });
+
+describe('analyze() from plain JavaScript', () => {
+  test('takes source text as well as a SourceFile; anything else is a TypeError that says what it wants', () => {
+    const ok = analyze('dim i = 2, j = 3\nparam A[i, j], x[j]\nout y[i] = A[i, j] x[j]\n');
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.value?.statements.map((s) => s.name)).toEqual(['y']);
+    const bad = analyze('dim i = 2\nout y[i] = B[i]\n');
+    expect(bad.value).toBeUndefined();
+    expect(render(SourceFile.from('<input>', 'dim i = 2\nout y[i] = B[i]\n'), bad.diagnostics)).toMatch(/<input>:2:\d+: error/);
+    expect(() => analyze(42 as never)).toThrow(/analyze: expected .tn source text or a SourceFile, got number/);
+  });
+});
