@@ -403,3 +403,16 @@ describe('analyze() from plain JavaScript', () => {
     expect(() => analyze(42 as never)).toThrow(/analyze: expected .tn source text or a SourceFile, got number/);
   });
 });
+
+describe('tnc path: optimizer settings below their meaningful minimum', () => {
+  test('--repeats 0, --width 0 and --subtree-size 0/1 are usage errors (they were accepted and ignored)', async () => {
+    const base = ['path', 'ab,bc,cd->ad', '--shapes', '10x20,20x30,30x40'];
+    for (const [flag, value, min] of [['--repeats', '0', 1], ['--width', '0', 1], ['--subtree-size', '1', 2], ['--subtree-size', '0', 2]] as const) {
+      const io = captureIO();
+      expect(await main([...base, flag, value], io)).toBe(1);
+      expect(io.err.join('')).toContain(`${flag} must be an integer of at least ${min}, got '${value}'`);
+    }
+    const ok = captureIO();
+    expect(await main([...base, '--optimizer', 'random-greedy', '--repeats', '1', '--seed', '3'], ok)).toBe(0);
+  });
+});

@@ -260,11 +260,17 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const seed = numberFlag(flags, 'seed', true);
   if (seed !== undefined) options.seed = seed;
   // Optimizer-specific settings, passed through to whichever optimizer reads them.
-  const repeats = numberFlag(flags, 'repeats', true);
+  // Below these minimums the settings mean nothing (no run, no pair, no subtree to re-solve).
+  const atLeast = (name: string, min: number): number | undefined => {
+    const n = numberFlag(flags, name, true);
+    if (n !== undefined && n < min) throw new UsageError(`--${name} must be an integer of at least ${min}, got '${String(flags[name])}'`);
+    return n;
+  };
+  const repeats = atLeast('repeats', 1);
   if (repeats !== undefined) options.repeats = repeats;
-  const subtreeSize = numberFlag(flags, 'subtree-size', true);
+  const subtreeSize = atLeast('subtree-size', 2);
   if (subtreeSize !== undefined) options.subtreeSize = subtreeSize;
-  const width = numberFlag(flags, 'width', true);
+  const width = atLeast('width', 1);
   if (width !== undefined) options.width = width;
   const modes = ['batch', 'network'].filter((m) => typeof flags[m] === 'string').length + (positionals.length > 0 ? 1 : 0);
   if (modes !== 1) throw new UsageError('give exactly one of: an equation (with --shapes), --batch FILE.jsonl, --network FILE.json');
