@@ -42,6 +42,12 @@ export interface CheckedProgram {
   consts: Map<string, number>;
   /** Declared dims, then dims created by families, in creation order. */
   dims: Map<string, DimInfo>;
+  /**
+   * Dims declared as another symbolic dim (`dim a{n in 1..5} = D`), each mapped to the dim it
+   * ranges over (never itself an alias). They are in `dims` too (symbolic, with the target's
+   * hint), so that they resolve as indices; expansion maps them to their target.
+   */
+  aliases: Map<string, string>;
   tensors: Map<string, TensorEntry>;
   factors: FactorSpec[];
   factorized: FactorizedTensor[];
@@ -90,8 +96,9 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
   });
 }
 
-/** A plain description of a dim for messages: `i (64)`, `b (symbolic)`. */
-function describeDim(d: DimInfo): string {
+/** A plain description of a dim for messages: `i (64)`, `b (symbolic)`, `a1 (ranges over D)`. */
+function describeDim(d: DimInfo, over?: string): string {
+  if (over !== undefined) return `\`${d.name}\` (ranges over symbolic \`${over}\`)`;
   return d.size.kind === 'fixed' ? `\`${d.name}\` (size ${d.size.size})` : `\`${d.name}\` (symbolic)`;
 }
 
@@ -100,6 +107,7 @@ class Checker {
   readonly result: CheckedProgram = {
     consts: new Map(),
     dims: new Map(),
+    aliases: new Map(),
     tensors: new Map(),
     factors: [],
     factorized: [],
@@ -220,6 +228,17 @@ class Checker {
         continue;
       }
       let size: DimInfo['size'] = { kind: 'symbolic' };
+      const target = d.size ? this.aliasTarget(d.size, vars) : undefined;
+      if (target === null) {
+        this.brokenDims.add(name);
+        continue;
+      }
+      if (target !== undefined) {
+        const info = this.result.dims.get(target)!;
+        this.result.aliases.set(name, target);
+        this.result.dims.set(name, { name, size: { ...info.size }, span: d.nameSpan });
+        continue;
+      }
       if (d.size) {
         const v = this.int(d.size.value, vars);
         if (v === undefined || v <= 0) {
@@ -231,6 +250,32 @@ class Checker {
       }
       this.result.dims.set(name, { name, size, span: d.nameSpan });
     }
+  }
+
+  /**
+   * The symbolic dim a size names, when it is a bare symbolic dim (`dim a = D`): the new dim
+   * is then an alias ranging over it. `~ D` is reported (a hint must be a number, and reading
+   * it as a fresh symbol with D's hint or as D itself would both surprise someone).
+   * Anything else (numbers, fixed dims, arithmetic) is left to integer evaluation (undefined);
+   * null means an error was reported.
+   */
+  private aliasTarget(size: NonNullable<Ast.DimItem['size']>, vars: ReadonlyMap<string, number>): string | null | undefined {
+    const e = size.value;
+    if (e.kind !== 'ref' || vars.has(e.name) || this.result.consts.has(e.name)) return undefined;
+    const info = this.result.dims.get(e.name);
+    if (info === undefined || info.size.kind !== 'symbolic') return undefined;
+    if (size.mode === 'hint') {
+      this.report(
+        error('check/symbolic-size', `\`${e.name}\` is a symbolic dim, so it cannot be a planning hint; write \`= ${e.name}\` to make this dim range over \`${e.name}\``, e.span),
+      );
+      return null;
+    }
+    return this.result.aliases.get(e.name) ?? e.name;
+  }
+
+  /** The dim a dim ranges over: its alias target, or itself. */
+  private canonical(name: string): string {
+    return this.result.aliases.get(name) ?? name;
   }
 
   /** Resolves a (possibly indexed) name reference to its concrete name. */
@@ -400,7 +445,7 @@ class Checker {
         return;
       }
       network.sizes[ix] = planningSize(info);
-      network.indexDims![ix] = ix;
+      network.indexDims![ix] = this.canonical(ix);
       if (info.size.kind === 'symbolic') symbolic.push(ix);
     }
     if (symbolic.length > 0) network.symbolic = symbolic;
@@ -422,9 +467,12 @@ class Checker {
     this.result.factorized.push(tensor);
   }
 
-  /** Are two dims interchangeable as one axis? Equal fixed sizes, or the same symbolic dim. */
+  /**
+   * Are two dims interchangeable as one axis? Equal fixed sizes, or the same symbolic dim
+   * (aliases standing for the dim they range over).
+   */
   private compatible(a: string, b: string): boolean {
-    if (a === b) return true;
+    if (this.canonical(a) === this.canonical(b)) return true;
     const da = this.result.dims.get(a);
     const db = this.result.dims.get(b);
     if (!da || !db) return true;
@@ -601,7 +649,7 @@ class Checker {
         this.report(
           error(
             'check/size-conflict',
-            `index ${describeDim(a)} is used for axis ${k + 1} of \`${name}\`, which has dim ${describeDim(b)}`,
+            `index ${describeDim(a, this.result.aliases.get(a.name))} is used for axis ${k + 1} of \`${name}\`, which has dim ${describeDim(b, this.result.aliases.get(b.name))}`,
             e.indices[k].span,
             [
               ...(b.span ? [{ message: `\`${b.name}\` declared here`, span: b.span }] : []),

@@ -24,6 +24,11 @@ function dimOf(ix: string, fresh: Fresh): string {
   return fresh.dimOf.get(ix) ?? ix;
 }
 
+/** The dim a declared dim ranges over: an alias's target (`dim a = D`), or itself. */
+function canonical(dim: string, checked: CheckedProgram): string {
+  return checked.aliases.get(dim) ?? dim;
+}
+
 /** A term before its network is finished: coefficient and tensors. */
 interface RawTerm {
   coefficient: number;
@@ -44,11 +49,14 @@ export function expand(checked: CheckedProgram): { value: Program | undefined; d
       return { value: undefined, diagnostics };
     }
     const terms = raw.map((t) => ({ coefficient: t.coefficient, network: finishNetwork(t.tensors, s.output, checked, fresh) }));
-    statements.push({ name: s.name, kind: s.mode, output: [...s.output], terms, span: s.span });
+    // A statement's output lists dims (lowering and the module spec read shapes from it), so
+    // aliases become the dim they range over; its networks keep the index names.
+    statements.push({ name: s.name, kind: s.mode, output: s.output.map((d) => canonical(d, checked)), terms, span: s.span });
   }
   const value: Program = {
-    dims: [...checked.dims.values()],
-    factors: checked.factors.map((f) => ({ ...f, dims: [...f.dims] })),
+    // Aliases are index names, not dims of their own: callers bind only the dim they range over.
+    dims: [...checked.dims.values()].filter((d) => !checked.aliases.has(d.name)),
+    factors: checked.factors.map((f) => ({ ...f, dims: f.dims.map((d) => canonical(d, checked)) })),
     factorized: checked.factorized,
     statements,
   };
@@ -61,7 +69,7 @@ function finishNetwork(tensors: NetworkTensor[], output: string[], checked: Chec
   const symbolic: string[] = [];
   for (const ix of [...tensors.flatMap((t) => t.indices), ...output]) {
     if (Object.hasOwn(sizes, ix)) continue;
-    const dim = dimOf(ix, fresh);
+    const dim = canonical(dimOf(ix, fresh), checked);
     const info = checked.dims.get(dim)!;
     sizes[ix] = planningSize(info);
     indexDims[ix] = dim;
