@@ -12,6 +12,7 @@ import type { DimInfo, Program, Statement, TensorNetwork } from '../ir/network.j
 import type { PlannedContraction } from '../optimizer/plan-contraction.js';
 import type { BufferDecl, EinsumStep, KernelPlan, PinnedAxis, SliceLoop, Step } from './plan.js';
 import { planEvents } from './plan.js';
+import { assignIntervals } from './slot-assign.js';
 
 /** Re-exported for callers that think of them as part of lowering. */
 export { printPlan, validatePlan } from './plan.js';
@@ -214,33 +215,15 @@ function assignSlots(plan: KernelPlan, planSize: (id: number) => number): number
   const last = new Map<number, number>();
   planEvents(plan).forEach((ev, i) => {
     for (const id of ev.writes) if (!first.has(id)) first.set(id, i);
-    for (const id of [...ev.reads, ...ev.writes]) last.set(id, i);
+    for (const id of ev.reads) last.set(id, i);
+    for (const id of ev.writes) last.set(id, i);
   });
   const temps = plan.buffers.filter((b) => b.role === 'temp').sort((x, y) => first.get(x.id)! - first.get(y.id)! || x.id - y.id);
-  const freeAfter: number[] = [];
-  const slotSize: number[] = [];
-  for (const t of temps) {
-    const start = first.get(t.id)!;
-    const need = planSize(t.id);
-    let slot = -1;
-    for (let s = 0; s < freeAfter.length; s++) {
-      if (freeAfter[s] >= start) continue;
-      if (slot < 0) slot = s;
-      else {
-        const fits = slotSize[s] >= need;
-        const bestFits = slotSize[slot] >= need;
-        if (fits ? !bestFits || slotSize[s] < slotSize[slot] : !bestFits && slotSize[s] > slotSize[slot]) slot = s;
-      }
-    }
-    if (slot < 0) {
-      slot = freeAfter.length;
-      slotSize.push(0);
-    }
-    freeAfter[slot] = last.get(t.id)!;
-    slotSize[slot] = Math.max(slotSize[slot], need);
-    t.slot = slot;
-  }
-  return freeAfter.length;
+  const { slots, sizes } = assignIntervals(temps.map((t) => ({ start: first.get(t.id)!, end: last.get(t.id)!, need: planSize(t.id) })));
+  temps.forEach((t, i) => {
+    t.slot = slots[i];
+  });
+  return sizes.length;
 }
 
 function lowerTerm(b: PlanBuilder, term: LowerTerm, output: number, first: boolean): void {
