@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { main } from '../src/cli.js';
-import { nodeIO, type CliIO } from '../src/cli/io.js';
+import { captureIO } from './helpers/capture-io.js';
 import { analyze } from '../src/frontend.js';
 import { SourceFile, TncError } from '../src/diagnostics.js';
 import { compile } from '../src/api/compile.js';
@@ -19,12 +19,6 @@ import { maxRelError, referenceEinsum } from './helpers/reference-einsum.js';
 const root = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'tnc-build-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function captureIO(): CliIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { ...nodeIO, stdout: (t) => out.push(t), stderr: (t) => err.push(t), out, err };
-}
 
 /**
  * The plain loop over every index assignment (as the reference evaluator does), with integer

@@ -8,18 +8,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { exactJson, parseShapes } from '../src/cli/path.js';
-import { nodeIO, type CliIO } from '../src/cli/io.js';
+import { nodeIO } from '../src/cli/io.js';
+import { captureIO } from './helpers/capture-io.js';
 import { treeCost } from '../src/optimizer/cost.js';
 import { listOptimizers } from '../src/optimizer/index.js';
 import { parseNetworkJson } from '../src/optimizer/networks-json.js';
 import { toProblem } from '../src/optimizer/problem.js';
 import { fromLinearPath, validateTree } from '../src/optimizer/tree.js';
-
-function captureIO(): CliIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { ...nodeIO, stdout: (t) => out.push(t), stderr: (t) => err.push(t), out, err };
-}
 
 async function tnc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const io = captureIO();

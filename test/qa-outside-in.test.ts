@@ -18,16 +18,10 @@ import { contractPath } from '../src/index.js';
 import { reportProgram } from '../src/viz/info-report.js';
 import { statementNeeds } from '../src/backends/module-spec.js';
 import { formatInfoText } from '../src/viz/info-text.js';
-import { nodeIO, type CliIO } from '../src/cli/io.js';
+import { captureIO } from './helpers/capture-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tnc-qa-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function captureIO(): CliIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { ...nodeIO, stdout: (t) => out.push(t), stderr: (t) => err.push(t), out, err };
-}
 
 type Fn = (inputs: Record<string, Float64Array | Float32Array>, dims?: Record<string, number>, out?: Float64Array | Float32Array) => Float64Array | Float32Array;
 

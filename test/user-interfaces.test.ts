@@ -14,18 +14,12 @@ import { contractPath } from '../src/index.js';
 import { ratio } from '../src/viz/format.js';
 import { initParams } from '../src/ir/init-params.js';
 import { main } from '../src/cli.js';
-import { nodeIO, type CliIO } from '../src/cli/io.js';
+import { captureIO } from './helpers/capture-io.js';
 import { referenceEinsum } from './helpers/reference-einsum.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'tnc-ui-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function captureIO(): CliIO & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { ...nodeIO, stdout: (t) => out.push(t), stderr: (t) => err.push(t), out, err };
-}
 
 type Fn = (inputs: Record<string, Float64Array | Float32Array>, dims?: Record<string, number>, out?: Float64Array | Float32Array) => Float64Array | Float32Array;
 
