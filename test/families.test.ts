@@ -587,7 +587,7 @@ describe('bad arguments', () => {
     ['cp([i, j], 0)', [['expand/bad-rank', '0']]],
     ['cp([i, j], -2)', [['expand/bad-rank', '-2']]],
     ['cp([i, j], 1.5)', [['expand/bad-rank', '1.5']]],
-    ['cp([i, j], b)', [['expand/bad-rank', 'b']]],
+    ['cp([i, j], q)', [['expand/bad-rank', 'q']]],
     ['cp([i, j, i], 2)', [['expand/duplicate-leg', 'i']]],
     ['cp([i, q], 2)', [['expand/unknown-dim', 'q']]],
     ['cp([i, j], 2, wieghts: true)', [['expand/unknown-argument', 'wieghts: true']]],

@@ -423,6 +423,16 @@ class Checker {
         this.result.dims.set(unique, { name: unique, size: { kind: 'fixed', size }, origin: name });
         return unique;
       },
+      aliasDim: (base: string, dim: string): string => {
+        // A rank written as a symbolic dim: the new dim is an alias of it, like `dim a = D`.
+        let unique = base;
+        for (let k = 2; this.result.dims.has(unique); k++) unique = `${base}~${k}`;
+        const target = this.canonical(dim);
+        const info = this.result.dims.get(target)!;
+        this.result.aliases.set(unique, target);
+        this.result.dims.set(unique, { name: unique, size: { ...info.size }, origin: name });
+        return unique;
+      },
       report: (d: Diagnostic): void => {
         failed = true;
         this.report(d);

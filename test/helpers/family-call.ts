@@ -68,6 +68,8 @@ export function testContext(dims: Record<string, number | 'sym'>) {
   }
   const diagnostics: Diagnostic[] = [];
   const fresh: string[] = [];
+  /** Dims made by `aliasDim`, each mapped to the symbolic dim it ranges over. */
+  const aliases = new Map<string, string>();
   const ctx: FamilyContext = {
     dims: infos,
     freshDim(base, size) {
@@ -79,11 +81,22 @@ export function testContext(dims: Record<string, number | 'sym'>) {
       fresh.push(name);
       return name;
     },
+    aliasDim(base, dim) {
+      const info = infos.get(dim);
+      if (!info || info.size.kind !== 'symbolic') throw new Error(`aliasDim(${base}, ${dim}): not a symbolic dim`);
+      let name = base;
+      for (let k = 2; infos.has(name); k++) name = `${base}#${k}`;
+      infos.set(name, { name, size: { ...info.size }, origin: base });
+      sizes[name] = sizes[dim];
+      aliases.set(name, dim);
+      fresh.push(name);
+      return name;
+    },
     report(d) {
       diagnostics.push(d);
     },
   };
-  return { ctx, diagnostics, sizes, fresh, dims: infos };
+  return { ctx, diagnostics, sizes, fresh, dims: infos, aliases };
 }
 
 /** Expands `text` (a family call) over `dims`; returns the expansion, diagnostics and all sizes. */
@@ -93,7 +106,7 @@ export function expandText(text: string, dims: Record<string, number | 'sym'>, t
   if (!family) throw new Error(`no family ${call.family}`);
   const t = testContext(dims);
   const expansion = family.expand(call, t.ctx);
-  return { call, expansion, diagnostics: t.diagnostics, sizes: t.sizes, dims: t.dims, fresh: t.fresh };
+  return { call, expansion, diagnostics: t.diagnostics, sizes: t.sizes, dims: t.dims, fresh: t.fresh, aliases: t.aliases };
 }
 
 /** The FactorizedTensor a program would hold for this expansion (factor names `${tensorName}_${suffix}`). */

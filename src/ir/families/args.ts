@@ -138,10 +138,29 @@ export class LegSet {
 }
 
 /**
- * Reads a rank (or bond dimension): a positive safe integer, or the name of a declared dim of
- * fixed size (its size is used). Anything else is `expand/bad-rank`.
+ * A rank or bond as written: a positive size, or `{ dim }` for a bare symbolic dim (the
+ * family's internal dims then range over that dim).
+ */
+export type Rank = number | { dim: string };
+
+/**
+ * Reads a size that must be fixed (a grid size, a pooling window): a positive safe integer,
+ * or the name of a declared dim of fixed size (its size is used). Anything else is
+ * `expand/bad-rank`.
  */
 export function readRank(v: FamilyValue, ctx: FamilyContext, what = 'rank'): number | undefined {
+  const r = readRankOrDim(v, ctx, what);
+  if (r === undefined || typeof r === 'number') return r;
+  ctx.report(error('expand/bad-rank', `a ${what} must have a fixed size; dim '${r.dim}' is symbolic`, v.span));
+  return undefined;
+}
+
+/**
+ * Reads a rank (or bond dimension): a positive safe integer, the name of a declared dim of
+ * fixed size (its size is used), or the name of a symbolic dim (`{ dim }`, the dim itself).
+ * Anything else is `expand/bad-rank`.
+ */
+export function readRankOrDim(v: FamilyValue, ctx: FamilyContext, what = 'rank'): Rank | undefined {
   if (v.kind === 'number') {
     if (Number.isSafeInteger(v.value) && v.value >= 1) return v.value;
     ctx.report(error('expand/bad-rank', `a ${what} must be a positive integer, got ${v.value}`, v.span));
@@ -149,15 +168,17 @@ export function readRank(v: FamilyValue, ctx: FamilyContext, what = 'rank'): num
   }
   if (v.kind === 'name') {
     const d = ctx.dims.get(v.name);
-    if (d && d.size.kind === 'fixed') return d.size.size;
-    const msg = d
-      ? `a ${what} must have a fixed size; dim '${v.name}' is symbolic`
-      : `a ${what} must be a positive integer or a dim of fixed size; '${v.name}' is not a declared dim`;
-    ctx.report(error('expand/bad-rank', msg, v.span));
+    if (d) return d.size.kind === 'fixed' ? d.size.size : { dim: v.name };
+    ctx.report(error('expand/bad-rank', `a ${what} must be a positive integer or a declared dim; '${v.name}' is not a declared dim`, v.span));
     return undefined;
   }
-  ctx.report(error('expand/bad-rank', `expected one ${what} (a positive integer), got ${describe(v)}`, v.span));
+  ctx.report(error('expand/bad-rank', `expected one ${what} (a positive integer or a dim), got ${describe(v)}`, v.span));
   return undefined;
+}
+
+/** Creates an internal dim for a rank: fixed of that size, or ranging over a symbolic dim. */
+export function rankDim(ctx: FamilyContext, base: string, rank: Rank): string {
+  return typeof rank === 'number' ? ctx.freshDim(base, rank) : ctx.aliasDim(base, rank.dim);
 }
 
 /**
@@ -165,27 +186,28 @@ export function readRank(v: FamilyValue, ctx: FamilyContext, what = 'rank'): num
  * were bad), so one pass still reports every bad rank. Always returns undefined.
  */
 export function checkRankValues(v: FamilyValue, ctx: FamilyContext, what = 'rank'): undefined {
-  for (const item of v.kind === 'list' ? v.items : [v]) readRank(item, ctx, what);
+  for (const item of v.kind === 'list' ? v.items : [v]) readRankOrDim(item, ctx, what);
   return undefined;
 }
 
 /**
- * Reads `count` ranks: one value used for all, or a list of exactly `count` values.
- * `where` names what the list runs over, for the length-mismatch message.
+ * Reads `count` ranks: one value used for all, or a list of exactly `count` values; each a
+ * positive integer, a fixed dim or a symbolic dim. `where` names what the list runs over,
+ * for the length-mismatch message.
  */
-export function readRanks(v: FamilyValue, count: number, ctx: FamilyContext, where: string, what = 'rank'): number[] | undefined {
+export function readRanks(v: FamilyValue, count: number, ctx: FamilyContext, where: string, what = 'rank'): Rank[] | undefined {
   if (v.kind !== 'list') {
-    const r = readRank(v, ctx, what);
+    const r = readRankOrDim(v, ctx, what);
     return r === undefined ? undefined : Array.from({ length: count }, () => r);
   }
   if (v.items.length !== count) {
     ctx.report(error('expand/rank-count', `expected ${count} ${what}s (${where}), got ${v.items.length}`, v.span));
     return undefined;
   }
-  const out: number[] = [];
+  const out: Rank[] = [];
   let ok = true;
   for (const item of v.items) {
-    const r = readRank(item, ctx, what);
+    const r = readRankOrDim(item, ctx, what);
     if (r === undefined) ok = false;
     else out.push(r);
   }

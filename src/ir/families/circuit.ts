@@ -19,7 +19,7 @@
 
 import { error } from '../../diagnostics.js';
 import type { Family, FamilyCall, FamilyContext, FamilyExpansion } from './types.js';
-import { bindArgs, LegSet, readChoice, readRank, readRanks } from './args.js';
+import { bindArgs, LegSet, rankDim, readChoice, readRank, readRankOrDim, readRanks } from './args.js';
 import type { DimTree } from './ht.js';
 import { hierarchicalFactors, nonRootPreorder } from './ht.js';
 
@@ -75,9 +75,9 @@ export const circuit: Family = {
         ctx.report(error('expand/bad-argument', "'pool' applies only to kind: deep", poolArg.span));
         return undefined;
       }
-      const rank = readRank(rankValue, ctx);
+      const rank = readRankOrDim(rankValue, ctx);
       if (rank === undefined) return undefined;
-      const z = ctx.freshDim(`${t}.z`, rank);
+      const z = rankDim(ctx, `${t}.z`, rank);
       return { legs, factors: [...patches.map((m, n) => ({ suffix: `U${n + 1}`, dims: [m, z] })), { suffix: 'Y', dims: [classes, z] }] };
     }
     const pool = poolArg ? readRank(poolArg.value, ctx, 'pooling window') : 2;

@@ -4,7 +4,7 @@
 // Factors: `A1..AN` with dims [leg_n, r], then `w` with dims [r] when `weights: true`.
 
 import type { Family, FamilyCall, FamilyContext, FamilyExpansion } from './types.js';
-import { bindArgs, LegSet, readBool, readRank } from './args.js';
+import { bindArgs, LegSet, rankDim, readBool, readRankOrDim } from './args.js';
 
 /** CP decomposition with a shared rank hyperedge and optional weights. */
 export const cp: Family = {
@@ -22,11 +22,11 @@ export const cp: Family = {
     );
     if (!args) return undefined;
     const legs = new LegSet(ctx).addList(args.get('legs')!.value);
-    const rank = readRank(args.get('rank')!.value, ctx);
+    const rank = readRankOrDim(args.get('rank')!.value, ctx);
     const weightsArg = args.get('weights');
     const weights = weightsArg ? readBool(weightsArg.value, ctx) : false;
     if (!legs || rank === undefined || weights === undefined) return undefined;
-    const r = ctx.freshDim(`${call.tensorName}.r`, rank);
+    const r = rankDim(ctx, `${call.tensorName}.r`, rank);
     const factors = legs.map((leg, n) => ({ suffix: `A${n + 1}`, dims: [leg, r] }));
     if (weights) factors.push({ suffix: 'w', dims: [r] });
     return { legs, factors };

@@ -14,7 +14,7 @@
 import { error } from '../../diagnostics.js';
 import type { Span } from '../../diagnostics.js';
 import type { Family, FamilyCall, FamilyContext, FamilyExpansion, FamilyValue, FactorTemplate } from './types.js';
-import { bindArgs, checkRankValues, LegSet, readRanks } from './args.js';
+import { bindArgs, checkRankValues, LegSet, rankDim, readRanks, type Rank } from './args.js';
 
 /** A parsed dimension tree. */
 export type DimTree = { kind: 'leaf'; leg: string; span: Span } | { kind: 'node'; children: DimTree[]; span: Span };
@@ -70,12 +70,12 @@ export function nonRootPreorder(root: DimTree): DimTree[] {
 export function hierarchicalFactors(
   tensorName: string,
   root: DimTree,
-  ranks: number[],
+  ranks: Rank[],
   rootExtra: string[],
   ctx: FamilyContext,
 ): FactorTemplate[] {
   const order = nonRootPreorder(root);
-  const bond = new Map<DimTree, string>(order.map((t, k) => [t, ctx.freshDim(`${tensorName}.r${k + 1}`, ranks[k])]));
+  const bond = new Map<DimTree, string>(order.map((t, k) => [t, rankDim(ctx, `${tensorName}.r${k + 1}`, ranks[k])]));
   const leaves: FactorTemplate[] = [];
   const inner: FactorTemplate[] = [];
   const visit = (t: DimTree): void => {

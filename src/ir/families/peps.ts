@@ -2,7 +2,8 @@
 // `grid` is either a list of rows of physical legs, `[[p11, p12], [p21, p22]]` (rectangular;
 // the represented tensor's legs are the physical legs in row-major order), or `[rows, cols]`
 // for a lattice without physical legs (the network then represents a scalar).
-// `bond` is the bond dimension of every lattice edge (`rank` is an alias).
+// `bond` is the bond dimension of every lattice edge (`rank` is an alias): a size, or a
+// symbolic dim that every bond then ranges over.
 // Site (r, c) (1-based) is the factor `site{r}_{c}` with dims [phys, up, left, right, down],
 // leaving out the physical leg when there is none and the bonds that cross the boundary.
 // The horizontal bond between (r, c) and (r, c+1) is created as `<W>.h{r}_{c}`, the vertical
@@ -10,7 +11,7 @@
 
 import { error } from '../../diagnostics.js';
 import type { Family, FamilyCall, FamilyContext, FamilyExpansion, FamilyValue } from './types.js';
-import { badValue, bindArgs, LegSet, readRank } from './args.js';
+import { badValue, bindArgs, LegSet, rankDim, readRank, readRankOrDim } from './args.js';
 
 /** Reads the grid: rows of physical legs, or `[rows, cols]`. Reports `expand/bad-grid`. */
 function readGrid(v: FamilyValue, ctx: FamilyContext): { rows: number; cols: number; phys?: string[][] } | undefined {
@@ -62,7 +63,7 @@ export const peps: Family = {
     );
     if (!args) return undefined;
     const grid = readGrid(args.get('grid')!.value, ctx);
-    const bond = readRank(args.get('bond')!.value, ctx, 'bond dimension');
+    const bond = readRankOrDim(args.get('bond')!.value, ctx, 'bond dimension');
     if (!grid || bond === undefined) return undefined;
     const { rows, cols, phys } = grid;
     const t = call.tensorName;
@@ -72,8 +73,8 @@ export const peps: Family = {
       h.push([]);
       vert.push([]);
       for (let c = 0; c < cols; c++) {
-        if (c + 1 < cols) h[r].push(ctx.freshDim(`${t}.h${r + 1}_${c + 1}`, bond));
-        if (r + 1 < rows) vert[r].push(ctx.freshDim(`${t}.v${r + 1}_${c + 1}`, bond));
+        if (c + 1 < cols) h[r].push(rankDim(ctx, `${t}.h${r + 1}_${c + 1}`, bond));
+        if (r + 1 < rows) vert[r].push(rankDim(ctx, `${t}.v${r + 1}_${c + 1}`, bond));
       }
     }
     const factors = [];

@@ -3,23 +3,24 @@
 //   ring:  T[i1..iN] = trace(G1[:, i1, :] G2[:, i2, :] ... GN[:, iN, :])
 // Bond k joins core k and core k+1 (ring: bond N joins core N and core 1). Open trains have
 // N-1 bonds and omit the size-1 boundary bonds, so the end cores are matrices; rings have N
-// bonds. `rank` is one bond size for all, or a list with one size per bond.
+// bonds. `rank` is one bond size for all, or a list with one size per bond; a symbolic dim as
+// a size makes the bond range over that dim.
 // Factors: `core1..coreN`; core k has dims [bond_{k-1}, leg_k, bond_k], minus absent bonds
 // (open: core1 = [leg1, bond1], coreN = [bond_{N-1}, legN]; ring: core1 = [bondN, leg1, bond1]).
 
 import type { Family, FamilyCall, FamilyContext, FamilyExpansion } from './types.js';
-import { bindArgs, checkRankValues, LegSet, readBool, readRanks } from './args.js';
+import { bindArgs, checkRankValues, LegSet, rankDim, readBool, readRanks, type Rank } from './args.js';
 
 /** Cores of a train over `legs` (one extra dim list per site appended after the leg). */
 export function trainCores(
   tensorName: string,
   sites: string[][],
-  ranks: number[],
+  ranks: Rank[],
   ring: boolean,
   ctx: FamilyContext,
 ): { suffix: string; dims: string[] }[] {
   const n = sites.length;
-  const bonds = ranks.map((size, k) => ctx.freshDim(`${tensorName}.b${k + 1}`, size));
+  const bonds = ranks.map((rank, k) => rankDim(ctx, `${tensorName}.b${k + 1}`, rank));
   return sites.map((site, k) => {
     const left = k > 0 ? bonds[k - 1] : ring ? bonds[n - 1] : undefined;
     const right = k < n - 1 || ring ? bonds[k] : undefined;

@@ -4,7 +4,7 @@
 // Factors: `core` with dims [r1..rN], then `U1..UN` with dims [leg_n, r_n].
 
 import type { Family, FamilyCall, FamilyContext, FamilyExpansion } from './types.js';
-import { bindArgs, checkRankValues, LegSet, readRanks } from './args.js';
+import { bindArgs, checkRankValues, LegSet, rankDim, readRanks } from './args.js';
 
 /** Tucker decomposition: core plus factor matrices. */
 export const tucker: Family = {
@@ -24,7 +24,7 @@ export const tucker: Family = {
     if (!legs) return checkRankValues(args.get('ranks')!.value, ctx);
     const ranks = readRanks(args.get('ranks')!.value, legs.length, ctx, 'one per leg');
     if (!ranks) return undefined;
-    const bonds = ranks.map((size, n) => ctx.freshDim(`${call.tensorName}.r${n + 1}`, size));
+    const bonds = ranks.map((rank, n) => rankDim(ctx, `${call.tensorName}.r${n + 1}`, rank));
     return {
       legs,
       factors: [{ suffix: 'core', dims: bonds }, ...legs.map((leg, n) => ({ suffix: `U${n + 1}`, dims: [leg, bonds[n]] }))],

@@ -35,6 +35,12 @@ export interface FamilyContext {
    * unique name, derived from `base` (e.g. `W.r1`). Sizes must be positive safe integers.
    */
   freshDim(base: string, size: number): string;
+  /**
+   * Declares a fresh internal dim that ranges over the symbolic dim `dim` (a rank or bond
+   * written as `D`): its indices are bound with `D` at call time and planned with D's hint.
+   * Returns its unique name, derived from `base` as with `freshDim`.
+   */
+  aliasDim(base: string, dim: string): string;
   /** Reports a user error; the family should then return undefined. */
   report(diagnostic: Diagnostic): void;
 }
