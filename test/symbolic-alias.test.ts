@@ -5,39 +5,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/api/compile.js';
-import { SourceFile, type Diagnostic } from '../src/diagnostics.js';
-import { analyze } from '../src/frontend.js';
-import type { Program } from '../src/ir/network.js';
 import { reportProgram } from '../src/viz/info-report.js';
 import { formatInfoText } from '../src/viz/info-text.js';
 import { referenceEinsum } from './helpers/reference-einsum.js';
-
-function run(text: string): { value: Program | undefined; diagnostics: Diagnostic[] } {
-  return analyze(SourceFile.from('t.tn', text));
-}
-
-function ok(text: string): Program {
-  const r = run(text);
-  expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return r.value!;
-}
+import { analyzeOk, analyzeText, maxRelError, seededData } from './helpers/tn-program.js';
 
 /** The one error of `text`, with the source text under its span. */
 function oneError(text: string): { code: string; message: string; at: string } {
-  const errors = run(text).diagnostics.filter((d) => d.severity === 'error');
+  const errors = analyzeText(text).diagnostics.filter((d) => d.severity === 'error');
   expect(errors).toHaveLength(1);
   const [d] = errors;
   return { code: d.code, message: d.message, at: text.slice(d.span.start, d.span.end) };
-}
-
-function randomData(n: number, seed: number): Float64Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
 }
 
 /** A 4-site open MPS norm: ket bonds a{n}, bra bonds c{n}, physical p{n}, all aliases. */
@@ -65,21 +43,12 @@ function referenceMps4(data: Record<string, Float64Array>, D: number, d: number)
   return { norm, edge };
 }
 
-function maxRelError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let scale = 1e-300;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / scale);
-  return worst;
-}
-
 describe('aliases of a symbolic dim: numerics', () => {
   const mod = compile(MPS4, { dtype: 'f64' });
   const call = (D: number, d: number, seed: number): void => {
     const shapes: Record<string, number[]> = { L: [d, D], 'B{2}': [D, d, D], 'B{3}': [D, d, D], R: [D, d] };
     const data: Record<string, Float64Array> = {};
-    Object.entries(shapes).forEach(([name, shape], k) => (data[name] = randomData(shape.reduce((p, x) => p * x, 1), seed + k)));
+    Object.entries(shapes).forEach(([name, shape], k) => (data[name] = seededData(shape.reduce((p, x) => p * x, 1), seed + k)));
     const want = referenceMps4(data, D, d);
     const norm = mod.functions.norm(data, { D, d });
     const edge = mod.functions.edge(data, { D, d });
@@ -108,7 +77,7 @@ describe('aliases of a symbolic dim: numerics', () => {
       const d = 2;
       const shapes: Record<string, number[]> = { L: [d, D], 'B{2}': [D, d, D], 'B{3}': [D, d, D], R: [D, d] };
       const data: Record<string, Float64Array> = {};
-      Object.entries(shapes).forEach(([name, shape], k) => (data[name] = randomData(shape.reduce((p, x) => p * x, 1), seed + k)));
+      Object.entries(shapes).forEach(([name, shape], k) => (data[name] = seededData(shape.reduce((p, x) => p * x, 1), seed + k)));
       const want = referenceMps4(data, D, d);
       expect(maxRelError(sliced.functions.norm(data, { D, d }), want.norm)).toBeLessThan(1e-10);
       expect(maxRelError(sliced.functions.edge(data, { D, d }), want.edge)).toBeLessThan(1e-10);
@@ -116,7 +85,7 @@ describe('aliases of a symbolic dim: numerics', () => {
   });
 
   it('rejects data whose length disagrees with the bound D', () => {
-    const data = { L: randomData(6, 1), 'B{2}': randomData(18, 2), 'B{3}': randomData(18, 3), R: randomData(5, 4) };
+    const data = { L: seededData(6, 1), 'B{2}': seededData(18, 2), 'B{3}': seededData(18, 3), R: seededData(5, 4) };
     expect(() => mod.functions.norm(data, { D: 3, d: 2 })).toThrow(RangeError);
   });
 });
@@ -127,8 +96,8 @@ describe('aliases of a symbolic dim: family legs', () => {
     expect(mod.spec.dims.filter((x) => x.symbolic).map((x) => x.name)).toEqual(['D']);
     expect(mod.spec.inputs.map((i) => i.shape)).toEqual([['D', 3], ['D', 3]]);
     for (const D of [2, 5]) {
-      const A = { shape: [D, 3], data: randomData(D * 3, D) };
-      const B = { shape: [D, 3], data: randomData(D * 3, D + 100) };
+      const A = { shape: [D, 3], data: seededData(D * 3, D) };
+      const B = { shape: [D, 3], data: seededData(D * 3, D + 100) };
       const data = { [mod.spec.inputs[0].name]: A.data, [mod.spec.inputs[1].name]: B.data };
       expect(maxRelError(mod.functions.m(data, { D }), referenceEinsum([['x', 'k'], ['y', 'k']], ['x', 'y'], [A, B]))).toBeLessThan(1e-12);
       expect(maxRelError(mod.functions.t(data, { D }), referenceEinsum([['x', 'k'], ['x', 'k']], [], [A, B]))).toBeLessThan(1e-12);
@@ -150,7 +119,7 @@ describe('aliases of a symbolic dim: spec and program', () => {
   });
 
   it('every index of an alias maps to the dim it ranges over', () => {
-    const program = ok(MPS4);
+    const program = analyzeOk(MPS4);
     const net = program.statements.find((s) => s.name === 'norm')!.terms[0].network;
     for (const ix of Object.keys(net.sizes)) {
       expect(['D', 'd']).toContain(net.indexDims![ix]);
@@ -171,7 +140,7 @@ out norm[] = L[p{1}, a{1}] L[p{1}, c{1}] prod(n in 2..4) (B{n}[a{n-1}, p{n}, a{n
 `;
 
   it('prints the cost of a 5-site MPS norm as a polynomial in D and d only', () => {
-    const report = reportProgram(ok(MPS5));
+    const report = reportProgram(analyzeOk(MPS5));
     const term = report.terms[0];
     const symbolic = term.symbolic!;
     const symbols = new Set(symbolic.flops.match(/[A-Za-z_][\w{}]*/g));
@@ -186,7 +155,7 @@ out norm[] = L[p{1}, a{1}] L[p{1}, c{1}] prod(n in 2..4) (B{n}[a{n-1}, p{n}, a{n
 
 describe('aliases of a symbolic dim: checking', () => {
   it('an index over D stands at an axis declared with D or with another alias of D', () => {
-    ok(`dim D ~ 4
+    analyzeOk(`dim D ~ 4
 dim a = D, b = D, c = a
 param T[D, a]
 out o[b, c] = T[b, c]
@@ -230,13 +199,13 @@ out o[a] = T[a]`);
   });
 
   it('a fixed dim as a size is a plain size, as before', () => {
-    const program = ok('dim N = 4\ndim x = N, y ~ N\nparam T[x, N]\nout o[] = T[x, N] T[N, x]\n');
+    const program = analyzeOk('dim N = 4\ndim x = N, y ~ N\nparam T[x, N]\nout o[] = T[x, N] T[N, x]\n');
     expect(program.dims.find((x) => x.name === 'x')!.size).toEqual({ kind: 'fixed', size: 4 });
     expect(program.dims.find((x) => x.name === 'y')!.size).toEqual({ kind: 'symbolic', hint: 4 });
   });
 
   it('a const or range variable named like a dim is a number, not an alias', () => {
-    const program = ok('const D = 3\ndim a = D\nparam T[a]\nout o[a] = T[a]\n');
+    const program = analyzeOk('const D = 3\ndim a = D\nparam T[a]\nout o[a] = T[a]\n');
     expect(program.dims.find((x) => x.name === 'a')!.size).toEqual({ kind: 'fixed', size: 3 });
   });
 });

@@ -5,47 +5,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile, type CompiledModule } from '../src/api/compile.js';
-import { SourceFile, type Diagnostic } from '../src/diagnostics.js';
-import { analyze } from '../src/frontend.js';
-import type { Program } from '../src/ir/network.js';
 import { reportProgram } from '../src/viz/info-report.js';
 import { expandText } from './helpers/family-call.js';
 import { referenceEinsum } from './helpers/reference-einsum.js';
-
-function run(text: string): { value: Program | undefined; diagnostics: Diagnostic[] } {
-  return analyze(SourceFile.from('t.tn', text));
-}
-
-function ok(text: string): Program {
-  const r = run(text);
-  expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return r.value!;
-}
+import { analyzeOk, analyzeText, maxRelError, seededData } from './helpers/tn-program.js';
 
 /** The errors of `text` as [code, source text under the span] pairs. */
 function errors(text: string): [string, string][] {
-  return run(text)
+  return analyzeText(text)
     .diagnostics.filter((d) => d.severity === 'error')
     .map((d) => [d.code, text.slice(d.span.start, d.span.end)]);
-}
-
-function randomData(n: number, seed: number): Float64Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
-function maxRelError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let scale = 1e-300;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / scale);
-  return worst;
 }
 
 /**
@@ -165,7 +134,7 @@ function isLeg(c: Case, label: string): boolean {
 
 function checkAt(c: Case, mod: CompiledModule, D: number, seed: number): void {
   const dims = { ...c.others, [c.rank]: D };
-  const data = c.inputs.map((labels, k) => randomData(labels.reduce((p, l) => p * c.size(l, dims), 1), seed + 17 * k));
+  const data = c.inputs.map((labels, k) => seededData(labels.reduce((p, l) => p * c.size(l, dims), 1), seed + 17 * k));
   const byName = Object.fromEntries(mod.spec.inputs.map((inp, k) => [inp.name, data[k]]));
   for (const [name, o] of Object.entries(c.outputs)) {
     const got = mod.functions[name](byName, dims);
@@ -196,7 +165,7 @@ describe.each(CASES)('$name with a symbolic rank', (c) => {
   });
 
   it('maps every internal index to the rank dim and reports a polynomial in the symbolic dims only', () => {
-    const program = ok(c.text);
+    const program = analyzeOk(c.text);
     const allowed = new Set([c.rank, ...Object.keys(c.others)]);
     const family = c.text.match(/param (\w+)/)![1];
     for (const st of program.statements) {
@@ -218,7 +187,7 @@ describe.each(CASES)('$name with a symbolic rank', (c) => {
 
 describe('symbolic ranks in other families', () => {
   it('tucker and ht take a symbolic rank in a rank list', () => {
-    const program = ok(`dim D ~ 3
+    const program = analyzeOk(`dim D ~ 3
 dim i = 2, j = 3, k = 4
 param T = tucker(legs: [i, j, k], ranks: [D, 2, D])
 param H = ht(tree: ((i, j), k), rank: D)
@@ -240,7 +209,7 @@ out b[i, j, k] = H[i, j, k]
   });
 
   it('an alias of D as a rank ranges over D', () => {
-    const program = ok('dim D ~ 3\ndim a = D\ndim i = 2, j = 2\nparam C = cp(legs: [i, j], rank: a)\nout m[i, j] = C[i, j]\n');
+    const program = analyzeOk('dim D ~ 3\ndim a = D\ndim i = 2, j = 2\nparam C = cp(legs: [i, j], rank: a)\nout m[i, j] = C[i, j]\n');
     expect(program.factors.map((f) => f.dims)).toEqual([['i', 'D'], ['j', 'D']]);
     expect(program.dims.map((d) => d.name)).toEqual(['D', 'i', 'j']);
   });
