@@ -15,7 +15,7 @@
 import { GEMM_WASM_BYTES, GEMM_WASM_FMA_BYTES, GEMM_WASM_FMA_SHARED_BYTES, GEMM_WASM_SHARED_BYTES } from './gemm-bytes.js';
 import { gemmWithoutProduct, packA, packB, roundUp, storeC, type FloatArray, type GemmFn } from '../gemm-pack.js';
 import { wasmPermuter, type PermuteKernel, type PermuteTiledKernel, type WasmPermute } from './permute-wasm.js';
-import { relaxedSimdValidates } from './relaxed-simd.js';
+import { relaxedSimdValidates, wasmValidates } from './relaxed-simd.js';
 
 export type { FloatArray, GemmFn };
 
@@ -182,11 +182,7 @@ export interface WasmDriver {
 
 /** Whether this runtime compiles the SIMD GEMM module. */
 export function wasmSimdSupported(bytes: Uint8Array<ArrayBuffer> = GEMM_WASM_BYTES): boolean {
-  try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
-  } catch {
-    return false;
-  }
+  return wasmValidates(bytes);
 }
 
 /**

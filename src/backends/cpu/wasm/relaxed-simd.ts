@@ -44,7 +44,8 @@ export function relaxedSimdOptedOut(): boolean {
   return value !== undefined && value !== '' && value !== '0';
 }
 
-function validates(bytes: Uint8Array<ArrayBuffer>): boolean {
+/** Whether this engine compiles the wasm module `bytes` (false without WebAssembly). */
+export function wasmValidates(bytes: Uint8Array<ArrayBuffer>): boolean {
   try {
     return typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
   } catch {
@@ -59,7 +60,7 @@ function validates(bytes: Uint8Array<ArrayBuffer>): boolean {
  */
 export function relaxedSimdValidates(bytes: Uint8Array<ArrayBuffer>): boolean {
   if (relaxedSimdOptedOut()) return false;
-  if (validates(bytes)) return true;
+  if (wasmValidates(bytes)) return true;
   const p = nodeProcess();
   if (typeof p?.versions?.node !== 'string' || typeof p.getBuiltinModule !== 'function') return false;
   try {
@@ -69,5 +70,5 @@ export function relaxedSimdValidates(bytes: Uint8Array<ArrayBuffer>): boolean {
   } catch {
     return false;
   }
-  return validates(bytes);
+  return wasmValidates(bytes);
 }
