@@ -60,6 +60,27 @@ function allTreesOptimum(p: ContractionProblem): number {
 }
 
 /**
+ * A connected plain network: a random tree (parents[v] % v, many leaves are vectors), extra
+ * edges for cycles, and open legs (one tensor each, in the output); sizes cycle through `sizes`.
+ */
+function plainProblem(n: number, parents: readonly number[], extra: readonly [number, number][], legs: readonly number[], sizes: readonly number[]): ContractionProblem {
+  const inputs: number[][] = Array.from({ length: n }, () => []);
+  const output: number[] = [];
+  let m = 0;
+  const edge = (a: number, b: number): void => {
+    inputs[a].push(m);
+    inputs[b].push(m++);
+  };
+  for (let v = 1; v < n; v++) edge(v, parents[v] % v);
+  for (const [a, b] of extra) if (a % n !== b % n) edge(a % n, b % n);
+  for (const t of legs) {
+    inputs[t % n].push(m);
+    output.push(m++);
+  }
+  return makeProblem(inputs, output, Array.from({ length: m }, (_, i) => sizes[i % sizes.length]));
+}
+
+/**
  * Random connected plain networks: every index joins exactly two tensors, or is an open leg
  * (one tensor, in the output; half of them have none); rich in vectors.
  */
@@ -71,23 +92,7 @@ const plainNetwork = fc
     legs: fc.oneof(fc.constant([]), fc.array(fc.nat(), { maxLength: 3 })),
     sizes: fc.array(fc.integer({ min: 2, max: 6 }), { minLength: 12, maxLength: 12 }),
   })
-  .map(({ n, parents, extra, legs, sizes }) => {
-    const inputs: number[][] = Array.from({ length: n }, () => []);
-    const output: number[] = [];
-    let m = 0;
-    const edge = (a: number, b: number): void => {
-      inputs[a].push(m);
-      inputs[b].push(m++);
-    };
-    // A random tree keeps it connected (many leaves are vectors); extra edges add cycles.
-    for (let v = 1; v < n; v++) edge(v, parents[v] % v);
-    for (const [a, b] of extra) if (a % n !== b % n) edge(a % n, b % n);
-    for (const t of legs) {
-      inputs[t % n].push(m);
-      output.push(m++);
-    }
-    return makeProblem(inputs, output, Array.from({ length: m }, (_, i) => sizes[i % sizes.length]));
-  });
+  .map(({ n, parents, extra, legs, sizes }) => plainProblem(n, parents, extra, legs, sizes));
 
 /** Random connected networks with hyperedges, kept indices, private indices and sizes ≥ 2. */
 const generalNetwork = fc
@@ -149,17 +154,7 @@ describe('dp with outer products beyond allPairsMax', () => {
         extra: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 5 }),
         sizes: fc.array(fc.integer({ min: 2, max: 5 }), { minLength: 12, maxLength: 12 }),
       })
-      .map(({ n, parents, extra, sizes }) => {
-        const inputs: number[][] = Array.from({ length: n }, () => []);
-        let m = 0;
-        const edge = (a: number, b: number): void => {
-          inputs[a].push(m);
-          inputs[b].push(m++);
-        };
-        for (let v = 1; v < n; v++) edge(v, parents[v] % v);
-        for (const [a, b] of extra) if (a % n !== b % n) edge(a % n, b % n);
-        return makeProblem(inputs, [], Array.from({ length: m }, (_, i) => sizes[i % 12]));
-      });
+      .map(({ n, parents, extra, sizes }) => plainProblem(n, parents, extra, [], sizes));
     fc.assert(
       fc.property(larger, (p) => {
         const clusters = dpTree(p);
