@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { einsum, EINSUM_CACHE_SIZE } from '../src/api/einsum.js';
+import { einsum, EINSUM_CACHE_SIZE, withoutUnitSums } from '../src/api/einsum.js';
+import { einsumNetwork } from '../src/ir/einsum.js';
 import { TncError } from '../src/diagnostics.js';
 import { arbEinsum, equationOf, randomData, shapesOf } from './helpers/arbitraries.js';
 import { maxRelError, referenceEinsum } from './helpers/reference-einsum.js';
@@ -66,6 +67,55 @@ describe('einsum', () => {
     for (let n = 1; n <= EINSUM_CACHE_SIZE + 5; n++) einsum('i,i->', v(n), v(n));
     expect(einsum('i,i->', v(3), v(3)).data[0]).toBe(first);
     expect(einsum('i,i->', v(4), v(4)).data[0]).not.toBe(first);
+  });
+
+  test('repeated calls (the fast path without a cache key) stay right across shapes, dtypes and bad operands', () => {
+    fc.assert(
+      fc.property(arb, fc.nat(), (e, seed) => {
+        const eq = equationOf(e);
+        const ops = operandsFor(shapesOf(e), seed);
+        const want = referenceEinsum(e.inputs, e.output, ops, e.sizes);
+        const first = einsum(eq, ...ops);
+        // Same equation, same shapes: the plan found by comparing shapes.
+        expect(Array.from(einsum(eq, ...ops).data)).toEqual(Array.from(first.data));
+        expect(maxRelError(first.data, want)).toBeLessThan(1e-10);
+        // f32 data of the same shapes: an f32 result.
+        expect(einsum(eq, ...ops.map((o) => ({ shape: o.shape, data: Float32Array.from(o.data) }))).data).toBeInstanceOf(Float32Array);
+        if (ops.length > 0) {
+          // A wrong length or a lost operand after a good call still gets the precise error.
+          const short = ops.map((o, t) => (t === 0 ? { shape: o.shape, data: new Float64Array(o.data.length + 1) } : o));
+          expect(() => einsum(eq, ...short)).toThrow(/operand 0 has \d+ elements but its shape/);
+          expect(() => einsum(eq, ...ops.slice(1))).toThrow(TncError);
+          expect(() => einsum(eq, ...ops.map((o, t) => (t === 0 ? { shape: o.shape, data: Array.from(o.data) as unknown as Float64Array } : o)))).toThrow(/operand 0 must be/);
+        }
+        expect(Array.from(einsum(eq, ...ops).data)).toEqual(Array.from(first.data));
+      }),
+      { numRuns: 40 },
+    );
+    // One equation, shapes alternating between calls.
+    const v = (n: number, seed: number) => ({ shape: [n, 2], data: randomData(2 * n, seed) });
+    for (let i = 0; i < 6; i++) {
+      const n = 1 + (i % 3);
+      const a = v(n, i), b = v(n, i + 10);
+      expect(Array.from(einsum('ij,ij->j', a, b).data)).toEqual(Array.from(referenceEinsum([['i', 'j'], ['i', 'j']], ['j'], [a, b], { i: n, j: 2 })));
+    }
+  });
+
+  test('summed indices of size 1 leave the network before planning (no copy step), values unchanged', () => {
+    // An MPS norm with boundary bonds of size 1 (a, e) on both layers.
+    const shapes = [[1, 2, 3], [3, 2, 1], [1, 2, 3], [3, 2, 1]];
+    const net = einsumNetwork('apb,bqe,cpd,dqf->', shapes).value!;
+    const lean = withoutUnitSums(net);
+    expect(lean.tensors.map((t) => t.indices)).toEqual([['p', 'b'], ['b', 'q'], ['p', 'd'], ['d', 'q']]);
+    expect(lean.sizes.a).toBeUndefined();
+    // Kept (output) indices of size 1 stay.
+    expect(withoutUnitSums(einsumNetwork('ab,bc->ac', [[1, 2], [2, 1]]).value!).tensors.map((t) => t.indices)).toEqual([['a', 'b'], ['b', 'c']]);
+    const ops = operandsFor(shapes, 7);
+    const got = einsum('apb,bqe,cpd,dqf->', ...ops);
+    expect(maxRelError(got.data, referenceEinsum([['a', 'p', 'b'], ['b', 'q', 'e'], ['c', 'p', 'd'], ['d', 'q', 'f']], [], ops, { a: 1, p: 2, b: 3, q: 2, e: 1, c: 1, d: 3, f: 1 }))).toBeLessThan(1e-12);
+    // Size-1 diagonals and hyperedges.
+    const x = operandsFor([[1, 1, 3], [1, 3], [3, 1]], 3);
+    expect(maxRelError(einsum('aab,ab,ba->b', ...x).data, referenceEinsum([['a', 'a', 'b'], ['a', 'b'], ['b', 'a']], ['b'], x, { a: 1, b: 3 }))).toBeLessThan(1e-12);
   });
 
   test('errors are TncErrors with a caret under the offending term', () => {

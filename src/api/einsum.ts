@@ -4,6 +4,7 @@
 
 import { error, SourceFile, TncError, type Diagnostic } from '../diagnostics.js';
 import { einsumNetwork, parseEquation } from '../ir/einsum.js';
+import type { TensorNetwork } from '../ir/network.js';
 import { lowerNetwork } from '../backends/lower.js';
 import type { KernelPlan } from '../backends/plan.js';
 import type { FloatArray } from '../backends/cpu/kernels.js';
@@ -27,6 +28,14 @@ interface CachedPlan {
   plan: KernelPlan;
   shape: number[];
   runners: Partial<Record<Dtype, Runner>>;
+  /** The operand shapes this plan is for (the fast path compares them without a key). */
+  shapes: number[][];
+  /** Element count per operand (exact: the plan exists, so every count is a safe integer). */
+  lengths: number[];
+  /** The runner's input object, reused: keys T0…Tn, emptied after each call. */
+  inputs: Record<string, FloatArray | undefined>;
+  /** This entry's key in `cache`. */
+  key: string;
 }
 
 /** Largest tensor (elements) einsum will allocate: the CPU runtime's cap (int32 element offsets). */
@@ -41,6 +50,19 @@ export const EINSUM_CACHE_SIZE = 256;
  */
 const cache = new Map<string, CachedPlan>();
 
+/**
+ * The plan last used for each equation (entries of `cache` only): a repeated call with the
+ * same shapes finds it by comparing numbers, without building the cache key.
+ */
+const lastByEq = new Map<string, CachedPlan>();
+
+/** Input names T0, T1, … (built once, not per call). */
+const inputNames: string[] = [];
+function inputName(t: number): string {
+  while (inputNames.length <= t) inputNames.push(`T${inputNames.length}`);
+  return inputNames[t];
+}
+
 function failWith(eq: string, diagnostics: Diagnostic[]): never {
   throw new TncError(diagnostics, SourceFile.from('einsum', eq));
 }
@@ -50,6 +72,20 @@ function termSpan(eq: string, t: number): { start: number; end: number } {
   const start = parsed.inputOffsets[t] ?? 0;
   const last = parsed.indexOffsets[t]?.at(-1);
   return { start, end: last === undefined ? Math.max(start + 1, 1) : last + 1 };
+}
+
+/**
+ * The network without its summed indices of size 1 (MPS and TT boundary bonds, say): they
+ * change no value and no memory layout (a row-major array is the same with a size-1 axis
+ * removed), but each would cost a copy step that sums it away. Output indices stay.
+ */
+export function withoutUnitSums(net: TensorNetwork): TensorNetwork {
+  const out = new Set(net.output);
+  const unit = (ix: string): boolean => net.sizes[ix] === 1 && !out.has(ix) && !(net.symbolic ?? []).includes(ix);
+  if (!net.tensors.some((t) => t.indices.some(unit))) return net;
+  const sizes: Record<string, number> = {};
+  for (const [ix, n] of Object.entries(net.sizes)) if (!unit(ix)) sizes[ix] = n;
+  return { ...net, tensors: net.tensors.map((t) => ({ ...t, indices: t.indices.filter((ix) => !unit(ix)) })), sizes };
 }
 
 function planFor(eq: string, shapes: number[][]): CachedPlan {
@@ -63,7 +99,8 @@ function planFor(eq: string, shapes: number[][]): CachedPlan {
   }
   const net = einsumNetwork(eq, shapes);
   if (net.value === undefined || net.diagnostics.length > 0) failWith(eq, net.diagnostics);
-  const planned = planContraction(net.value);
+  const network = withoutUnitSums(net.value);
+  const planned = planContraction(network);
   if (planned.cost.size > MAX_ELEMENTS) {
     failWith(eq, [
       error(
@@ -73,10 +110,24 @@ function planFor(eq: string, shapes: number[][]): CachedPlan {
       ),
     ]);
   }
-  const plan = lowerNetwork(net.value, planned, 'einsum');
-  const entry: CachedPlan = { plan, shape: net.value.output.map((ix) => net.value!.sizes[ix]), runners: {} };
+  const plan = lowerNetwork(network, planned, 'einsum');
+  const inputs: Record<string, FloatArray | undefined> = {};
+  shapes.forEach((_, t) => (inputs[inputName(t)] = undefined));
+  const entry: CachedPlan = {
+    plan,
+    shape: net.value.output.map((ix) => net.value!.sizes[ix]),
+    runners: {},
+    shapes: shapes.map((sh) => [...sh]),
+    lengths: shapes.map((sh) => sh.reduce((p, n) => p * n, 1)),
+    inputs,
+    key,
+  };
   cache.set(key, entry);
-  if (cache.size > EINSUM_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  if (cache.size > EINSUM_CACHE_SIZE) {
+    const [oldKey, old] = cache.entries().next().value!;
+    cache.delete(oldKey);
+    for (const [e, p] of lastByEq) if (p === old) lastByEq.delete(e);
+  }
   return entry;
 }
 
@@ -90,6 +141,51 @@ function planFor(eq: string, shapes: number[][]): CachedPlan {
  */
 export function einsum(eq: string, ...operands: EinsumOperand[]): EinsumResult {
   if (typeof eq !== 'string') throw new TypeError(`einsum: the equation must be a string such as 'ij,jk->ik', got ${eq === null ? 'null' : typeof eq}`);
+  const last = lastByEq.get(eq);
+  let entry: CachedPlan;
+  if (last !== undefined && matches(last, operands)) {
+    entry = last;
+    // Most recently used, as a keyed lookup would make it.
+    cache.delete(entry.key);
+    cache.set(entry.key, entry);
+  } else {
+    entry = checkedPlan(eq, operands);
+    lastByEq.set(eq, entry);
+  }
+  let dtype: Dtype = 'f32';
+  for (let t = 0; t < operands.length; t++) if (operands[t].data instanceof Float64Array) dtype = 'f64';
+  const inputs = entry.inputs;
+  for (let t = 0; t < operands.length; t++) {
+    const data = operands[t].data;
+    inputs[inputName(t)] = dtype === 'f64' && data instanceof Float32Array ? Float64Array.from(data) : data;
+  }
+  const runner = (entry.runners[dtype] ??= createRunner(entry.plan, dtype));
+  try {
+    return { shape: [...entry.shape], data: runner(inputs as Record<string, FloatArray>) };
+  } finally {
+    // The cache must not keep the caller's arrays alive.
+    for (let t = 0; t < operands.length; t++) inputs[inputName(t)] = undefined;
+  }
+}
+
+/** True when the operands are valid and have exactly the shapes `entry` was planned for. */
+function matches(entry: CachedPlan, operands: readonly EinsumOperand[]): boolean {
+  if (operands.length !== entry.shapes.length) return false;
+  for (let t = 0; t < operands.length; t++) {
+    const op = operands[t];
+    if (typeof op !== 'object' || op === null || !Array.isArray(op.shape)) return false;
+    const data = op.data;
+    if (!(data instanceof Float32Array || data instanceof Float64Array) || data.length !== entry.lengths[t]) return false;
+    const want = entry.shapes[t];
+    const shape = op.shape;
+    if (shape.length !== want.length) return false;
+    for (let a = 0; a < want.length; a++) if (shape[a] !== want[a]) return false;
+  }
+  return true;
+}
+
+/** Validates the operands, plans (or finds the cached plan) and checks the data lengths. */
+function checkedPlan(eq: string, operands: readonly EinsumOperand[]): CachedPlan {
   const shapes: number[][] = [];
   const diagnostics: Diagnostic[] = [];
   operands.forEach((op, t) => {
@@ -111,11 +207,5 @@ export function einsum(eq: string, ...operands: EinsumOperand[]): EinsumResult {
     }
   });
   if (diagnostics.length > 0) failWith(eq, diagnostics);
-  const dtype: Dtype = operands.some((op) => op.data instanceof Float64Array) ? 'f64' : 'f32';
-  const inputs: Record<string, FloatArray> = {};
-  operands.forEach((op, t) => {
-    inputs[`T${t}`] = dtype === 'f64' && op.data instanceof Float32Array ? Float64Array.from(op.data) : op.data;
-  });
-  const runner = (entry.runners[dtype] ??= createRunner(entry.plan, dtype));
-  return { shape: [...entry.shape], data: runner(inputs) };
+  return entry;
 }
