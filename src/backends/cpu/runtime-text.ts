@@ -1431,7 +1431,7 @@ export const RUNTIME_JS: string = [
   "        engines = { plain: createPlainGemm(), wasm: createWasmGemm(), threads: null, threadsChange: Promise.resolve() };",
   "    return engines;",
   "}",
-  "const DIRECT_MAX_WORK = 512;",
+  "const DIRECT_MAX_WORK = 192;",
   "const DIRECT_MAX_WORK_NO_SIMD = 4096;",
   "const THREADS_MIN_WORK = 2 ** 21;",
   "function chooseGemm(m, n, k) {",
