@@ -49,7 +49,11 @@ describe('GEMM kernels equal a naive triple loop', () => {
   it('fastGemm sends tiny products to the direct loop and larger ones to wasm (plain without SIMD), all correct', () => {
     expect(chooseGemm(2, 3, 4)).toBe('direct');
     expect(chooseGemm(64, 64, 64)).toBe(wasm ? 'wasm' : 'plain');
-    for (const [m, n, k] of [[2, 3, 4], [20, 20, 20], [64, 64, 64], [70, 33, 129]]) {
+    // Large outer products (k = 1) take the SIMD kernel; without SIMD, and tiny ones, the loop.
+    expect(chooseGemm(128, 128, 1)).toBe(wasm ? 'wasm' : 'direct');
+    expect(chooseGemm(8, 8, 1)).toBe('direct');
+    expect(chooseGemm(128, 128, 0)).toBe('direct');
+    for (const [m, n, k] of [[2, 3, 4], [20, 20, 20], [64, 64, 64], [70, 33, 129], [130, 67, 1], [7, 300, 1]]) {
       for (const f32 of [true, false]) {
         check(fastGemm, { m, n, k, f32, transA: true, transB: false, padA: 2, padB: 1, padC: 0, offA: 1, offB: 2, offC: 3, alpha: -1, beta: 0, seed: m + n + k });
       }

@@ -1438,7 +1438,7 @@ export const RUNTIME_JS: string = [
   "    const work = m * n * k;",
   "    const e = getEngines();",
   "    const simd = e.wasm !== null;",
-  "    if (work <= (simd ? DIRECT_MAX_WORK : DIRECT_MAX_WORK_NO_SIMD) || k <= 1)",
+  "    if (work <= (simd ? DIRECT_MAX_WORK : DIRECT_MAX_WORK_NO_SIMD) || k < 1 || (k === 1 && !simd))",
   "        return 'direct';",
   "    if (e.threads !== null && work >= THREADS_MIN_WORK && m >= 8 * e.threads.threads)",
   "        return 'threads';",
