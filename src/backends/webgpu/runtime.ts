@@ -300,13 +300,18 @@ function gpuDescribe(plan: GpuPlan, id: number): string {
 function gpuResolveDims(fn: string, plan: GpuPlan, dims: Record<string, number> | undefined): Map<string, number> {
   const sizes = new Map<string, number>();
   for (const d of plan.dims) {
+    const v = dims?.[d.name];
+    // A string shown bare ("got 2") would hide why "2" is refused.
+    const shown = typeof v === 'string' ? JSON.stringify(v) : String(v);
     if (!d.symbolic) {
+      // As on the CPU target: a value for a fixed dim must agree with the model, not be ignored.
+      if (v !== undefined && v !== d.size) gpuFail(`${fn}: dim '${d.name}' is fixed at ${d.size} by the model, got ${shown}`);
       sizes.set(d.name, d.size!);
       continue;
     }
-    const v = dims?.[d.name];
     if (v === undefined) gpuFail(`${fn}: symbolic dim '${d.name}' needs a value: pass it in the dims argument, e.g. { ${JSON.stringify(d.name)}: 8 }`);
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) gpuFail(`${fn}: dim '${d.name}' must be a non-negative integer, got ${String(v)}`);
+    // Sizes are at least 1 (as on the CPU target): an empty tensor has no buffer to bind.
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) gpuFail(`${fn}: dim '${d.name}' must be a positive integer, got ${shown}`);
     sizes.set(d.name, v);
   }
   return sizes;
