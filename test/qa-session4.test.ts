@@ -98,5 +98,25 @@ describe.skipIf(ctx === null)('WebGPU target from outside', () => {
       await expect((model.y as GpuFn)({ A, x }, { b: '2' as unknown as number }, { read: true })).rejects.toThrow('must be a positive integer, got "2"');
       model.destroy();
     });
+
+    test('a typed array as options.output is named as such (it was called "a GPUBuffer without STORAGE usage")', async () => {
+      const model = await gpuModel(source);
+      const bad = new Float32Array(6) as unknown as GPUBuffer;
+      await expect((model.y as GpuFn)({ A, x }, { b: 2 }, { output: bad })).rejects.toThrow('tnc webgpu: y: the output buffer must be a GPUBuffer with STORAGE usage');
+      model.destroy();
+    });
+
+    test('read: true with an output buffer lacking COPY_SRC says so (it was a device validation error about CopyBufferToBuffer); with COPY_SRC it reads back', async () => {
+      const model = await gpuModel(source);
+      const y = model.y as GpuFn;
+      const device = ctx!.device;
+      const plain = device.createBuffer({ size: 24, usage: GPUBufferUsage.STORAGE });
+      await expect(y({ A, x }, { b: 2 }, { read: true, output: plain })).rejects.toThrow('tnc webgpu: y: with read: true the output buffer needs COPY_SRC usage as well as STORAGE');
+      const readable = device.createBuffer({ size: 24, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+      expect(Array.from((await y({ A, x }, { b: 2 }, { read: true, output: readable })) as Float32Array)).toEqual(want);
+      plain.destroy();
+      readable.destroy();
+      model.destroy();
+    });
   });
 });

@@ -740,7 +740,7 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, opt
   };
 
   /** Records a statement (after the statements it reads) into `enc`; returns its output buffer. */
-  const record = async (fn: string, s: GpuStatement, enc: GPUCommandEncoder, inputs: GpuInputs, dims: Record<string, number> | undefined, output: GPUBuffer | undefined, keepOut: boolean): Promise<{ out: GPUBuffer; binding: GpuBinding }> => {
+  const record = async (fn: string, s: GpuStatement, enc: GPUCommandEncoder, inputs: GpuInputs, dims: Record<string, number> | undefined, output: GPUBuffer | undefined, keepOut: boolean, readOutput = false): Promise<{ out: GPUBuffer; binding: GpuBinding }> => {
     const plan = s.plan;
     const b = bindingFor(fn, s, dims);
     const bufs: GPUBuffer[] = b.temps.slice() as GPUBuffer[];
@@ -765,7 +765,10 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, opt
     }
     let out: GPUBuffer;
     if (output !== undefined) {
+      if (!gpuIsBuffer(output)) gpuFail(`${fn}: the output buffer must be a GPUBuffer with STORAGE usage (typed-array results come from read: true)`);
       checkBuffer(fn, 'the output buffer', output, b.counts[plan.output] * elem);
+      // read: true copies the result out of this buffer, which the device allows only with COPY_SRC.
+      if (readOutput && (output.usage & GPU_COPY_SRC) === 0) gpuFail(`${fn}: with read: true the output buffer needs COPY_SRC usage as well as STORAGE`);
       for (const inp of plan.inputs) if (bufs[inp.buffer] === output) gpuFail(`${fn}: the output buffer is also passed as input '${inp.name}'`);
       out = output;
     } else if (keepOut) {
@@ -825,7 +828,7 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, opt
       try {
         const enc = device.createCommandEncoder({ label: `tnc ${name}` });
         const read = options.read === true;
-        const { out, binding } = await record(name, s, enc, inputs, dims, options.output, read);
+        const { out, binding } = await record(name, s, enc, inputs, dims, options.output, read, read);
         if (options.output === undefined && !read) created = out;
         count = binding.counts[s.plan.output];
         if (read) {
