@@ -5,7 +5,9 @@
 // re-plan the network with a chosen slice set removed, from scratch and by reconfiguration,
 // then re-slice that tree starting from the set, while the total falls; (4) on small
 // networks, solve the best sets' sliced networks exactly under the limit (slice-dp.ts) and
-// descend over nearby sets. Each stage runs first on the best plan so far, then wider.
+// descend over nearby sets. Each stage runs first on the best plan so far, then wider; (5) on
+// networks of up to 24 tensors and 32 indices, an exact search over slice sets and trees
+// (slice-exact.ts) within a work budget.
 // Plans are compared by exact bigint totals. The work is bounded by fixed repeat, round
 // and pair counts, so the result depends only on the input; a deadline (non-deterministic
 // mode) can only cut it short.
@@ -16,6 +18,7 @@ import type { ContractionProblem } from './problem.js';
 import { randomGreedyTree } from './random-greedy.js';
 import { reconfigure } from './reconfigure.js';
 import { LIMITED_DP_MAX_TENSORS, limitedOptimalTree } from './slice-dp.js';
+import { exactSlicing } from './slice-exact.js';
 import { sliceFixedTree, slicedTreeCost, type FixedSlicing } from './slice-fixed.js';
 import type { ContractionTree } from './tree.js';
 
@@ -114,8 +117,18 @@ export function searchSlices(problem: ContractionProblem, tree: ContractionTree,
   };
   run(1);
   run(2);
+  // (5) Small networks: the proven least total (slice-exact.ts) within a fixed work budget,
+  // pruned by the best plan so far; it replaces that plan only when strictly cheaper.
+  if (!preferCount && best.size <= limit && !timeUp()) {
+    const deadline = Number.isFinite(limits.deadline) ? limits.deadline : undefined;
+    const found = exactSlicing(problem, memoryLimit, { upperBound: best.flops, maxWork: EXACT_SLICING_WORK, deadline })?.plan;
+    if (found) consider({ tree: found.tree, indices: found.indices, count: found.count, flops: found.flops, size: found.size });
+  }
   return best;
 }
+
+/** Work budget of the exact slicing stage (search nodes plus subset pairs; about 1 s at most). */
+const EXACT_SLICING_WORK = 4_000_000;
 
 /** Seeds of the varied flops-oriented starting trees of the second pass. */
 const DIVERSE_SEEDS = [101, 102, 103, 104, 105, 106];
