@@ -120,3 +120,309 @@ describe.skipIf(ctx === null)('WebGPU target from outside', () => {
     });
   });
 });
+
+// ---------- model families written in .tn as a TensorLy user would, checked with direct loops ----------
+
+/** Calls f for every multi-index of `shape`, last axis fastest. */
+function eachIndex(shape: readonly number[], f: (idx: number[]) => void): void {
+  const total = shape.reduce((p, s) => p * s, 1);
+  const idx = shape.map(() => 0);
+  for (let c = 0; c < total; c++) {
+    let rem = c;
+    for (let a = shape.length - 1; a >= 0; a--) {
+      idx[a] = rem % shape[a];
+      rem = Math.floor(rem / shape[a]);
+    }
+    f(idx);
+  }
+}
+
+/** Row-major offset of `idx` in `shape`. */
+const at = (shape: readonly number[], idx: readonly number[]): number => idx.reduce((o, i, a) => o * shape[a] + i, 0);
+
+/** Dense tensor of `shape` with entries f(idx), row-major. */
+function tabulate(shape: readonly number[], f: (idx: number[]) => number): Float64Array {
+  const out = new Float64Array(shape.reduce((p, s) => p * s, 1));
+  eachIndex(shape, (idx) => (out[at(shape, idx)] = f(idx)));
+  return out;
+}
+
+/**
+ * Trace of the product of matrices M_k = slice of core k at its leg values, core k being
+ * [r_{k-1}, legs_k…, r_k] (an open train's end cores have r_0 = r_N = 1, and a 1 × 1 product's
+ * trace is its one entry): the definition of tt / ttm in docs/LANGUAGE.md.
+ */
+function trainEntry(cores: Float64Array[], left: number[], legSizes: number[][], right: number[], legIdx: number[][]): number {
+  let m: number[][] = [[1]];
+  let first = true;
+  cores.forEach((core, k) => {
+    const leg = at(legSizes[k], legIdx[k]);
+    const legCount = legSizes[k].reduce((p, s) => p * s, 1);
+    const slice = Array.from({ length: left[k] }, (_, a) => Array.from({ length: right[k] }, (_, c) => core[(a * legCount + leg) * right[k] + c]));
+    m = first ? slice : m.map((row) => slice[0].map((_, c) => row.reduce((s, x, a) => s + x * slice[a][c], 0)));
+    first = false;
+  });
+  return m.reduce((s, row, a) => s + row[a], 0);
+}
+
+/** Seeded data for every input of a compiled module's statement, symbolic dims from `dims`. */
+function dataFor(spec: { inputs: readonly { name: string; shape: readonly (number | string)[] }[] }, dims: Record<string, number>, seed: number): Record<string, Float64Array> {
+  return Object.fromEntries(
+    spec.inputs.map((inp, k) => {
+      const n = inp.shape.map((s) => (typeof s === 'string' ? dims[s] : s)).reduce((p, s) => p * s, 1);
+      return [inp.name, randomData(n, seed * 31 + k) as Float64Array];
+    }),
+  );
+}
+
+type CpuFn = (inputs: Record<string, Float64Array>, dims?: Record<string, number>) => Float64Array;
+
+interface FamilyCheck {
+  name: string;
+  source: string;
+  /** Factor names and shapes as the module spec must list them, in order. */
+  factors: string[];
+  /** Output to check, its dims for the call, and the dense result from the factor data by explicit loops. */
+  output: string;
+  dims?: Record<string, number>;
+  direct: (d: Record<string, Float64Array>) => Float64Array;
+}
+
+const familyChecks: FamilyCheck[] = [
+  {
+    name: 'tt over one leg (open): the single core is the vector',
+    source: 'dim i = 3\nparam T = tt(legs: [i], rank: 4)\nout full[i] = T[i]',
+    factors: ['T_core1[3]'],
+    output: 'full',
+    direct: (d) => d.T_core1.slice(),
+  },
+  {
+    name: 'tt over one leg as a ring: the trace of the one core',
+    source: 'dim i = 3\nparam T = tt(legs: [i], rank: 4, ring: true)\nout full[i] = T[i]',
+    factors: ['T_core1[4,3,4]'],
+    output: 'full',
+    direct: (d) => tabulate([3], ([i]) => trainEntry([d.T_core1], [4], [[3]], [4], [[i]])),
+  },
+  {
+    name: 'tensor ring over two legs with a rank per bond',
+    source: 'dim i = 3, j = 2\nparam T = tt(legs: [i, j], rank: [4, 2], ring: true)\nout full[i, j] = T[i, j]',
+    factors: ['T_core1[2,3,4]', 'T_core2[4,2,2]'],
+    output: 'full',
+    direct: (d) => tabulate([3, 2], ([i, j]) => trainEntry([d.T_core1, d.T_core2], [2, 4], [[3], [2]], [4, 2], [[i], [j]])),
+  },
+  {
+    name: 'tt with a rank far above the legs (300 over 2 x 3)',
+    source: 'dim i = 2, j = 3\nparam T = tt(legs: [i, j], rank: 300)\nout full[i, j] = T[i, j]',
+    factors: ['T_core1[2,300]', 'T_core2[300,3]'],
+    output: 'full',
+    direct: (d) => tabulate([2, 3], ([i, j]) => trainEntry([d.T_core1, d.T_core2], [1, 300], [[2], [3]], [300, 1], [[i], [j]])),
+  },
+  {
+    name: 'ttm over one site as a ring (an MPO of one site with a periodic bond)',
+    source: 'dim i = 3, o = 2\nparam W = ttm(in: [i], out: [o], rank: 4, ring: true)\nout full[i, o] = W[i, o]',
+    factors: ['W_core1[4,3,2,4]'],
+    output: 'full',
+    direct: (d) => tabulate([3, 2], ([i, o]) => trainEntry([d.W_core1], [4], [[3, 2]], [4], [[i, o]])),
+  },
+  {
+    name: 'ttm applied to a batch, in-legs reused by a second statement',
+    source: [
+      'dim i{n in 1..3} = 2, o{n in 1..3} = 3',
+      'dim b ~ 4',
+      'input x[b, i{1}, i{2}, i{3}]',
+      'param W = ttm(in: [i{1}, i{2}, i{3}], out: [o{1}, o{2}, o{3}], rank: [2, 3])',
+      'out y[b, o{1}, o{2}, o{3}] = x[b, i{1}, i{2}, i{3}] W[i{1}, i{2}, i{3}, o{1}, o{2}, o{3}]',
+      'out dense[i{1}, i{2}, i{3}, o{1}, o{2}, o{3}] = W[i{1}, i{2}, i{3}, o{1}, o{2}, o{3}]',
+    ].join('\n'),
+    factors: ['x[b,2,2,2]', 'W_core1[2,3,2]', 'W_core2[2,2,3,3]', 'W_core3[3,2,3]'],
+    output: 'y',
+    dims: { b: 3 },
+    direct: (d) => {
+      const W = (i: number[], o: number[]) =>
+        trainEntry([d.W_core1, d.W_core2, d.W_core3], [1, 2, 3], [[2, 3], [2, 3], [2, 3]], [2, 3, 1], [[i[0], o[0]], [i[1], o[1]], [i[2], o[2]]]);
+      return tabulate([3, 3, 3, 3], ([b, o1, o2, o3]) => {
+        let s = 0;
+        eachIndex([2, 2, 2], (i) => (s += d.x[at([3, 2, 2, 2], [b, ...i])] * W(i, [o1, o2, o3])));
+        return s;
+      });
+    },
+  },
+  {
+    name: 'cp of rank 1 with weights, and a cp tensor used twice in one term (a matrix square)',
+    source: 'dim i = 3, j = 3, k = 3\nparam T = cp(legs: [i, j], rank: 1, weights: true)\nout sq[i, k] = T[i, j] T[j, k]',
+    factors: ['T_A1[3,1]', 'T_A2[3,1]', 'T_w[1]'],
+    output: 'sq',
+    direct: (d) => {
+      const T = (i: number, j: number) => d.T_w[0] * d.T_A1[i] * d.T_A2[j];
+      return tabulate([3, 3], ([i, k]) => [0, 1, 2].reduce((s, j) => s + T(i, j) * T(j, k), 0));
+    },
+  },
+  {
+    name: 'tucker with ranks above the leg sizes, its diagonal taken by a repeated index',
+    source: 'dim i = 2, j = 2\nparam T = tucker(legs: [i, j], ranks: [3, 5])\nout diag[i] = T[i, i]',
+    factors: ['T_core[3,5]', 'T_U1[2,3]', 'T_U2[2,5]'],
+    output: 'diag',
+    direct: (d) =>
+      tabulate([2], ([i]) => {
+        let s = 0;
+        eachIndex([3, 5], ([a, c]) => (s += d.T_core[a * 5 + c] * d.T_U1[i * 3 + a] * d.T_U2[i * 5 + c]));
+        return s;
+      }),
+  },
+  {
+    name: 'peps on a 1 x 4 grid (a chain) with physical legs',
+    source: 'dim p{c in 1..4} = 2\nparam P = peps(grid: [[p{1}, p{2}, p{3}, p{4}]], bond: 3)\nout psi[p{1}, p{2}, p{3}, p{4}] = P[p{1}, p{2}, p{3}, p{4}]',
+    factors: ['P_site1_1[2,3]', 'P_site1_2[2,3,3]', 'P_site1_3[2,3,3]', 'P_site1_4[2,3]'],
+    output: 'psi',
+    // Sites [phys, left, right]: a matrix product over the horizontal bonds.
+    direct: (d) =>
+      tabulate([2, 2, 2, 2], (p) => {
+        let s = 0;
+        eachIndex([3, 3, 3], ([h1, h2, h3]) => {
+          s += d.P_site1_1[p[0] * 3 + h1] * d.P_site1_2[(p[1] * 3 + h1) * 3 + h2] * d.P_site1_3[(p[2] * 3 + h2) * 3 + h3] * d.P_site1_4[p[3] * 3 + h3];
+        });
+        return s;
+      }),
+  },
+  {
+    name: 'peps on a 3 x 1 grid (a column: up/down bonds only)',
+    source: 'dim p{r in 1..3} = 2\nparam P = peps(grid: [[p{1}], [p{2}], [p{3}]], bond: 2)\nout psi[p{1}, p{2}, p{3}] = P[p{1}, p{2}, p{3}]',
+    factors: ['P_site1_1[2,2]', 'P_site2_1[2,2,2]', 'P_site3_1[2,2]'],
+    output: 'psi',
+    direct: (d) =>
+      tabulate([2, 2, 2], (p) => {
+        let s = 0;
+        eachIndex([2, 2], ([v1, v2]) => (s += d.P_site1_1[p[0] * 2 + v1] * d.P_site2_1[(p[1] * 2 + v1) * 2 + v2] * d.P_site3_1[p[2] * 2 + v2]));
+        return s;
+      }),
+  },
+  {
+    name: 'peps [1, 1] without physical legs: one scalar site',
+    source: 'param P = peps(grid: [1, 1], bond: 3)\nout z[] = P[]',
+    factors: ['P_site1_1[]'],
+    output: 'z',
+    direct: (d) => Float64Array.of(d.P_site1_1[0]),
+  },
+  {
+    name: 'peps 2 x 2 norm without physical legs (a closed loop of four bonds)',
+    source: 'param P = peps(grid: [2, 2], bond: 3)\nout z[] = P[]',
+    factors: ['P_site1_1[3,3]', 'P_site1_2[3,3]', 'P_site2_1[3,3]', 'P_site2_2[3,3]'],
+    output: 'z',
+    // (1,1)[right h1, down v1], (1,2)[left h1, down v2], (2,1)[up v1, right h2], (2,2)[up v2, left h2].
+    direct: (d) => {
+      let s = 0;
+      eachIndex([3, 3, 3, 3], ([h1, h2, v1, v2]) => (s += d.P_site1_1[h1 * 3 + v1] * d.P_site1_2[h1 * 3 + v2] * d.P_site2_1[v1 * 3 + h2] * d.P_site2_2[v2 * 3 + h2]));
+      return Float64Array.of(s);
+    },
+  },
+  {
+    name: 'ht with a ternary root',
+    source: 'dim a = 2, b = 3, c = 2\nparam T = ht(tree: (a, b, c), rank: 2)\nout full[a, b, c] = T[a, b, c]',
+    factors: ['T_U1[2,2]', 'T_U2[3,2]', 'T_U3[2,2]', 'T_B1[2,2,2]'],
+    output: 'full',
+    direct: (d) =>
+      tabulate([2, 3, 2], ([a, b, c]) => {
+        let s = 0;
+        eachIndex([2, 2, 2], ([x, y, z]) => (s += d.T_B1[(x * 2 + y) * 2 + z] * d.T_U1[a * 2 + x] * d.T_U2[b * 2 + y] * d.T_U3[c * 2 + z]));
+        return s;
+      }),
+  },
+  {
+    name: 'ht over an unbalanced tree with one rank per node in pre-order, legs reordered',
+    source: 'dim a = 2, b = 3, c = 2, d = 2\nparam T = ht(tree: (a, (b, (c, d))), rank: [2, 3, 2, 2, 3, 2], legs: [d, c, b, a])\nout full[d, c, b, a] = T[d, c, b, a]',
+    // Non-root nodes in pre-order: a (2), X = (b, (c, d)) (3), b (2), Y = (c, d) (2), c (3), d (2).
+    factors: ['T_U1[2,2]', 'T_U2[3,2]', 'T_U3[2,3]', 'T_U4[2,2]', 'T_B1[2,3]', 'T_B2[2,2,3]', 'T_B3[3,2,2]'],
+    output: 'full',
+    direct: (d) =>
+      tabulate([2, 2, 3, 2], ([dd, c, b, a]) => {
+        let s = 0;
+        eachIndex([2, 3, 2, 2, 3, 2], ([ra, rx, rb, ry, rc, rd]) => {
+          s +=
+            d.T_B1[ra * 3 + rx] *
+            d.T_U1[a * 2 + ra] *
+            d.T_B2[(rb * 2 + ry) * 3 + rx] *
+            d.T_U2[b * 2 + rb] *
+            d.T_B3[(rc * 2 + rd) * 2 + ry] *
+            d.T_U3[c * 3 + rc] *
+            d.T_U4[dd * 2 + rd];
+        });
+        return s;
+      }),
+  },
+  {
+    name: 'shallow circuit over one patch, batch kept',
+    source: 'dim m = 3, y = 2\ndim b ~ 4\ninput r[b, m]\nparam A = circuit(kind: shallow, patches: [m], classes: y, rank: 2)\nout s[b, y] = A[y, m] r[b, m]',
+    factors: ['r[b,3]', 'A_U1[3,2]', 'A_Y[2,2]'],
+    output: 's',
+    dims: { b: 5 },
+    direct: (d) =>
+      tabulate([5, 2], ([b, y]) => {
+        let s = 0;
+        eachIndex([3, 2], ([m, z]) => (s += d.A_Y[y * 2 + z] * d.A_U1[m * 2 + z] * d.r[b * 3 + m]));
+        return s;
+      }),
+  },
+  {
+    name: 'deep circuit with pooling window 3 over 9 patches (two layers, a rank per layer)',
+    source: [
+      'const N = 9',
+      'dim m{n in 1..N} = 2',
+      'dim y = 2',
+      'dim b ~ 2',
+      'input rep{n in 1..N}[b, m{n}]',
+      'param A = circuit(kind: deep, patches: [m{1}, m{2}, m{3}, m{4}, m{5}, m{6}, m{7}, m{8}, m{9}], classes: y, rank: [2, 3], pool: 3)',
+      'out scores[b, y] = A[y, m{1}, m{2}, m{3}, m{4}, m{5}, m{6}, m{7}, m{8}, m{9}] prod(n in 1..N) rep{n}[b, m{n}]',
+    ].join('\n'),
+    factors: [
+      ...Array.from({ length: 9 }, (_, n) => `rep{${n + 1}}[b,2]`),
+      ...Array.from({ length: 9 }, (_, n) => `A_U${n + 1}[2,2]`),
+      'A_B1[3,3,3,2]',
+      'A_B2[2,2,2,3]',
+      'A_B3[2,2,2,3]',
+      'A_B4[2,2,2,3]',
+    ],
+    output: 'scores',
+    dims: { b: 3 },
+    direct: (d) =>
+      tabulate([3, 2], ([b, y]) => {
+        // Leaf n: u_n[r] = Σ_m rep_n[b, m] U_n[m, r]; group g: v_g[s] = Σ B_{g+2}[r1, r2, r3, s] Π u; root: Σ B1[s1, s2, s3, y] Π v.
+        const u = Array.from({ length: 9 }, (_, n) => [0, 1].map((r) => [0, 1].reduce((s, m) => s + d[`rep{${n + 1}}`][b * 2 + m] * d[`A_U${n + 1}`][m * 2 + r], 0)));
+        const v = [0, 1, 2].map((g) =>
+          [0, 1, 2].map((s) => {
+            let t = 0;
+            eachIndex([2, 2, 2], ([r1, r2, r3]) => (t += d[`A_B${g + 2}`][((r1 * 2 + r2) * 2 + r3) * 3 + s] * u[3 * g][r1] * u[3 * g + 1][r2] * u[3 * g + 2][r3]));
+            return t;
+          }),
+        );
+        let total = 0;
+        eachIndex([3, 3, 3], ([s1, s2, s3]) => (total += d.A_B1[((s1 * 3 + s2) * 3 + s3) * 2 + y] * v[0][s1] * v[1][s2] * v[2][s3]));
+        return total;
+      }),
+  },
+];
+
+describe('model families in .tn: edge arguments, compiled for the CPU (f64) and WebGPU, against direct loops', () => {
+  for (const c of familyChecks) {
+    test(c.name, async () => {
+      const cpu = compile(c.source, { dtype: 'f64' });
+      const statement = cpu.spec.outputs.find((o) => o.name === c.output)!;
+      const listed = cpu.spec.inputs.filter((i) => statement.inputs.includes(i.name)).map((i) => `${i.name}[${i.shape.join(',')}]`);
+      expect(listed).toEqual(c.factors);
+      const dims = c.dims ?? {};
+      const data = dataFor(cpu.spec, dims, 1);
+      const want = c.direct(data);
+      const got = (cpu.functions[statement.export] as unknown as CpuFn)(data, dims);
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(want[i])) * 100);
+      if (ctx === null) return;
+      const model = await gpuModel(c.source);
+      try {
+        const gpu = (await (model.functions[statement.export] as GpuFn)(data, dims, { read: true })) as Float32Array;
+        const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-30);
+        for (let i = 0; i < want.length; i++) expect(Math.abs(gpu[i] - want[i]) / scale, `${c.output}[${i}] on WebGPU`).toBeLessThan(1e-5);
+      } finally {
+        model.destroy();
+      }
+    });
+  }
+});
