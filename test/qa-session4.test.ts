@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { compile, type CompiledGpuModule, type GpuCompiledModel } from '../src/api/compile.js';
+import { TncError } from '../src/diagnostics.js';
 import { randomData, arbEinsum, type RandomEinsum } from './helpers/arbitraries.js';
 import { referenceEinsum } from './helpers/reference-einsum.js';
 import { openTestGpu } from './helpers/webgpu.js';
@@ -425,4 +426,22 @@ describe('model families in .tn: edge arguments, compiled for the CPU (f64) and 
       }
     });
   }
+});
+
+describe('family diagnostics read as written', () => {
+  test('factors past 2^53 elements: one error at the call naming the others (the note said "for other values of the enclosing ranges" with no range in sight)', () => {
+    const source = 'dim i = 2, j = 2, k = 2\nparam T = tucker(legs: [i, j, k], ranks: 9007199254740991)\nout f[i, j, k] = T[i, j, k]\n';
+    let thrown: unknown;
+    try {
+      compile(source, { path: 'big.tn' });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(TncError);
+    const text = (thrown as TncError).message;
+    expect(text).toContain('big.tn:2:7: error[limit/unsafe-integer]: factor `T_core` has 730750818665451215712927172538123444058715062271 elements');
+    expect(text).toContain('param T = tucker(legs: [i, j, k], ranks: 9007199254740991)\n        ^^^^^^^^^^^^^^^^');
+    expect(text).toContain('note: so do factors `T_U1`, `T_U2`, `T_U3`');
+    expect(text).not.toContain('enclosing ranges');
+  });
 });

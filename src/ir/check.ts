@@ -309,14 +309,19 @@ class Checker {
     return `; declared: ${shown}${list.length > 12 ? ', …' : ''}`;
   }
 
-  private checkElementCount(dims: readonly string[], what: string, span: Span): void {
+  private elementCount(dims: readonly string[]): bigint {
     let total = 1n;
     for (const d of dims) {
       const info = this.result.dims.get(d);
       if (info) total *= BigInt(planningSize(info));
     }
+    return total;
+  }
+
+  private checkElementCount(dims: readonly string[], what: string, span: Span, notes?: Diagnostic['notes']): void {
+    const total = this.elementCount(dims);
     if (total > BigInt(Number.MAX_SAFE_INTEGER)) {
-      this.report(error('limit/unsafe-integer', `${what} has ${total} elements, more than 2^53 - 1: element counts must stay exact`, span));
+      this.report(error('limit/unsafe-integer', `${what} has ${total} elements, more than 2^53 - 1: element counts must stay exact`, span, notes));
     }
   }
 
@@ -462,6 +467,9 @@ class Checker {
     const tensor: FactorizedTensor = { name, role, family: family.name, legs: [...expansion.legs], factors: factorNames, network, span: t.span };
     if (!this.declareTensor({ kind: 'family', name, role, legs: [...expansion.legs], tensor, span: t.nameSpan })) return;
     this.broken.delete(name);
+    // Factors past the exact range share the call's span: one finding naming the others (one
+    // per factor would be merged as if repeated by a comprehension).
+    const tooLarge: number[] = [];
     for (const [k, f] of expansion.factors.entries()) {
       const fname = factorNames[k];
       const first = this.result.tensors.get(fname)?.span ?? this.familyFactors.get(fname)?.span;
@@ -470,8 +478,13 @@ class Checker {
         return;
       }
       this.familyFactors.set(fname, { of: name, span: t.nameSpan });
-      this.checkElementCount(f.dims, `factor \`${fname}\``, t.span);
+      if (this.elementCount(f.dims) > BigInt(Number.MAX_SAFE_INTEGER)) tooLarge.push(k);
       this.result.factors.push({ name: fname, role, dims: [...f.dims], of: name, family: family.name, span: t.span });
+    }
+    if (tooLarge.length > 0) {
+      const others = tooLarge.slice(1).map((k) => `\`${factorNames[k]}\``);
+      const notes = others.length > 0 ? [{ message: `so do ${others.length === 1 ? 'factor' : 'factors'} ${others.join(', ')}` }] : undefined;
+      this.checkElementCount(expansion.factors[tooLarge[0]].dims, `factor \`${factorNames[tooLarge[0]]}\``, t.span, notes);
     }
     // The dense equivalent is never materialized, so only its factors must stay exact.
     this.result.factorized.push(tensor);
