@@ -144,7 +144,12 @@ export const unpluginFactory: UnpluginFactory<TncPluginOptions | undefined, fals
         return FAILED;
       }
       for (const w of out.warnings) this.warn({ message: w, id: file });
-      if (options.dts) writeIfChanged(`${file}.d.ts`, out.dts);
+      // TypeScript reads model.tn.d.ts only for `./model.tn` itself (a path with a query is
+      // typed by the ambient declaration), so only a build with the plugin's own target and
+      // dtype may write it: a `?target=webgpu` build would otherwise replace it, by load order.
+      // (Other query parameters, such as a dev server's, do not change the module.)
+      const params = new URLSearchParams(query);
+      if (options.dts && !params.has('target') && !params.has('dtype')) writeIfChanged(`${file}.d.ts`, out.dts);
       return { code: out.js, map: null };
     },
     vite: {
