@@ -15,6 +15,7 @@ import { getOptimizer, listOptimizers } from '../src/optimizer/index.js';
 import { randomGreedyTree } from '../src/optimizer/random-greedy.js';
 import { reconfigure } from '../src/optimizer/reconfigure.js';
 import { chooseSlices } from '../src/optimizer/slice.js';
+import { exactSlicing } from '../src/optimizer/slice-exact.js';
 import { fromLinearPath, validateTree } from '../src/optimizer/tree.js';
 import { benchNetworks, readCotengraJson, type BenchNetwork } from './networks.js';
 
@@ -75,7 +76,16 @@ interface SliceRow {
   slices: number;
   overhead: number;
   ms: number;
+  /**
+   * The least possible total over that same unsliced cost, from the exact search
+   * (slice-exact.ts), when its range covers the network: `proven` true when it finished
+   * (`minOverhead` is then the optimum), else `minOverhead` is a proven lower bound.
+   */
+  exact?: { minOverhead: number; proven: boolean; ms: number };
 }
+
+/** Work cap of the exact slicing search per network in the bench (a few seconds at most). */
+const EXACT_SLICING_BENCH_WORK = 30_000_000;
 
 /**
  * The memory-limit target: the limit at 1/16 of the largest intermediate of a flops-optimised
@@ -91,7 +101,11 @@ function slicingRows(nets: BenchNetwork[]): SliceRow[] {
     if (limit < 1) continue;
     const t0 = performance.now();
     const plan = chooseSlices(p, tree, limit, { deterministic: true });
-    out.push({ network: net.name, limit, slices: plan.count, overhead: plan.overhead, ms: performance.now() - t0 });
+    const row: SliceRow = { network: net.name, limit, slices: plan.count, overhead: plan.overhead, ms: performance.now() - t0 };
+    const t1 = performance.now();
+    const exact = exactSlicing(p, limit, { upperBound: plan.slicedCost, maxWork: EXACT_SLICING_BENCH_WORK });
+    if (exact) row.exact = { minOverhead: Number(exact.lowerBound) / Number(plan.unslicedCost), proven: exact.proven, ms: performance.now() - t1 };
+    out.push(row);
   }
   return out;
 }
@@ -225,9 +239,13 @@ function main(): void {
     const pubText = pub ? pub.map((x) => `${x.label} ${x.log10.toFixed(2)}`).join('; ') : 'no published cost';
     console.log(`  ${row.network.padEnd(34)} tnc best ${ours.toFixed(2)} (${row.best}), auto ${auto?.toFixed(2) ?? '—'} | ${pubText}`);
   }
-  console.log('\nmemory limit at 1/16 of the largest intermediate (deterministic slicing; overhead = sliced total / unsliced):');
+  console.log('\nmemory limit at 1/16 of the largest intermediate (deterministic slicing; overhead = sliced total / unsliced;');
+  console.log('proven min overhead: the exact search over every slice set and tree, "=" optimum, ">=" lower bound, "—" out of its range):');
   const slicing = slicingRows(nets);
-  for (const r of slicing) console.log(`  ${r.network.padEnd(34)} limit ${String(r.limit).padStart(12)}  ${String(r.slices).padStart(8)} slices  overhead ${r.overhead.toFixed(3)}x  ${r.ms.toFixed(0)} ms`);
+  for (const r of slicing) {
+    const ex = r.exact ? `${r.exact.proven ? '= ' : '>='}${r.exact.minOverhead.toFixed(3)}x (${r.exact.ms.toFixed(0)} ms)` : '—';
+    console.log(`  ${r.network.padEnd(34)} limit ${String(r.limit).padStart(12)}  ${String(r.slices).padStart(8)} slices  overhead ${r.overhead.toFixed(3)}x  ${r.ms.toFixed(0)} ms  proven min overhead ${ex}`);
+  }
   console.log('\ndp without a time budget (proven: optimal over all trees, outer products included):');
   const dpProof = dpProofRows(nets);
   for (const r of dpProof) {

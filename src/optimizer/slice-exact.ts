@@ -333,8 +333,9 @@ export function exactSlicing(problem: ContractionProblem, memoryLimit: number, o
     status[i] = 0;
   };
   dfs(0, 1, 0);
-  const found = best ?? 0n;
-  const lowerBound = exhausted && abandoned !== undefined && abandoned < found ? abandoned : found;
+  // Cut short: the least bound of the unexplored part, unless the best found is lower.
+  let lowerBound = best ?? abandoned ?? 0n;
+  if (exhausted && abandoned !== undefined && abandoned < lowerBound) lowerBound = abandoned;
   return { plan: bestPlan, proven: !exhausted, lowerBound, work };
 }
 
