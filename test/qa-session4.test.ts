@@ -77,6 +77,48 @@ describe.skipIf(ctx === null)('WebGPU target from outside', () => {
     );
   });
 
+  test('random programs with symbolic dims bound above their hints, under a 1 KiB binding limit: split and correct, or refused naming the limit given to create()', async () => {
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        arbEinsum({ maxOperands: 4, maxSize: 5 }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 8, maxLength: 8 }),
+        fc.nat(),
+        async (e, symMask, values, seed) => {
+          const labels = Object.keys(e.sizes);
+          const symbolic = new Set(labels.filter((_, i) => symMask[i]));
+          const real: Record<string, number> = {};
+          labels.forEach((l, i) => (real[l] = symbolic.has(l) ? values[i] : e.sizes[l]));
+          const ops = e.inputs.map((t, k) => {
+            const shape = t.map((l) => real[l]);
+            return { shape, data: randomData(shape.reduce((p, s) => p * s, 1), seed + k, Float32Array) };
+          });
+          const model = await (compile(programOf(e, symbolic), { target: 'webgpu' }) as unknown as CompiledGpuModule).create(ctx!.device, { maxBindingBytes: 1024 });
+          try {
+            const dims = Object.fromEntries([...symbolic].map((l) => [l, real[l]]));
+            let got: Float32Array;
+            try {
+              got = (await (model.y as GpuFn)(Object.fromEntries(ops.map((o, k) => [`T${k}`, o.data])), dims, { read: true })) as Float32Array;
+            } catch (err) {
+              // It said "the device's maxStorageBufferBindingSize" and to request the adapter's limits.
+              expect((err as Error).message).toMatch(/above the storage binding limit \(1024 bytes, the maxBindingBytes given to create\(\)\) and it cannot be split; raise maxBindingBytes/);
+              refused++;
+              return;
+            }
+            const want = referenceEinsum(e.inputs, e.output, ops, real);
+            const abs = referenceEinsum(e.inputs, e.output, ops.map((o) => ({ shape: o.shape, data: o.data.map(Math.abs) })), real);
+            expectF32Close(got, want, abs, `${programOf(e, symbolic)}\ndims ${JSON.stringify(dims)}`);
+          } finally {
+            model.destroy();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(refused).toBeLessThan(40);
+  });
+
   describe('bad call arguments are precise errors, and the model stays usable', () => {
     const source = 'dim i = 3, j = 4\ndim b ~ 5\nparam A[i, j]\ninput x[b, j]\nout y[b, i] = A[i, j] x[b, j]\n';
     const A = Float32Array.from({ length: 12 }, (_, k) => k);

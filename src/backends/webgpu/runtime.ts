@@ -364,10 +364,12 @@ function gpuBind(
     if (b > device.limits.maxBufferSize) gpuFail(`${fn}: ${gpuDescribe(plan, id)} needs ${b} bytes, above this device's maxBufferSize (${device.limits.maxBufferSize})`);
     return b;
   });
+  // The limit is the device's unless create(device, { maxBindingBytes }) lowered it.
+  const fromOption = maxBinding < device.limits.maxStorageBufferBindingSize;
   const tooBig = (id: number, need: number): never =>
     gpuFail(
-      `${fn}: a step binds ${gpuDescribe(plan, id)} (${need} bytes), above the storage binding limit (${maxBinding} bytes, the device's maxStorageBufferBindingSize) and it cannot be split; ` +
-        "request a device with the adapter's limits (requiredLimits) or use smaller dims",
+      `${fn}: a step binds ${gpuDescribe(plan, id)} (${need} bytes), above the storage binding limit (${maxBinding} bytes, ${fromOption ? 'the maxBindingBytes given to create()' : "the device's maxStorageBufferBindingSize"}) and it cannot be split; ` +
+        (fromOption ? 'raise maxBindingBytes or use smaller dims' : "request a device with the adapter's limits (requiredLimits) or use smaller dims"),
     );
   const whole = (id: number): GpuBindEntry => (bytes[id] > maxBinding ? tooBig(id, bytes[id]) : { id, offset: 0, size: bytes[id] });
   const strides = shapes.map(gpuStrides);
