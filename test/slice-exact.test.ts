@@ -109,6 +109,21 @@ describe('exactSlicing', () => {
     );
   });
 
+  it('makes chooseSlices (flops objective, deterministic) return the least total on small networks', () => {
+    fc.assert(
+      fc.property(tiny, fc.double({ min: 0, max: 1, noNaN: true }), (p, frac) => {
+        const tree = allTrees(p.inputs.length)[0];
+        const size = Number(treeCost(p, tree).size);
+        const limit = Math.max(1, Math.floor(size * frac));
+        // The search starts only when the given tree does not fit and there are 3+ tensors.
+        if (size <= limit || p.inputs.length <= 2) return;
+        const plan = chooseSlices(p, tree, limit, { deterministic: true });
+        expect(plan.slicedCost).toBe(bruteForce(p, limit));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('declines networks outside its range', () => {
     const p = pepsNorm(4, 4).problem;
     expect(exactSlicing(p, 410)).toBeUndefined();
