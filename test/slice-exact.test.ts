@@ -40,12 +40,16 @@ function allTrees(n: number): ContractionTree[] {
   return out;
 }
 
-/** The least total over every slice set and every tree with each slice's steps within `limit`. */
+/**
+ * The least total over every slice set (indices of size ≥ 2, as chooseSlices slices) and every
+ * tree with each slice's steps within `limit`.
+ */
 function bruteForce(p: ContractionProblem, limit: number): bigint {
   const trees = allTrees(p.inputs.length);
   let least: bigint | undefined;
   for (let mask = 0; mask < 1 << p.sizes.length; mask++) {
     const set = p.sizes.map((_, i) => i).filter((i) => (mask >> i) & 1);
+    if (set.some((i) => p.sizes[i] === 1)) continue;
     for (const t of trees) {
       const c = slicedTreeCost(p, t, set);
       if (c.size > BigInt(limit)) continue;
@@ -73,6 +77,7 @@ describe('exactSlicing', () => {
         expect(c.flops).toBe(want);
         expect(plan.flops).toBe(want);
         expect(c.size <= BigInt(limit)).toBe(true);
+        expect(plan.indices.every((i) => p.sizes[i] > 1)).toBe(true);
       }),
       { numRuns: 60 },
     );
@@ -82,8 +87,8 @@ describe('exactSlicing', () => {
     fc.assert(
       fc.property(tiny, fc.integer({ min: 1, max: 40 }), (p, limit) => {
         const want = bruteForce(p, limit);
-        // All indices sliced: every result is a scalar, so this plan always fits.
-        const all = p.sizes.map((_, i) => i);
+        // Every index of size ≥ 2 sliced: every result has 1 element, so this plan always fits.
+        const all = p.sizes.map((_, i) => i).filter((i) => p.sizes[i] > 1);
         const trees = allTrees(p.inputs.length);
         const upper = slicedTreeCost(p, trees[0], all).flops;
         const got = exactSlicing(p, limit, { upperBound: upper })!;

@@ -3,7 +3,8 @@
 // slice is the problem with the sliced indices removed everywhere (inputs and output); its
 // cost is the opt_einsum cost of the tree on that problem; the total is that times the number
 // of slices (the product of the sliced sizes); the limit applies to every step result of one
-// slice, the final result included, never to the inputs.
+// slice, the final result included, never to the inputs (nor their per-slice copies). Only
+// indices of size 2 or more are sliced, as chooseSlices does.
 //
 // The search is branch and bound over the indices (each unsliced or sliced, unsliced tried
 // first), with per-node bounds that hold for every completion:
@@ -90,7 +91,7 @@ const bitCount = (x: number): number => {
 
 /**
  * The least total sliced cost with every step result of one slice at most `memoryLimit`
- * elements, over every slice set and every tree. Returns undefined when the network is
+ * elements, over every set of indices of size ≥ 2 to slice and every tree. Returns undefined when the network is
  * outside the exact search's range (over 24 tensors, over 32 indices, or costs beyond 2^53).
  * Example: a 10-node 3-regular graph of bond 2 at a 1-element limit: the unsliced edges must
  * form a matching, and the optimum slices all edges outside a perfect matching.
@@ -228,12 +229,15 @@ export function exactSlicing(problem: ContractionProblem, memoryLimit: number, o
   // tensors and feasibility propagates early.
   const order = sizes
     .map((_, i) => i)
-    .filter((i) => holders[i] !== 0)
+    .filter((i) => holders[i] !== 0 && sizes[i] > 1)
     .sort((a, b) => lowBit(holders[a]) - lowBit(holders[b]) || holders[a] - holders[b] || a - b);
-  // Indices no tensor carries cannot be sliced usefully (they only multiply the count).
+  // Size-1 indices stay unsliced, as in chooseSlices: slicing one leaves the count as it is
+  // and only drops a ×2 summation factor, which no execution gains from. Indices no tensor
+  // carries are never sliced either (they would only multiply the count).
   const status = new Int8Array(m); // 0 undecided, 1 sliced, 2 unsliced
   let slicedMask = 0;
   let keptMask = 0;
+  for (let i = 0; i < m; i++) if (sizes[i] === 1) keptMask |= 1 << i;
   const compOf = new Int32Array(n);
   const compMask = new Array<number>(n).fill(0);
   const pairProd = new Array<number>(n).fill(0);
