@@ -131,7 +131,7 @@ export function exactSlicing(problem: ContractionProblem, memoryLimit: number, o
   let outMask = 0;
   for (const i of problem.output) outMask |= 1 << i;
   const isOut = (i: number): boolean => ((outMask >>> i) & 1) === 1;
-  const full = n === 32 ? -1 : (1 << n) - 1;
+  const full = (1 << n) - 1;
   const prod = (mask: number): number => {
     let p = 1;
     for (let w = mask; w !== 0; w &= w - 1) p *= sizes[31 - Math.clz32(w & -w)];
@@ -288,7 +288,8 @@ export function exactSlicing(problem: ContractionProblem, memoryLimit: number, o
       const r = compOf[31 - Math.clz32(h & -h)];
       if ((seen >>> r) & 1 || bitCount(compMask[r]) !== 2) continue;
       seen |= 1 << r;
-      if (isOut(i) || (holders[i] & ~compMask[r]) !== 0) if (pairProd[r] * s > limit) return false;
+      const openInPair = isOut(i) || (holders[i] & ~compMask[r]) !== 0;
+      if (openInPair && pairProd[r] * s > limit) return false;
     }
     return true;
   };
