@@ -6,10 +6,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pepsNorm, randomRegular } from '../bench/networks.js';
 import { treeCost } from '../src/optimizer/cost.js';
-import type { ContractionProblem } from '../src/optimizer/problem.js';
+import { makeProblem, type ContractionProblem } from '../src/optimizer/problem.js';
 import { randomGreedyTree } from '../src/optimizer/random-greedy.js';
 import { reconfigure } from '../src/optimizer/reconfigure.js';
 import { chooseSlices } from '../src/optimizer/slice.js';
+import { limitedOptimalTree } from '../src/optimizer/slice-dp.js';
 import { exactSlicing } from '../src/optimizer/slice-exact.js';
 import { slicedTreeCost } from '../src/optimizer/slice-fixed.js';
 import { validateTree, type ContractionTree, type TreeNode } from '../src/optimizer/tree.js';
@@ -127,6 +128,17 @@ describe('exactSlicing', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('finds what limitedOptimalTree misses by joining components: lone tensors enter their join with all their indices', () => {
+    // Three components: T[a,b,c] (32 elements), U[d,e] (8) and a scalar, every index summed
+    // inside its own tensor. Joining T with U first costs 2·256; the scalar with U, then T,
+    // costs 16 + 64. limitedOptimalTree joined by result size (all 1 here) and paid 512.
+    const p = makeProblem([[0, 1, 2], [3, 4], []], [], [4, 2, 4, 2, 4]);
+    const exact = exactSlicing(p, 57)!;
+    expect(exact.proven).toBe(true);
+    expect(exact.lowerBound).toBe(80n);
+    expect(treeCost(p, limitedOptimalTree(p, 57)!).flops).toBe(80n);
   });
 
   it('declines networks outside its range', () => {

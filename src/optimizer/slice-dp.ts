@@ -223,8 +223,9 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
 }
 
 /**
- * SSA tree of the components' optimal subtrees, then the components joined smallest result
- * first (outer products); undefined when one of those joins exceeds the limit.
+ * SSA tree of the components' optimal subtrees, then the components joined cheapest operand
+ * first (outer products; a lone tensor brings all its indices into its join, so it ranks by
+ * their product, not by its result's); undefined when one of those joins exceeds the limit.
  */
 function emitTree(records: readonly SetRecord[], roots: readonly number[], n: number, sizes: readonly number[], limit: number): ContractionTree | undefined {
   const nodes: TreeNode[] = [];
@@ -237,15 +238,15 @@ function emitTree(records: readonly SetRecord[], roots: readonly number[], n: nu
     return n + nodes.length - 1;
   };
   const sizeOf = (open: readonly number[]): number => open.reduce((p, i) => p * sizes[i], 1);
-  let live = roots.map((r) => ({ id: emit(r), open: records[r].open, size: sizeOf(records[r].open) }));
+  let live = roots.map((r) => ({ id: emit(r), open: records[r].open, size: sizeOf(records[r].open), carry: sizeOf(records[r].inv) }));
   while (live.length > 1) {
-    live.sort((a, b) => a.size - b.size || a.id - b.id);
+    live.sort((a, b) => a.carry - b.carry || a.size - b.size || a.id - b.id);
     const [a, b] = live;
     const open = mergeSorted(a.open, b.open);
     const size = a.size * b.size;
     if (size > limit) return undefined;
     nodes.push({ left: Math.min(a.id, b.id), right: Math.max(a.id, b.id) });
-    live = [{ id: n + nodes.length - 1, open, size }, ...live.slice(2)];
+    live = [{ id: n + nodes.length - 1, open, size, carry: size }, ...live.slice(2)];
   }
   return { leaves: n, nodes };
 }
