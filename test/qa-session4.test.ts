@@ -14,6 +14,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tncEsbuild } from '../src/plugin/index.js';
+import { webGpuModuleData } from '../src/backends/webgpu/emit.js';
+import { gpuCreateModel } from '../src/backends/webgpu/runtime.js';
+import type { KernelPlan } from '../src/backends/plan.js';
 
 const ctx = await openTestGpu();
 afterAll(() => ctx?.device.destroy());
@@ -117,6 +120,57 @@ describe.skipIf(ctx === null)('WebGPU target from outside', () => {
       { numRuns: 40 },
     );
     expect(refused).toBeLessThan(40);
+  });
+
+  describe('long reductions (llvmpipe stops an invocation after 65535 loop iterations, silently: results were partial sums)', () => {
+    // Data whose partial sums are exact in f32 (small multiples of 1/2, bounded prefix sums),
+    // so every correct summation order gives exactly the f64 result.
+    const wave = (n: number, period: number, scale: number, shift: number): Float32Array => Float32Array.from({ length: n }, (_, k) => ((k % period) - shift) * scale);
+
+    test('a dot product of two 1.05M-element vectors (a GEMM whose k loop ran 65535 tiles of 16, then stopped)', async () => {
+      const n = 1_050_000;
+      const model = await gpuModel('dim k ~ 16\ninput u[k], v[k]\nout d[] = u[k] v[k]');
+      const u = new Float32Array(n).fill(1);
+      const v = new Float32Array(n).fill(0.5);
+      const got = (await (model.d as GpuFn)({ u, v }, { k: n }, { read: true })) as Float32Array;
+      expect(got[0]).toBe(n / 2);
+      model.destroy();
+    });
+
+    test('a sum over 1.5M elements per output (one workgroup per output: each invocation looped 23k times over two labels)', async () => {
+      const B = 750_000;
+      const model = await gpuModel('dim a ~ 4, b ~ 4, i = 2\ninput x[i, a, b]\nout r[i] = x[i, a, b]');
+      const x = wave(2 * 2 * B, 7, 1, 3);
+      const want = [0, 1].map((i) => x.subarray(i * 2 * B, (i + 1) * 2 * B).reduce((s, v) => s + v, 0));
+      const got = (await (model.r as GpuFn)({ x }, { a: 2, b: B }, { read: true })) as Float32Array;
+      expect(Array.from(got)).toEqual(want);
+      model.destroy();
+    });
+
+    test('many outputs, each summing 70000 products (one invocation per output walked the whole reduction)', async () => {
+      const [I, K] = [1100, 70_001];
+      const p: KernelPlan = {
+        name: 'y',
+        dims: [{ name: 'i', size: I, symbolic: false }, { name: 'k', size: K, symbolic: false }],
+        buffers: [
+          { id: 0, dims: ['i'], role: 'input', name: 'x' },
+          { id: 1, dims: ['k'], role: 'input', name: 'u' },
+          { id: 2, dims: ['i'], role: 'output' },
+        ],
+        inputs: [{ name: 'x', buffer: 0 }, { name: 'u', buffer: 1 }],
+        output: 2,
+        steps: [{ kind: 'einsum', inputs: [{ buffer: 0, labels: [0] }, { buffer: 1, labels: [1] }], out: 2, outLabels: [0], labelDims: ['i', 'k'], alpha: 1, beta: 0 }],
+        slots: 0,
+      };
+      const model = await gpuCreateModel(ctx!.device, webGpuModuleData([p], ['f32'], true));
+      const x = wave(I, 5, 0.5, 2);
+      const u = wave(K, 7, 1, 3);
+      const sumU = u.reduce((s, v) => s + v, 0);
+      const got = (await model.run('y', { x, u }, undefined, { read: true })) as Float32Array;
+      expect(sumU).toBe(-3);
+      expect(Array.from(got, (v, i) => Math.abs(v - x[i] * sumU))).toEqual(new Array(I).fill(0));
+      model.destroy();
+    });
   });
 
   describe('bad call arguments are precise errors, and the model stays usable', () => {

@@ -120,6 +120,13 @@ const GPU_MAP_READ = 0x01;
 const GPU_MAP_MODE_READ = 0x01;
 /** Dims bindings (sets of symbolic dim values) kept per statement; older ones are freed. */
 const GPU_BINDINGS_KEPT = 4;
+/**
+ * Most iterations of a kernel's runtime-bounded loops one invocation may run in one dispatch.
+ * Mesa's llvmpipe (the CI adapter) stops every loop of an invocation after 65535 iterations in
+ * all, silently, so longer reductions are split into dispatches that accumulate; on GPUs this
+ * also keeps single dispatches short.
+ */
+const GPU_MAX_LOOP = 32768;
 
 /**
  * Compiled pipelines per device, keyed by WGSL text: a cache keyed by its inputs (entries go
@@ -442,15 +449,24 @@ function gpuBind(
       ostr.push(st.outLabels.map((l) => per.get(l) ?? 0));
       rstr.push(red.map((l) => per.get(l) ?? 0));
     }
-    const group = nRed >= 64 && nOut <= 1024;
+    // Loop iterations of one 'thread' invocation: it walks the whole reduction (GPU_MAX_LOOP).
+    const last = rsz.length > 0 ? rsz[rsz.length - 1] : 1;
+    const threadLoops = osz.length + (nRed / last) * rsz.length + nRed;
+    const group = nRed >= 64 && (nOut <= 1024 || threadLoops > GPU_MAX_LOOP);
     const kernel = `einsum${nIn}_${group ? 'group' : 'thread'}`;
+    // A 'group' invocation takes every W-th reduction element, decoding each with a loop over
+    // the reduced labels; longer reductions run as several dispatches that accumulate.
+    const redChunk = group ? W * Math.max(1, Math.floor(GPU_MAX_LOOP / (rsz.length + 2))) : nRed;
     const emitChunk = (o0: number, n: number, wins: GpuBindEntry[]): void => {
-      const meta = [n, nRed, osz.length, rsz.length, gpuBits(st.alpha), st.beta, o0];
-      st.ins.forEach((_, k) => meta.push(wins[k].offset / elem));
-      while (meta.length < data.einsumHeader) meta.push(0);
-      meta.push(...osz, ...rsz);
-      st.ins.forEach((_, k) => meta.push(...ostr[k], ...rstr[k]));
-      push(kernel, wins, meta, group ? n : Math.ceil(n / W));
+      for (let r0 = 0; r0 < nRed; r0 += redChunk) {
+        const meta = [n, Math.min(nRed, r0 + redChunk), osz.length, rsz.length, gpuBits(st.alpha), r0 === 0 ? st.beta : 1, o0];
+        st.ins.forEach((_, k) => meta.push(wins[k].offset / elem));
+        while (meta.length < data.einsumHeader) meta.push(0);
+        meta[10] = r0; // where the 'group' kernel's reduction range starts (wgsl.ts einsumWgsl)
+        meta.push(...osz, ...rsz);
+        st.ins.forEach((_, k) => meta.push(...ostr[k], ...rstr[k]));
+        push(kernel, wins, meta, group ? n : Math.ceil(n / W));
+      }
     };
     if (nOut === 0) return;
     if (st.ins.every((i) => bytes[i.b] <= maxBinding) && bytes[st.out] <= maxBinding) {
@@ -571,12 +587,14 @@ function gpuBind(
           }
           return [lo, hi];
         };
-        const emit = (b0: number, b1: number, i0: number, i1: number): void => {
+        const emit = (b0: number, b1: number, i0: number, i1: number, k0: number, k1: number): void => {
           const rowsA = aM.slice(i0, i1);
           const rowsC = cM.slice(i0, i1);
+          const kA = aK.slice(k0, k1);
+          const kB = bK.slice(k0, k1);
           const ranges: [number, number[][]][] = [
-            [st.a.b, [aB.slice(b0, b1), rowsA, aK]],
-            [st.b.b, [bB.slice(b0, b1), bK, bN]],
+            [st.a.b, [aB.slice(b0, b1), rowsA, kA]],
+            [st.b.b, [bB.slice(b0, b1), kB, bN]],
             [st.c.b, [cB.slice(b0, b1), rowsC, cN]],
           ];
           const wins = ranges.map(([id, ts]) => {
@@ -589,14 +607,14 @@ function gpuBind(
           if (over >= 0) {
             if (b1 - b0 > 1) {
               const h = b0 + Math.floor((b1 - b0) / 2);
-              emit(b0, h, i0, i1);
-              emit(h, b1, i0, i1);
+              emit(b0, h, i0, i1, k0, k1);
+              emit(h, b1, i0, i1, k0, k1);
               return;
             }
             if (i1 - i0 > 1 && over !== 1) {
               const h = i0 + Math.floor((i1 - i0) / 2);
-              emit(b0, b1, i0, h);
-              emit(b0, b1, h, i1);
+              emit(b0, b1, i0, h, k0, k1);
+              emit(b0, b1, h, i1, k0, k1);
               return;
             }
             tooBig(wins[over].id, wins[over].size);
@@ -605,20 +623,25 @@ function gpuBind(
           const bt = b1 - b0;
           const tm = Math.ceil(m / TM);
           const rebase = (t: number[], w: GpuBindEntry): number[] => t.map((x) => (x - w.offset / elem) >>> 0);
-          const chunk = [rebase(aB.slice(b0, b1), wins[0]), rowsA, aK, rebase(bB.slice(b0, b1), wins[1]), bK, bN, rebase(cB.slice(b0, b1), wins[2]), rowsC, cN];
-          const meta = [m, N, K, bt, gpuBits(st.alpha), st.beta, tilesN, tm];
+          const chunk = [rebase(aB.slice(b0, b1), wins[0]), rowsA, kA, rebase(bB.slice(b0, b1), wins[1]), kB, bN, rebase(cB.slice(b0, b1), wins[2]), rowsC, cN];
+          const kc = k1 - k0;
+          // Later k ranges add to what the first wrote.
+          const meta = [m, N, kc, bt, gpuBits(st.alpha), k0 === 0 ? st.beta : 1, tilesN, tm];
           let at = data.gemmHeader;
           for (const t of chunk) {
             meta.push(at);
             at += t.length;
           }
           // Whether k is each operand's contiguous axis: the kernel then loads along k.
-          meta.push(K > 1 && aK[1] - aK[0] === 1 ? 1 : 0, K > 1 && bK[1] - bK[0] === 1 ? 1 : 0);
+          meta.push(kc > 1 && kA[1] - kA[0] === 1 ? 1 : 0, kc > 1 && kB[1] - kB[0] === 1 ? 1 : 0);
           while (meta.length < data.gemmHeader) meta.push(0);
           for (const t of chunk) for (const x of t) meta.push(x);
           push(`gemm_${tile.name}`, wins, meta, tilesN * tm * bt);
         };
-        if (Bt > 0 && M > 0 && N > 0) emit(0, Bt, 0, M);
+        // The k loop runs K / tk iterations per invocation: long ones go in ranges (GPU_MAX_LOOP,
+        // with room for the loop over a k tile where the shader compiler keeps it).
+        const kStep = Math.floor(GPU_MAX_LOOP / 16) * tile.tk;
+        if (Bt > 0 && M > 0 && N > 0) for (let k0 = 0; k0 < K; k0 += kStep) emit(0, Bt, 0, M, k0, Math.min(K, k0 + kStep));
         break;
       }
     }

@@ -154,8 +154,10 @@ export const EINSUM_HEADER = 12;
  * Labels are split into output labels (sizes `osz`) and reduced labels (sizes `rsz`); each input
  * has one stride per label (the sum of its axis strides carrying that label, so repeated labels
  * read diagonals, and 0 where it lacks the label).
- * meta: [nOut, nRed, nOL, nRL, bits(alpha), beta, o0, base_0, base_1, base_2, 0, 0,
+ * meta: [nOut, nRed, nOL, nRL, bits(alpha), beta, o0, base_0, base_1, base_2, r0, 0,
  *        osz[nOL], rsz[nRL], then per input: ostride[nOL], rstride[nRL]].
+ * The 'group' kernel sums the reduction range r0 … nRed−1 only (r0 = 0 in 'thread' mode), so
+ * the host can split a long reduction over dispatches that accumulate (beta = 1).
  * A dispatch may cover a chunk of the output: elements o0 … o0+nOut−1, written at dst[0…]
  * (dst bound from element o0), inputs bound from element base_k (subtracted from offsets;
  * u32 arithmetic wraps, so partial sums may dip below the base).
@@ -243,7 +245,7 @@ fn main(${BUILTINS}) {
   if (o >= prm[0]) { return; }
 ${prologue}
   var acc = 0.0;
-  for (var r = lid; r < nRed; r += ${W}u) {
+  for (var r = prm[10] + lid; r < nRed; r += ${W}u) {
 ${declOff}
     var rr = r;
     for (var j = nRL; j > 0u; j--) {
