@@ -573,3 +573,18 @@ describe('tnc/plugin with dts: true', () => {
     expect(existsSync(join(dir, 'model.tn.d.ts'))).toBe(false);
   });
 });
+
+describe('compile() for WebGPU: refusals point at the source like tnc build', () => {
+  test('a statement that needs slicing is shown at its line (the caret was at 1:1)', () => {
+    const source = '# a chain\ndim a = 30, b = 30, c = 30\nparam A[a, b], B[b, c], C[c, a]\nout y[a, c] = A[a, b] B[b, c]\n';
+    let thrown: unknown;
+    try {
+      compile(source, { target: 'webgpu', memoryLimit: 100, path: 'chain.tn' });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(TncError);
+    expect((thrown as TncError).message).toContain('chain.tn:4:1: error[unsupported/sliced]: `y` needs slicing to fit the memory limit');
+    expect((thrown as TncError).message).toContain('  out y[a, c] = A[a, b] B[b, c]\n  ^^^^');
+  });
+});

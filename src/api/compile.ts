@@ -65,9 +65,11 @@ function planOrThrow(source: string, path: string, build: BuildOptions): Planned
   if (build.target === 'webgpu') {
     const whole = { start: 0, end: 0 };
     if (build.dtype === 'f64') fail([error('unsupported/dtype', 'WebGPU has no f64 arithmetic: compile for webgpu with dtype f32', whole)]);
-    const sliced = planned.value.plans.find((p) => (p.loops?.length ?? 0) > 0);
-    if (sliced !== undefined) {
-      fail([error('unsupported/sliced', `\`${sliced.name}\` needs slicing to fit the memory limit, which only the cpu target runs`, whole)]);
+    const slicedAt = planned.value.plans.findIndex((p) => (p.loops?.length ?? 0) > 0);
+    if (slicedAt >= 0) {
+      // At the statement, as `tnc build` reports it (it pointed at line 1).
+      const statement = planned.value.program.statements[slicedAt];
+      fail([error('unsupported/sliced', `\`${statement.name}\` needs slicing to fit the memory limit, which only the cpu target runs`, statement.span ?? whole)]);
     }
   } else {
     const tooLarge = cpuSizeDiagnostics(planned.value.program, planned.value.plans);
