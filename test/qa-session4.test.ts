@@ -179,6 +179,21 @@ describe.skipIf(ctx === null)('WebGPU target from outside', () => {
     const x = Float32Array.from({ length: 8 }, (_, k) => k % 3);
     const want = [5, 17, 29, 5, 21, 37];
 
+    test("create(): an unknown precision is refused (precision: 'f64' ran as 'auto'); null options are no options (a TypeError); the f16 refusal names what works (it said to build with --dtype f16, which tnc build refuses)", async () => {
+      const gpu = compile(source, { target: 'webgpu' }) as unknown as CompiledGpuModule;
+      const device = ctx!.device;
+      await expect(gpu.create(device, { precision: 'f64' as 'f32' })).rejects.toThrow(`tnc webgpu: precision must be 'auto', 'f32' or 'f16', got "f64"`);
+      if (!device.features.has('shader-f16')) {
+        await expect(gpu.create(device, { precision: 'f16' })).rejects.toThrow("precision 'f16' needs a module with f16 kernels (emitWebGpu(program, plans, { dtype: 'f16' })); tnc build and compile() emit f32 kernels only");
+      }
+      const model = await gpu.create(device, null as unknown as undefined);
+      const y = model.y as (i: Record<string, Float32Array>, d: Record<string, number>, o: null) => Promise<GPUBuffer>;
+      const buffer = await y({ A, x }, { b: 2 }, null);
+      expect(buffer.size).toBe(24);
+      buffer.destroy();
+      model.destroy();
+    });
+
     test('a symbolic dim of 0 is refused as on the CPU (it reached createBindGroup and threw a TypeError from Dawn)', async () => {
       const model = await gpuModel(source);
       const y = model.y as GpuFn;

@@ -121,7 +121,7 @@ export function emitWebGpu(program: Program, plans: readonly KernelPlan[], optio
   js.doc([
     'Compiles this module\'s kernels for `device` (once per GPUDevice: later calls, from any',
     'module instance, reuse them) and resolves to a model with one async function per `out`',
-    "statement. `options.precision`: 'auto' (default), 'f32', or 'f16' (needs 'shader-f16' and --dtype f16).",
+    "statement. `options.precision`: 'auto' (default), 'f32', or 'f16' (needs 'shader-f16' and a module with f16 kernels).",
   ]);
   js.block('export async function create(device, options) {', () => {
     js.line('const model = await tncGpu.gpuCreateModel(device, tncGpuData, options);');
@@ -175,7 +175,7 @@ export function emitWebGpu(program: Program, plans: readonly KernelPlan[], optio
     }
   });
   dts.line();
-  dts.doc(["Compiles the kernels for `device` (cached per device). `precision: 'f16'` needs 'shader-f16' and --dtype f16."]);
+  dts.doc(["Compiles the kernels for `device` (cached per device). `precision: 'f16'` needs 'shader-f16' and a module with f16 kernels (emitWebGpu dtype 'f16'; tnc build emits f32 only)."]);
   dts.line("export declare function create(device: TncGpuDevice, options?: { precision?: 'auto' | 'f32' | 'f16'; maxBindingBytes?: number }): Promise<Model>;");
   dts.line();
   dts.line('/** The error class runtime failures are thrown with. */');

@@ -75,7 +75,7 @@ export interface GpuModuleData {
 
 /** Options of `create`. */
 export interface GpuCreateOptions {
-  /** 'f16' needs the device feature `shader-f16` and a module built with --dtype f16; 'auto' (default) uses f16 when both hold. */
+  /** 'f16' needs the device feature `shader-f16` and a module with f16 kernels (emitWebGpu dtype 'f16'); 'auto' (default) uses f16 when both hold. */
   precision?: 'auto' | 'f32' | 'f16';
   /**
    * Largest storage binding to use, in bytes (default and upper bound: the device's
@@ -665,14 +665,18 @@ function gpuIsBuffer(x: unknown): x is GPUBuffer {
 }
 
 /** Creates a model bound to `device`: compiles (or reuses) the kernels its statements need. */
-export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, options: GpuCreateOptions = {}): Promise<GpuModel> {
+export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, given?: GpuCreateOptions | null): Promise<GpuModel> {
   if (typeof device !== 'object' || device === null || typeof device.createComputePipelineAsync !== 'function') {
     gpuFail('create(device) needs a GPUDevice (from adapter.requestDevice())');
   }
+  const options = given ?? {};
   const want = options.precision ?? 'auto';
+  // Anything else ('f64', a typo) would otherwise run as 'auto'.
+  if (want !== 'auto' && want !== 'f32' && want !== 'f16') gpuFail(`precision must be 'auto', 'f32' or 'f16', got ${JSON.stringify(want)}`);
   const hasF16 = device.features.has('shader-f16') && data.precisions.includes('f16');
   if (want === 'f16' && !hasF16) {
-    gpuFail(data.precisions.includes('f16') ? "precision 'f16' needs a device created with the 'shader-f16' feature" : "precision 'f16' needs a module built with --dtype f16");
+    // tnc build and compile() emit f32 kernels only; f16 ones come from emitWebGpu(…, { dtype: 'f16' }).
+    gpuFail(data.precisions.includes('f16') ? "precision 'f16' needs a device created with the 'shader-f16' feature" : "precision 'f16' needs a module with f16 kernels (emitWebGpu(program, plans, { dtype: 'f16' })); tnc build and compile() emit f32 kernels only");
   }
   const precision: 'f32' | 'f16' = want === 'f16' || (want === 'auto' && hasF16) ? 'f16' : 'f32';
   const deviceMax = device.limits.maxStorageBufferBindingSize;
@@ -832,7 +836,8 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, opt
   // Calls are serialised per model: they share staging, result and readback buffers, and a
   // later call's input uploads must not overtake an earlier call's recorded work.
   let queue: Promise<void> = Promise.resolve();
-  const run = async (name: string, inputs: GpuInputs, dims?: Record<string, number>, options: GpuCallOptions = {}): Promise<GPUBuffer | Float32Array> => {
+  const run = async (name: string, inputs: GpuInputs, dims?: Record<string, number>, given?: GpuCallOptions | null): Promise<GPUBuffer | Float32Array> => {
+    const options = given ?? {};
     const s = statements.get(name);
     if (s === undefined) gpuFail(`no statement named '${name}'`);
     if (typeof inputs !== 'object' || inputs === null) gpuFail(`${name}: the first argument must be an object of inputs keyed by name`);
