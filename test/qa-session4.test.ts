@@ -194,6 +194,16 @@ describe.skipIf(ctx === null)('WebGPU target from outside', () => {
       model.destroy();
     });
 
+    test('inputs that are views into a SharedArrayBuffer (as shared with workers) upload (Dawn threw a bare TypeError from writeBuffer)', async () => {
+      const model = await gpuModel(source);
+      const shared = new Float32Array(new SharedArrayBuffer(4 * 40));
+      shared.set(A, 3);
+      shared.set(x, 20);
+      const got = (await (model.y as GpuFn)({ A: shared.subarray(3, 15), x: shared.subarray(20, 28) }, { b: 2 }, { read: true })) as Float32Array;
+      expect(Array.from(got)).toEqual(want);
+      model.destroy();
+    });
+
     test('a symbolic dim of 0 is refused as on the CPU (it reached createBindGroup and threw a TypeError from Dawn)', async () => {
       const model = await gpuModel(source);
       const y = model.y as GpuFn;

@@ -589,7 +589,7 @@ export const WEBGPU_RUNTIME_JS: string = [
   "            device.queue.writeBuffer(buf, 0, h);",
   "        }",
   "        else {",
-  "            const f = data32 instanceof Float32Array ? data32 : Float32Array.from(data32);",
+  "            const f = data32 instanceof Float32Array && data32.buffer instanceof ArrayBuffer ? data32 : Float32Array.from(data32);",
   "            device.queue.writeBuffer(buf, 0, f.buffer, f.byteOffset, f.byteLength);",
   "        }",
   "        return buf;",

@@ -757,7 +757,9 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, giv
       for (let i = 0; i < data32.length; i++) h[i] = gpuToHalf(data32[i]);
       device.queue.writeBuffer(buf, 0, h);
     } else {
-      const f = data32 instanceof Float32Array ? data32 : Float32Array.from(data32);
+      // Copied unless a Float32Array over a plain ArrayBuffer: Dawn's writeBuffer refuses a
+      // SharedArrayBuffer (arrays shared with workers) with a bare TypeError.
+      const f = data32 instanceof Float32Array && data32.buffer instanceof ArrayBuffer ? data32 : Float32Array.from(data32);
       device.queue.writeBuffer(buf, 0, f.buffer, f.byteOffset, f.byteLength);
     }
     return buf;
