@@ -204,6 +204,23 @@ describe.skipIf(ctx === null)('WebGPU target from outside', () => {
       model.destroy();
     });
 
+    test('destroy() while calls are in flight lets them finish (they failed with "reading the result back failed: ")', async () => {
+      for (const delay of [0, 1, 3]) {
+        const model = await gpuModel(source);
+        const y = model.y as GpuFn;
+        await y({ A, x }, { b: 2 }, { read: true });
+        const first = y({ A, x }, { b: 2 }, { read: true });
+        const second = y({ A, x }, { b: 2 }, { read: true });
+        await new Promise((r) => setTimeout(r, delay));
+        model.destroy();
+        expect(Array.from((await first) as Float32Array)).toEqual(want);
+        expect(Array.from((await second) as Float32Array)).toEqual(want);
+        // Usable again afterwards: buffers are made anew.
+        expect(Array.from((await y({ A, x }, { b: 2 }, { read: true })) as Float32Array)).toEqual(want);
+        model.destroy();
+      }
+    });
+
     test('a symbolic dim of 0 is refused as on the CPU (it reached createBindGroup and threw a TypeError from Dawn)', async () => {
       const model = await gpuModel(source);
       const y = model.y as GpuFn;

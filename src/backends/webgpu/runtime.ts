@@ -916,10 +916,18 @@ export async function gpuCreateModel(device: GPUDevice, data: GpuModuleData, giv
     device,
     run,
     destroy() {
-      for (const s of statements.values()) {
-        for (const b of s.bindings) gpuFreeBinding(b);
-        s.bindings = [];
-      }
+      // Queued like a call: buffers that calls made before it still use are freed once those
+      // calls finish (freeing at once failed them with "reading the result back failed").
+      const prev = queue;
+      let release!: () => void;
+      queue = new Promise<void>((r) => (release = r));
+      void prev.then(() => {
+        for (const s of statements.values()) {
+          for (const b of s.bindings) gpuFreeBinding(b);
+          s.bindings = [];
+        }
+        release();
+      });
     },
   };
 }
