@@ -80,6 +80,55 @@ describe.skipIf(ctx === null)('WebGPU target from outside', () => {
     );
   });
 
+  test('random programs with a let, a two-term linear combination reading it, and a second out, called concurrently, match the f64 reference', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        arbEinsum({ minOperands: 2, maxOperands: 5, maxSize: 5 }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 8, maxLength: 8 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 4 }),
+        async (e, symMask, values, seed, cut) => {
+          const labels = Object.keys(e.sizes);
+          const symbolic = new Set(labels.filter((_, i) => symMask[i]));
+          const real: Record<string, number> = {};
+          labels.forEach((l, i) => (real[l] = symbolic.has(l) ? values[i] : e.sizes[l]));
+          // let L = the first k operands (nothing summed); y = 2·L·rest − 0.5·(all operands) = 1.5·einsum; z = L.
+          const k = Math.min(cut, e.inputs.length - 1);
+          const lout = [...new Set(e.inputs.slice(0, k).flat())];
+          const access = (t: string[], j: number): string => `T${j}[${t.join(', ')}]`;
+          const lines = labels.map((l) => (symbolic.has(l) ? `dim ${l} ~ ${e.sizes[l]}` : `dim ${l} = ${e.sizes[l]}`));
+          e.inputs.forEach((t, j) => lines.push(`param T${j}[${t.join(', ')}]`));
+          lines.push(`let L[${lout.join(', ')}] = ${e.inputs.slice(0, k).map(access).join(' ')}`);
+          const rest = e.inputs.slice(k).map((t, j) => access(t, j + k)).join(' ');
+          lines.push(`out y[${e.output.join(', ')}] = 2 * L[${lout.join(', ')}] ${rest} - 0.5 * (${e.inputs.map(access).join(' ')})`);
+          lines.push(`out z[${lout.join(', ')}] = L[${lout.join(', ')}]`);
+          const source = lines.join('\n');
+          const ops = e.inputs.map((t, j) => {
+            const shape = t.map((l) => real[l]);
+            return { shape, data: randomData(shape.reduce((p, s) => p * s, 1), seed + j, Float32Array) };
+          });
+          const absOps = ops.map((o) => ({ shape: o.shape, data: o.data.map(Math.abs) }));
+          const want = referenceEinsum(e.inputs, e.output, ops, real).map((v) => 1.5 * v);
+          const abs = referenceEinsum(e.inputs, e.output, absOps, real).map((v) => 2.5 * v);
+          const wantZ = referenceEinsum(e.inputs.slice(0, k), lout, ops.slice(0, k), real);
+          const absZ = referenceEinsum(e.inputs.slice(0, k), lout, absOps.slice(0, k), real);
+          const model = await gpuModel(source);
+          try {
+            const inputs = Object.fromEntries(ops.map((o, j) => [`T${j}`, o.data]));
+            const dims = Object.fromEntries([...symbolic].map((l) => [l, real[l]]));
+            const [y, z] = await Promise.all([(model.y as GpuFn)(inputs, dims, { read: true }), (model.z as GpuFn)(inputs, dims, { read: true })]);
+            expectF32Close(y as Float32Array, want, abs, `${source}\ndims ${JSON.stringify(dims)}`);
+            expectF32Close(z as Float32Array, wantZ, absZ, `${source}\ndims ${JSON.stringify(dims)} (z)`);
+          } finally {
+            model.destroy();
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   test('random programs with symbolic dims bound above their hints, under a 1 KiB binding limit: split and correct, or refused naming the limit given to create()', async () => {
     let refused = 0;
     await fc.assert(
