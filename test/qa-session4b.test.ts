@@ -1,0 +1,378 @@
+// Outside-in checks of `tnc path` (every form), `tnc info`/`graph`/`check` on unusual files,
+// and fixes found on the way. Paths are validated and their costs recomputed here by an
+// independent simulator of opt_einsum's linear format and cost convention (no tnc cost code),
+// and dp/optimal are compared with a brute-force minimum over all pairwise trees.
+
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, test } from 'vitest';
+import { main } from '../src/cli.js';
+import { compile, contractPath, initParams, TncError } from '../src/index.js';
+import { listOptimizers } from '../src/optimizer/index.js';
+import { captureIO } from './helpers/capture-io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tnc-qa4b-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const NETWORKS = '/work/shared/networks/cotengra';
+
+async function tnc(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIO();
+  const code = await main(args, io);
+  return { code, out: io.out.join('\n'), err: io.err.join('\n') };
+}
+
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+// ---- an independent path simulator (opt_einsum's contract_path conventions) ----
+
+interface Net {
+  inputs: string[][];
+  output: string[];
+  sizes: Record<string, number>;
+}
+
+const sizeOf = (ids: Iterable<string>, sizes: Record<string, number>): bigint => {
+  let p = 1n;
+  for (const i of ids) p *= BigInt(sizes[i]);
+  return p;
+};
+
+/**
+ * Runs a linear path: each step removes the listed operands and appends their contraction,
+ * which keeps the indices still needed by another operand or the output. A step costs the
+ * product of the sizes of every index involved times max(1, k - 1), plus one more such
+ * product when it sums an index. Throws on an invalid path.
+ */
+function simulate(net: Net, path: unknown): { flops: bigint; size: bigint } {
+  if (!Array.isArray(path) || path.length === 0) throw new Error(`not a non-empty list: ${JSON.stringify(path)}`);
+  let ops = net.inputs.map((t) => new Set(t));
+  const out = new Set(net.output);
+  let flops = 0n;
+  let size = 0n;
+  for (const step of path as unknown[]) {
+    if (!Array.isArray(step) || step.length < 1) throw new Error(`bad step ${JSON.stringify(step)}`);
+    if (new Set(step).size !== step.length) throw new Error(`step ${JSON.stringify(step)} repeats a position`);
+    for (const p of step) if (!Number.isInteger(p) || p < 0 || p >= ops.length) throw new Error(`position ${p} out of range (${ops.length} operands)`);
+    const rest = ops.filter((_, k) => !step.includes(k));
+    const involved = new Set<string>();
+    for (const p of step as number[]) for (const i of ops[p]) involved.add(i);
+    const needed = new Set(out);
+    for (const t of rest) for (const i of t) needed.add(i);
+    const kept = new Set([...involved].filter((i) => needed.has(i)));
+    const factor = Math.max(1, step.length - 1) + (kept.size < involved.size ? 1 : 0);
+    flops += sizeOf(involved, net.sizes) * BigInt(factor);
+    const s = sizeOf(kept, net.sizes);
+    if (s > size) size = s;
+    ops = [...rest, kept];
+  }
+  if (ops.length !== 1) throw new Error(`${ops.length} operands left at the end`);
+  if (ops[0].size !== out.size || [...out].some((i) => !ops[0].has(i))) throw new Error('the last result is not the output');
+  return { flops, size };
+}
+
+/** Least flops over every pairwise contraction tree (subset recursion; up to ~7 tensors). */
+function bruteMinFlops(net: Net): bigint {
+  const n = net.inputs.length;
+  const out = new Set(net.output);
+  if (n === 1) {
+    const inv = new Set(net.inputs[0]);
+    return sizeOf(inv, net.sizes) * ([...inv].some((i) => !out.has(i)) ? 2n : 1n);
+  }
+  const indicesOf = (mask: number): Set<string> => {
+    if ((mask & (mask - 1)) === 0) return new Set(net.inputs[31 - Math.clz32(mask)]);
+    const inside = new Set<string>();
+    const outside = new Set(out);
+    net.inputs.forEach((t, k) => t.forEach((i) => ((mask >> k) & 1 ? inside : outside).add(i)));
+    return new Set([...inside].filter((i) => outside.has(i)));
+  };
+  const memo = new Map<number, bigint>();
+  const best = (mask: number): bigint => {
+    if ((mask & (mask - 1)) === 0) return 0n;
+    const hit = memo.get(mask);
+    if (hit !== undefined) return hit;
+    const result = indicesOf(mask);
+    let least = -1n;
+    for (let a = (mask - 1) & mask; a > 0; a = (a - 1) & mask) {
+      const b = mask ^ a;
+      if (a < b) continue;
+      const inv = new Set([...indicesOf(a), ...indicesOf(b)]);
+      const c = best(a) + best(b) + sizeOf(inv, net.sizes) * ([...inv].some((i) => !result.has(i)) ? 2n : 1n);
+      if (least < 0n || c < least) least = c;
+    }
+    memo.set(mask, least);
+    return least;
+  };
+  return best((1 << n) - 1);
+}
+
+const equationOf = (net: Net): string => `${net.inputs.map((t) => t.join('')).join(',')}->${net.output.join('')}`;
+const shapesOf = (net: Net): number[][] => net.inputs.map((t) => t.map((i) => net.sizes[i]));
+
+/** Random networks with traces, hyperedges, scalars, outer products and kept indices. */
+const netArb: fc.Arbitrary<Net> = fc
+  .record({
+    letters: fc.integer({ min: 2, max: 7 }),
+    tensors: fc.array(fc.array(fc.nat(6), { maxLength: 4 }), { minLength: 1, maxLength: 6 }),
+    keep: fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
+    sizes: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 7, maxLength: 7 }),
+  })
+  .map(({ letters, tensors, keep, sizes }) => {
+    const letter = (k: number): string => 'abcdefg'[k % letters];
+    const inputs = tensors.map((t) => t.map(letter));
+    const used = [...new Set(inputs.flat())].sort();
+    return {
+      inputs,
+      output: used.filter((l) => keep['abcdefg'.indexOf(l)]),
+      sizes: Object.fromEntries(used.map((l) => [l, sizes['abcdefg'.indexOf(l)]])),
+    };
+  });
+
+describe('tnc path: paths and costs checked independently', () => {
+  const optimizers = listOptimizers();
+
+  test('every optimizer x objective gives a valid path whose flops/size match a recomputation; proven paths are the brute-force minimum', () => {
+    fc.assert(
+      fc.property(netArb, (net) => {
+        const eq = equationOf(net);
+        const shapes = shapesOf(net);
+        const least = bruteMinFlops(net);
+        let greedy = -1n;
+        for (const optimizer of optimizers) {
+          for (const minimize of ['flops', 'size', 'combo', 'scaling'] as const) {
+            const info = contractPath(eq, shapes, { optimizer, minimize, deterministic: true });
+            const sim = simulate(net, info.path);
+            expect(BigInt(info.flops), `${optimizer}/${minimize} ${eq}`).toBe(sim.flops);
+            expect(BigInt(info.size), `${optimizer}/${minimize} ${eq}`).toBe(sim.size);
+            if (minimize !== 'flops') continue;
+            expect(sim.flops >= least, `${optimizer} below the minimum?`).toBe(true);
+            if (info.exhaustive || optimizer === 'dp' || optimizer === 'optimal') expect(sim.flops, `${optimizer} ${eq}`).toBe(least);
+            if (optimizer === 'greedy') greedy = sim.flops;
+            if (optimizer === 'auto') expect(sim.flops <= greedy, 'auto worse than greedy').toBe(true);
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  test('the CLI (--json) prints what contractPath() returns, and both validate', async () => {
+    const samples = fc.sample(netArb, { numRuns: 12, seed: 4 });
+    for (const net of samples) {
+      const eq = equationOf(net);
+      const shapes = shapesOf(net);
+      for (const optimizer of ['greedy', 'dp', 'branch-2', 'random-greedy', 'auto']) {
+        const r = await tnc('path', eq, '--shapes', JSON.stringify(shapes), '--optimizer', optimizer, '--deterministic', '--json', '--tree');
+        expect(r.code, r.err).toBe(0);
+        const j = JSON.parse(r.out);
+        const lib = contractPath(eq, shapes, { optimizer, deterministic: true });
+        expect(j.path).toEqual(lib.path);
+        expect(BigInt(j.flops)).toBe(simulate(net, j.path).flops);
+        expect(j.size).toBe(Number(lib.size));
+        expect(j.tree).toHaveLength(Math.max(0, net.inputs.length - 1) || j.tree.length);
+        // x-separated shapes give the same answer as JSON ones.
+        const x = await tnc('path', eq, '--shapes', shapes.map((s) => s.join('x')).join(','), '--optimizer', optimizer, '--deterministic', '--json');
+        expect(JSON.parse(x.out).path).toEqual(j.path);
+      }
+    }
+  });
+
+  test('seeds reproduce: random-greedy and partition with one seed give one path; --deterministic auto is stable', async () => {
+    const text = readFileSync(join(NETWORKS, 'rand_50_5_a.json'), 'utf8');
+    const net = JSON.parse(text);
+    const eqNet: Net = { inputs: net.inputs, output: net.output, sizes: net.size_dict };
+    for (const optimizer of ['random-greedy', 'partition']) {
+      const a = await tnc('path', '--network', join(NETWORKS, 'rand_50_5_a.json'), '--optimizer', optimizer, '--seed', '11', '--repeats', '16', '--deterministic', '--json');
+      const b = await tnc('path', '--network', join(NETWORKS, 'rand_50_5_a.json'), '--optimizer', optimizer, '--seed', '11', '--repeats', '16', '--deterministic', '--json');
+      expect(a.code, a.err).toBe(0);
+      expect(JSON.parse(a.out).path).toEqual(JSON.parse(b.out).path);
+      simulate(eqNet, JSON.parse(a.out).path);
+    }
+  });
+
+  test('--max-time is honoured on a 50-tensor network (auto, random-greedy, dp, reconfigure)', async () => {
+    for (const optimizer of ['auto', 'random-greedy', 'dp', 'reconfigure']) {
+      const t0 = performance.now();
+      const r = await tnc('path', '--network', join(NETWORKS, 'rand_50_5_a.json'), '--optimizer', optimizer, '--max-time', '100', '--json');
+      const wall = performance.now() - t0;
+      expect(r.code, r.err).toBe(0);
+      // The budget plus generous slack for a loaded 2-core machine; a hang would take seconds.
+      expect(wall, optimizer).toBeLessThan(1500);
+    }
+  });
+
+  test('greedy on every shared benchmark network: valid paths, exact flops (beyond 2^53 too)', async () => {
+    for (const name of readdirSync(NETWORKS).filter((f) => f.endsWith('.json'))) {
+      const data = JSON.parse(readFileSync(join(NETWORKS, name), 'utf8'));
+      const net: Net = { inputs: data.inputs, output: data.output, sizes: data.size_dict };
+      const r = await tnc('path', '--network', join(NETWORKS, name), '--optimizer', 'greedy', '--json');
+      expect(r.code, `${name}: ${r.err}`).toBe(0);
+      const flops = /"flops": (\d+)/.exec(r.out)![1];
+      const sim = simulate(net, JSON.parse(r.out).path);
+      expect(BigInt(flops), name).toBe(sim.flops);
+    }
+  });
+});
+
+describe('tnc path --batch and --network on odd inputs', () => {
+  test('CRLF, blank lines, malformed lines, duplicate ids, missing ids: one output line per non-blank input line, in order', async () => {
+    const lines = [
+      '{"id":"a","eq":"ab,bc->ac","shapes":[[2,3],[3,4]]}',
+      '',
+      '   ',
+      '{"id":"a","eq":"ab,bc->ac","shapes":[[2,3],[3,4]]}',
+      'not json',
+      '{"id":7,"eq":"ab,bc","shapes":[[2,3],[4,4]]}',
+      '{"eq":"a->","shapes":[[3]]}',
+      '[1,2]',
+      '{"id":"s","eq":"ab,bc->ac","shapes":"2x3,3x4"}',
+      '{"id":"sc","eq":",->","shapes":[[],[]]}',
+    ];
+    const r = await tnc('path', '--batch', file('odd.jsonl', lines.join('\r\n') + '\r\n'));
+    expect(r.code).toBe(0);
+    const out = r.out.split('\n').map((l) => JSON.parse(l));
+    expect(out.map((o) => o.id)).toEqual(['a', 'a', null, 7, null, null, 's', 'sc']);
+    expect(Object.keys(out[0])).toEqual(['id', 'path', 'flops', 'size', 'time_ms']);
+    expect(out[0]).toMatchObject({ path: [[0, 1]], flops: 48, size: 8 });
+    expect(out[2].error).toMatch(/^line 5: not valid JSON/);
+    expect(out[3].error).toMatch(/index 'b' has size 4/);
+    expect(out[4]).toMatchObject({ path: [[0]], flops: 6, size: 1 });
+    expect(out[5].error).toMatch(/^line 8: expected an object/);
+    expect(out[6].error).toMatch(/shapes must be an array/);
+    expect(out[7]).toMatchObject({ path: [[0, 1]], flops: 1, size: 1 });
+  });
+
+  test('batch lines are validated independently and match contractPath with fixed work', async () => {
+    const nets = fc.sample(netArb, { numRuns: 60, seed: 9 });
+    const text = nets.map((n, k) => JSON.stringify({ id: `n${k}`, eq: equationOf(n), shapes: shapesOf(n) })).join('\n');
+    const r = await tnc('path', '--batch', file('many.jsonl', text));
+    const out = r.out.split('\n').map((l) => JSON.parse(l));
+    expect(out).toHaveLength(nets.length);
+    out.forEach((o, k) => {
+      expect(o.id).toBe(`n${k}`);
+      const sim = simulate(nets[k], o.path);
+      expect(BigInt(o.flops)).toBe(sim.flops);
+      expect(BigInt(o.size)).toBe(sim.size);
+      expect(o.path).toEqual(contractPath(equationOf(nets[k]), shapesOf(nets[k]), { deterministic: true }).path);
+    });
+  });
+
+  test('hand-made network files: both formats, integer labels, hyperedges, scalar output, traces, long labels', async () => {
+    const cases: [string, Net, string][] = [
+      ['{"einsum":{"ixs":[[1,2],[2,3]],"iy":[1,3]},"size":{"1":2,"2":3,"3":4}}', { inputs: [['1', '2'], ['2', '3']], output: ['1', '3'], sizes: { 1: 2, 2: 3, 3: 4 } }, 'omeinsum nested'],
+      ['{"ixs":[[1,2],[2,3]],"iy":[],"size":{"1":2,"2":3,"3":4}}', { inputs: [['1', '2'], ['2', '3']], output: [], sizes: { 1: 2, 2: 3, 3: 4 } }, 'omeinsum flat'],
+      ['{"inputs":[["a","b"],["a","c"],["a","d"]],"output":["a"],"size_dict":{"a":2,"b":3,"c":4,"d":5}}', { inputs: [['a', 'b'], ['a', 'c'], ['a', 'd']], output: ['a'], sizes: { a: 2, b: 3, c: 4, d: 5 } }, 'hyperedge'],
+      ['{"inputs":[["a","a","b"],["b"]],"output":[],"size_dict":{"a":2,"b":3}}', { inputs: [['a', 'a', 'b'], ['b']], output: [], sizes: { a: 2, b: 3 } }, 'trace'],
+      ['{"inputs":[["left","mid"],["mid","right"]],"output":["left"],"size_dict":{"left":2,"mid":3,"right":4}}', { inputs: [['l', 'm'], ['m', 'r']], output: ['l'], sizes: { l: 2, m: 3, r: 4 } }, 'long labels'],
+      ['{"inputs":[[1,2],[2,3]],"output":[1,3],"size_dict":{"1":2,"2":3,"3":4}}', { inputs: [['1', '2'], ['2', '3']], output: ['1', '3'], sizes: { 1: 2, 2: 3, 3: 4 } }, 'cotengra integers'],
+      ['{"inputs":[[],["a"],["a"]],"output":[],"size_dict":{"a":7}}', { inputs: [[], ['a'], ['a']], output: [], sizes: { a: 7 } }, 'scalar input'],
+    ];
+    for (const [text, net, what] of cases) {
+      const r = await tnc('path', '--network', file('hand.json', text), '--json');
+      expect(r.code, `${what}: ${r.err}`).toBe(0);
+      const j = JSON.parse(r.out);
+      const sim = simulate(net, j.path);
+      expect(BigInt(j.flops), what).toBe(sim.flops);
+      expect(BigInt(j.size), what).toBe(sim.size);
+      expect(j.flops, what).toBe(Number(bruteMinFlops(net)));
+    }
+  });
+});
+
+describe('tnc path: errors and exit codes', () => {
+  test('bad equations and shapes: file:line:col, the text, a caret under the culprit, exit 1', async () => {
+    const cases: [string[], RegExp][] = [
+      [['ab,bc->ad', '--shapes', '2x3,3x4'], /^equation:1:9: error\[einsum\/unknown-output\][^\n]*\n {2}ab,bc->ad\n {10}\^$/],
+      [['ab,bc->aa', '--shapes', '2x3,3x4'], /^equation:1:9: error\[einsum\/repeated-output\][^\n]*\n {2}ab,bc->aa\n {10}\^$/],
+      [['ab,bc', '--shapes', '2x3,4x4'], /^equation:1:4: error\[einsum\/size-conflict\][^\n]*\n {2}ab,bc\n {5}\^$/],
+      [['ab,bc->a-c', '--shapes', '2x3,3x4'], /^equation:1:9: [^\n]*\n {2}ab,bc->a-c\n {10}\^$/],
+      [['ab,bc', '--shapes', '2x3,3xq'], /^--shapes:1:7: error\[shapes\/syntax\][^\n]*\n {2}2x3,3xq\n {8}\^$/],
+      [['ab,bc', '--shapes', '2x0,0x4'], /^--shapes:1:3: error\[shapes\/bad-size\]/],
+      [['ab,bc', '--shapes', '[[2,3],[3,-4]]'], /^equation:1:5: error\[einsum\/bad-size\]/],
+      [['...ab,...bc', '--shapes', '2x3,3x4'], /error\[unsupported\/ellipsis\]/],
+      [['ab,bc', '--shapes', '2x3', '--optimizer', 'gredy'], /did you mean 'greedy'/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await tnc('path', ...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toMatch(re);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  test('bad flag values are usage errors (exit 1), never ignored', async () => {
+    const eq = ['ab,bc->ac', '--shapes', '2x3,3x4'];
+    for (const extra of [['--memory-limit', '0'], ['--memory-limit', '-1'], ['--memory-limit', '1.5'], ['--memory-limit', 'abc'], ['--max-time', '-1'], ['--max-time', 'NaN'], ['--seed', '1.5'], ['--minimize', 'speed'], ['--repeats', '0'], ['--width', '0'], ['--subtree-size', '1'], ['--bogus']]) {
+      const r = await tnc('path', ...eq, ...extra);
+      expect(r.code, extra.join(' ')).toBe(1);
+      expect(r.err, extra.join(' ')).toMatch(new RegExp(extra[0]));
+    }
+    const both = await tnc('path', ...eq, '--batch', 'x.jsonl');
+    expect(both.code).toBe(1);
+    expect((await tnc('path', '--batch', join(dir, 'missing.jsonl'))).code).toBe(1);
+  });
+
+  test('--memory-limit reports the slices and their overhead, in text and JSON; every slice fits', async () => {
+    const r = await tnc('path', 'ab,bc,cd->ad', '--shapes', '10x20,20x30,30x40', '--memory-limit', '100', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.slices.indices.length).toBeGreaterThan(0);
+    expect(j.slices.count).toBeGreaterThan(1);
+    expect(j.slices.cost.size).toBeLessThanOrEqual(100);
+    const t = await tnc('path', 'ab,bc,cd->ad', '--shapes', '10x20,20x30,30x40', '--memory-limit', '100');
+    expect(t.out).toMatch(/sliced {8}\S.* \(\d[\d,]* slices, overhead \d+\.\d{3}x\)/);
+  });
+});
+
+describe('tnc info, graph and check on unusual files', () => {
+  const model = [
+    '# symbolic dims, a let read by later statements, several outs, families',
+    'dim b ~ 32, D ~ 4',
+    'dim i = 3, j = 3, k = 5',
+    'input x[b, i]',
+    'param W = tt(legs: [i, j], rank: D)',
+    'param T = cp(legs: [j, k], rank: 2)',
+    'let h[b, j] = x[b, i] W[i, j]',
+    'out y[b, k] = h[b, j] T[j, k]',
+    'out s[] = h[b, j] h[b, j]',
+    'out z[b] = 2 * h[b, j] T[j, k] + x[b, i] W[i, j] T[j, k]',
+    '',
+  ].join('\n');
+
+  test('info shows every statement with a symbolic cost; graph renders every format; check is ok', async () => {
+    const path = file('model.tn', model);
+    const info = await tnc('info', path);
+    expect(info.code, info.err).toBe(0);
+    for (const head of ['let h[b,j]', 'out y[b,k]', 'out s[]', 'out z[b] (term 1 of 2, ×2)', 'out z[b] (term 2 of 2)']) expect(info.out).toContain(head);
+    expect(info.out).toMatch(/symbolic flops {8}18·D \+ 18·b, scaling O\(D \+ b\)/);
+    for (const format of ['svg', 'dot', 'mermaid']) {
+      for (const extra of [[], ['--tree'], ['--statement', 'z']]) {
+        const g = await tnc('graph', path, '--format', format, ...extra);
+        expect(g.code, `${format} ${extra.join(' ')}: ${g.err}`).toBe(0);
+        expect(g.out.length).toBeGreaterThan(100);
+      }
+    }
+    expect((await tnc('graph', path, '--statement', 'nope')).code).toBe(1);
+    const check = await tnc('check', path);
+    expect(check.code).toBe(0);
+  });
+
+  test('check: exit 0 when clean, 1 on errors (also when one of several files fails), 1 on unreadable files', async () => {
+    const good = file('good.tn', 'dim i = 2\ninput M[i, i]\nout t[] = M[i, i]\nout d[i] = M[i, i]\n');
+    const bad = file('bad.tn', 'dim i = 2\ndim i = 3\ninput x[i, j]\nout y[i] = x[i] q[i]\n');
+    expect((await tnc('check', good)).code).toBe(0);
+    const r = await tnc('check', bad);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/: 3 errors$/);
+    expect((await tnc('check', good, bad)).code).toBe(1);
+    expect((await tnc('check', dir)).code).toBe(1);
+    expect((await tnc('check', join(dir, 'none.tn'))).code).toBe(1);
+    expect((await tnc('info', bad)).code).toBe(1);
+    expect((await tnc('graph', bad)).code).toBe(1);
+  });
+});
