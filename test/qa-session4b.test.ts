@@ -329,6 +329,34 @@ describe('tnc path: errors and exit codes', () => {
   });
 });
 
+describe('__proto__ as a name', () => {
+  test('an input, a param or a dim named __proto__ is a check/reserved-name error with a caret (an input was accepted and `{ __proto__: x }` never arrived; a dim crashed)', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['in.tn', 'dim i = 2\ninput __proto__[i]\nout y[i] = __proto__[i]\n', /in\.tn:2:7: error\[check\/reserved-name\]: `__proto__` cannot name an input[^\n]*\n {2}input __proto__\[i\]\n {8}\^{9}/],
+      ['par.tn', 'dim i = 2\nparam __proto__[i]\nout y[i] = __proto__[i]\n', /par\.tn:2:7: error\[check\/reserved-name\]: `__proto__` cannot name a param/],
+      ['dim.tn', 'dim __proto__ = 2\ninput x[__proto__]\nout y[__proto__] = x[__proto__]\n', /dim\.tn:1:5: error\[check\/reserved-name\]: `__proto__` cannot name a dim/],
+    ];
+    for (const [name, source, re] of cases) {
+      const r = await tnc('check', file(name, source));
+      expect(r.code, name).toBe(1);
+      expect(r.err, name).toMatch(re);
+      // One finding: no follow-up errors about the refused name's uses.
+      expect(r.err, name).toMatch(/: 1 error$/);
+      expect(() => compile(source)).toThrow(TncError);
+      const run = await tnc('run', file(name, source));
+      expect(run.code, name).toBe(1);
+    }
+  });
+
+  test('constructor, toString and a family named __proto__ still work: they arrive as own properties', () => {
+    const mod = compile('dim i = 2\ninput constructor[i]\nparam toString[i]\nparam __proto__ = cp(legs: [i], rank: 1)\nout y[i] = constructor[i] toString[i] __proto__[i]\n', { dtype: 'f64' });
+    const fn = mod.functions[mod.spec.outputs[0].export];
+    const y = fn({ constructor: new Float64Array([1, 2]), toString: new Float64Array([3, 4]), __proto___A1: new Float64Array([5, 6]) });
+    expect([...y]).toEqual([15, 48]);
+    expect(() => fn({ toString: new Float64Array([3, 4]), __proto___A1: new Float64Array([5, 6]) })).toThrow(/missing input 'constructor'/);
+  });
+});
+
 describe('tnc info, graph and check on unusual files', () => {
   const model = [
     '# symbolic dims, a let read by later statements, several outs, families',

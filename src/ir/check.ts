@@ -222,6 +222,10 @@ class Checker {
     if (this.diagnostics.length > before) this.brokenDimBases.add(d.name);
     for (const { values, vars } of items) {
       const name = indexedName(d.name, values);
+      if (this.refuseProtoName(name, 'a dim', d.nameSpan)) {
+        this.brokenDims.add(name);
+        continue;
+      }
       const existing = this.result.dims.get(name);
       if (existing) {
         this.report(error('check/duplicate', `dim \`${name}\` is declared twice`, d.nameSpan, existing.span ? [{ message: 'first declared here', span: existing.span }] : []));
@@ -344,11 +348,29 @@ class Checker {
     return true;
   }
 
+  /**
+   * Reports `__proto__` as the name of a dim, input or param: callers pass those by name in
+   * object literals, where `{ __proto__: x }` sets the prototype instead of a field (the
+   * value never arrives). Other Object.prototype names (`constructor`, `toString`) work as
+   * own properties, so only this one is refused. True when refused.
+   */
+  private refuseProtoName(name: string, what: string, span: Span): boolean {
+    if (name !== '__proto__') return false;
+    this.report(
+      error('check/reserved-name', `\`__proto__\` cannot name ${what}: values are passed by name in objects, and \`{ __proto__: ... }\` sets the object's prototype instead; choose another name`, span),
+    );
+    return true;
+  }
+
   private tensorItem(role: 'input' | 'param', t: Ast.TensorItem): void {
     for (const { values, vars } of this.expandSelectors(t.selectors, t.span)) {
       const name = indexedName(t.name, values);
       if (t.family) {
         this.familyItem(role, name, t, t.family, vars);
+        continue;
+      }
+      if (this.refuseProtoName(name, role === 'input' ? 'an input' : 'a param', t.nameSpan)) {
+        this.broken.add(name);
         continue;
       }
       const dims: string[] = [];
