@@ -357,6 +357,18 @@ describe('__proto__ as a name', () => {
   });
 });
 
+describe('initParams and tnc run arguments', () => {
+  const spec = compile('dim i = 3\nparam A[i]\nout y[i] = A[i]\n', { dtype: 'f64' }).spec;
+
+  test('initParams refuses a non-integer seed (1.5 silently gave seed 1)', () => {
+    expect(() => initParams(spec, { seed: 1.5 })).toThrow(/seed must be an integer, got 1\.5/);
+    expect(() => initParams(spec, { seed: Number.MAX_SAFE_INTEGER + 2 })).toThrow(/seed must be an integer/);
+    expect([...initParams(spec, { seed: -4 }).A]).toEqual([...initParams(spec, { seed: -4 }).A]);
+    expect([...initParams(spec, { seed: 2 }).A]).not.toEqual([...initParams(spec, { seed: 1 }).A]);
+  });
+
+});
+
 describe('tnc info, graph and check on unusual files', () => {
   const model = [
     '# symbolic dims, a let read by later statements, several outs, families',

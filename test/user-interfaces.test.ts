@@ -83,7 +83,7 @@ describe('initParams on a module spec', () => {
 
   test('bad arguments are clear errors', () => {
     const spec = compile('dim i = 2\nparam a[i]\nout s[] = a[i]').spec;
-    expect(() => initParams(spec, { seed: 'x' as unknown as number })).toThrow(/seed must be a finite number/);
+    expect(() => initParams(spec, { seed: 'x' as unknown as number })).toThrow(/seed must be an integer/);
     expect(() => initParams({} as never, { seed: 1 })).toThrow(/module spec/);
   });
 });

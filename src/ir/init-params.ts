@@ -91,7 +91,8 @@ export function initParams(spec: InitSpec | InitModuleSpec, options: InitOptions
   if (typeof options !== 'object' || options === null) throw new TypeError('initParams: the second argument must be options, e.g. { seed: 1 }');
   const scale = options.scale ?? 1;
   if (!(Number.isFinite(scale) && scale > 0)) throw new RangeError(`initParams: scale must be a positive number, got ${scale}`);
-  if (typeof options.seed !== 'number' || !Number.isFinite(options.seed)) throw new RangeError(`initParams: seed must be a finite number, got ${String(options.seed)}`);
+  // Integers only: the stream seed truncates, so 1.5 would silently give seed 1's values.
+  if (typeof options.seed !== 'number' || !Number.isSafeInteger(options.seed)) throw new RangeError(`initParams: seed must be an integer, got ${String(options.seed)}`);
   const dtype = options.dtype ?? ('dtype' in spec && spec.dtype === 'f32' ? 'f32' : 'f64');
   if (dtype !== 'f32' && dtype !== 'f64') throw new RangeError(`initParams: dtype must be 'f32' or 'f64', got ${String(dtype)}`);
   const factorized = (spec.factorized ?? []) as readonly InitFactorized[];
