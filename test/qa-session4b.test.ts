@@ -367,6 +367,24 @@ describe('initParams and tnc run arguments', () => {
     expect([...initParams(spec, { seed: 2 }).A]).not.toEqual([...initParams(spec, { seed: 1 }).A]);
   });
 
+  test('tnc run --dim b=3 --dim b=4 is a usage error (the last value was kept silently); --dim __proto__=3 is no dim', async () => {
+    const path = file('run.tn', 'dim b ~ 4, i = 2\ninput x[b, i]\nout y[b] = x[b, i]\n');
+    for (const args of [
+      ['--dim', 'b=3', '--dim', 'b=4'],
+      ['--dim', 'b=3,b=4'],
+      ['--dim=b=3', '--dim', 'b=3'],
+    ]) {
+      const r = await tnc('run', path, ...args, '--repeat', '0');
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err).toMatch(/--dim b is given twice/);
+    }
+    const proto = await tnc('run', path, '--dim', '__proto__=3', '--repeat', '0');
+    expect(proto.code).toBe(1);
+    expect(proto.err).toMatch(/'__proto__' is not a symbolic dim/);
+    const ok = await tnc('run', path, '--dim', 'b=5', '--repeat', '0');
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/b=5/);
+  });
 });
 
 describe('tnc info, graph and check on unusual files', () => {

@@ -38,6 +38,8 @@ function parseDims(text: string | undefined, into: Record<string, number>): void
     if (!m) throw new UsageError(`--dim expects NAME=SIZE, got '${part}'`);
     const size = Number(m[2]);
     if (!Number.isSafeInteger(size) || size < 1) throw new UsageError(`--dim ${m[1]}: size must be a positive integer, got ${m[2]}`);
+    // A second value is a mistake to report, not an override to apply silently.
+    if (Object.hasOwn(into, m[1])) throw new UsageError(`--dim ${m[1]} is given twice (${m[1]}=${into[m[1]]}, then ${m[1]}=${size}); give each dim once`);
     into[m[1]] = size;
   }
 }
@@ -104,7 +106,8 @@ export const runCommand: Command = {
   help: HELP,
   async run(args: string[], io: CliIO): Promise<number> {
     // --dim may repeat: collect every occurrence before the generic flag parser sees them.
-    const dims: Record<string, number> = {};
+    // No prototype: a name such as __proto__ must land as a key (and be reported as no dim).
+    const dims: Record<string, number> = Object.create(null) as Record<string, number>;
     const rest: string[] = [];
     for (let i = 0; i < args.length; i++) {
       if (args[i] === '--dim') parseDims(args[++i] ?? '', dims);
