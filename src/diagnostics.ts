@@ -212,3 +212,13 @@ export function nearest(name: string, candidates: Iterable<string>): string | un
   }
   return best !== undefined && bestD <= Math.max(1, Math.floor(name.length / 2)) ? best : undefined;
 }
+
+/**
+ * A count with its noun in the right number, for messages: `countNoun(1, 'rank')` is
+ * `1 rank`, `countNoun(3, 'axis', 'axes')` is `3 axes`. Counts may be bigints or
+ * preformatted strings (`'1,024'`); only the value one takes the singular.
+ */
+export function countNoun(n: number | bigint | string, singular: string, plural = `${singular}s`): string {
+  const one = typeof n === 'bigint' ? n === 1n : typeof n === 'string' ? n.trim() === '1' : n === 1;
+  return `${n} ${one ? singular : plural}`;
+}

@@ -329,6 +329,35 @@ describe('tnc path: errors and exit codes', () => {
   });
 });
 
+describe('singular and plural in messages', () => {
+  test("'1 element', '1 index' in tnc path's report; '1 axis' and '1 index' in einsum errors", async () => {
+    const r = await tnc('path', 'a,a->', '--shapes', '4,4');
+    expect(r.out).toMatch(/largest intermediate 1 element \(log2/);
+    expect(r.out).toMatch(/scaling {7}1 index in the largest step/);
+    const s = await tnc('path', 'ab,c->', '--shapes', '[[2,3],[3,4]]');
+    expect(s.err).toMatch(/operand 1 has 1 index 'c' but its shape \[3, 4\] has 2 axes/);
+    const t = await tnc('path', 'ab,bc->', '--shapes', '[[2,3],[3]]');
+    expect(t.err).toMatch(/operand 1 has 2 indices 'bc' but its shape \[3\] has 1 axis\b/);
+    const u = await tnc('path', 'ab->', '--shapes', '2x3,3x4');
+    expect(u.err).toMatch(/the equation has 1 input term but 2 shapes were given/);
+  });
+
+  test("family messages: 'expected 1 rank', 'has 1 site'", async () => {
+    const tt = await tnc('check', file('tt1.tn', 'dim i = 2, j = 2\nparam W = tt(legs: [i, j], rank: [2, 3])\nout y[i, j] = W[i, j]\n'));
+    expect(tt.code).toBe(1);
+    expect(tt.err).toMatch(/expected 1 rank \(one per bond/);
+    const peps = await tnc('check', file('peps1.tn', 'dim p{n in 1..3} = 2\nparam P = peps(grid: [[p{1}, p{2}], [p{3}]], bond: 2)\nout y[p{1}, p{2}, p{3}] = P[p{1}, p{2}, p{3}]\n'));
+    expect(peps.code).toBe(1);
+    expect(peps.err).toMatch(/this row has 1 site, the first has 2/);
+  });
+
+  test('info: a scalar output has 1 element', async () => {
+    const r = await tnc('info', file('scalar.tn', 'dim i = 3\ninput x[i]\nout s[] = x[i] x[i]\n'));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/largest intermediate {2}1 element\n/);
+  });
+});
+
 describe('__proto__ as a name', () => {
   test('an input, a param or a dim named __proto__ is a check/reserved-name error with a caret (an input was accepted and `{ __proto__: x }` never arrived; a dim crashed)', async () => {
     const cases: [string, string, RegExp][] = [

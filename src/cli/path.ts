@@ -2,7 +2,7 @@
 // benchmark network file (cotengra or OMEinsum JSON). Human output is a step table with
 // totals; --json output writes integers beyond 2^53 as exact digits.
 
-import { error, SourceFile, TncError } from '../diagnostics.js';
+import { countNoun, error, SourceFile, TncError } from '../diagnostics.js';
 import { equationNetwork, networkPath, type PathInfo } from '../optimizer/contract-path.js';
 import { listOptimizers, getOptimizer } from '../optimizer/index.js';
 import { parseNetworkJson } from '../optimizer/networks-json.js';
@@ -172,15 +172,15 @@ export function formatPathReport(info: PathInfo, opts: { tree?: boolean } = {}):
     '',
     `total flops   ${fmt(info.flops)} (log10 ${info.log10Flops.toFixed(3)})`,
     `naive flops   ${fmt(info.naiveFlops)} (speedup ${info.speedup >= 1e6 ? info.speedup.toExponential(3) : info.speedup.toFixed(1)}x)`,
-    `largest intermediate ${fmt(info.size)} elements (log2 ${info.log2Size.toFixed(2)})`,
-    `scaling       ${info.scaling} indices in the largest step`,
+    `largest intermediate ${countNoun(fmt(info.size), 'element')} (log2 ${info.log2Size.toFixed(2)})`,
+    `scaling       ${countNoun(info.scaling, 'index', 'indices')} in the largest step`,
     `path          ${JSON.stringify(info.path)}`,
   ];
   if (info.slices) {
     const { indices, count, overhead, cost } = info.slices;
     // The totals above are one pass of the tree; what runs is `count` passes of its slices.
     out.push(`sliced        ${indices.join(', ')} (${fmt(count)} slices, overhead ${overhead.toFixed(3)}x)`);
-    out.push(`  all slices  ${fmt(cost.flops)} flops, largest intermediate ${fmt(cost.size)} elements per slice`);
+    out.push(`  all slices  ${fmt(cost.flops)} flops, largest intermediate ${countNoun(fmt(cost.size), 'element')} per slice`);
   } else if (info.overLimit) out.push('memory limit  exceeded by the largest intermediate (no slicing available)');
   if (opts.tree) out.push(`tree          ${printTree(info.tree)}`);
   return out.join('\n');

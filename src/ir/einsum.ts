@@ -3,7 +3,7 @@
 // opt_einsum beyond 52 indices). Without '->' the output is numpy's implicit one: the
 // indices that appear exactly once, in code-point order.
 
-import { error, type Diagnostic, type StageResult } from '../diagnostics.js';
+import { countNoun, error, type Diagnostic, type StageResult } from '../diagnostics.js';
 import type { TensorNetwork } from './network.js';
 
 export interface ParsedEquation {
@@ -104,7 +104,7 @@ export function einsumNetwork(eq: string, shapes: readonly (readonly number[])[]
   if (diagnostics.length > 0) return { value: undefined, diagnostics };
   const { inputs, output, indexOffsets, inputOffsets } = parsed.value;
   if (inputs.length !== shapes.length) {
-    diagnostics.push(error('einsum/operand-count', `the equation has ${inputs.length} input term(s) but ${shapes.length} shape(s) were given`, whole));
+    diagnostics.push(error('einsum/operand-count', `the equation has ${countNoun(inputs.length, 'input term')} but ${countNoun(shapes.length, 'shape was', 'shapes were')} given`, whole));
     return { value: undefined, diagnostics };
   }
   const sizes: Record<string, number> = {};
@@ -114,7 +114,7 @@ export function einsumNetwork(eq: string, shapes: readonly (readonly number[])[]
     const shape = shapes[t];
     const termSpan = { start: inputOffsets[t], end: Math.max(inputOffsets[t] + 1, (indexOffsets[t].at(-1) ?? inputOffsets[t]) + 1) };
     if (term.length !== shape.length) {
-      diagnostics.push(error('einsum/rank', `operand ${t} has ${term.length} index(es) '${term.join('')}' but its shape [${shape.join(', ')}] has ${shape.length} axes`, termSpan));
+      diagnostics.push(error('einsum/rank', `operand ${t} has ${countNoun(term.length, 'index', 'indices')} '${term.join('')}' but its shape [${shape.join(', ')}] has ${countNoun(shape.length, 'axis', 'axes')}`, termSpan));
       continue;
     }
     for (let a = 0; a < term.length; a++) {

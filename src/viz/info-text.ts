@@ -1,6 +1,7 @@
 // `tnc info` as aligned plain text: dims, then per statement term its tensors, indices, the
 // path step by step and the cost summary, then the factorized tensors.
 
+import { countNoun } from '../diagnostics.js';
 import type { FactorReport } from '../ir/factor-report.js';
 import { compactCount, groupDigits, MAX_GROUPED_DIGITS, ratio } from './format.js';
 import type { InfoReport, TermReport } from './info-report.js';
@@ -26,7 +27,7 @@ export function costSummary(term: TermReport): string[] {
   const symbolic = term.symbolic ? [`symbolic flops        ${term.symbolic.flops}, scaling ${term.symbolic.scaling}`] : [];
   return [
     `total flops           ${groupDigits(cost.flops)}${cost.flops >= 1_000_000n ? ` (${compactCount(cost.flops)})` : ''}`,
-    `largest intermediate  ${groupDigits(cost.size)} elements`,
+    `largest intermediate  ${countNoun(groupDigits(cost.size), 'element')}`,
     ...symbolic,
     `naive cost            ${groupDigits(term.naiveFlops)}${term.naiveFlops >= 1_000_000n && term.naiveFlops.toString().length <= MAX_GROUPED_DIGITS ? ` (${compactCount(term.naiveFlops)})` : ''}, ${ratio(term.naiveFlops, cost.flops)} the planned cost`,
   ];

@@ -2,7 +2,7 @@
 // diagnostic with the span of the offending value and returns undefined, so a family can
 // collect all its argument errors in one pass and then give up.
 
-import { error, nearest } from '../../diagnostics.js';
+import { countNoun, error, nearest } from '../../diagnostics.js';
 import type { Span } from '../../diagnostics.js';
 import type { FamilyArg, FamilyCall, FamilyContext, FamilyValue } from './types.js';
 
@@ -201,7 +201,7 @@ export function readRanks(v: FamilyValue, count: number, ctx: FamilyContext, whe
     return r === undefined ? undefined : Array.from({ length: count }, () => r);
   }
   if (v.items.length !== count) {
-    ctx.report(error('expand/rank-count', `expected ${count} ${what}s (${where}), got ${v.items.length}`, v.span));
+    ctx.report(error('expand/rank-count', `expected ${countNoun(count, what)} (${where}), got ${v.items.length}`, v.span));
     return undefined;
   }
   const out: Rank[] = [];

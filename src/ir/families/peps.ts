@@ -9,7 +9,7 @@
 // The horizontal bond between (r, c) and (r, c+1) is created as `<W>.h{r}_{c}`, the vertical
 // bond between (r, c) and (r+1, c) as `<W>.v{r}_{c}`.
 
-import { error } from '../../diagnostics.js';
+import { countNoun, error } from '../../diagnostics.js';
 import type { Family, FamilyCall, FamilyContext, FamilyExpansion, FamilyValue } from './types.js';
 import { badValue, bindArgs, LegSet, rankDim, readRank, readRankOrDim } from './args.js';
 
@@ -37,7 +37,7 @@ function readGrid(v: FamilyValue, ctx: FamilyContext): { rows: number; cols: num
     }
     if (cols === undefined) cols = row.items.length;
     else if (row.items.length !== cols) {
-      ctx.report(error('expand/bad-grid', `the grid is not rectangular: this row has ${row.items.length} sites, the first has ${cols}`, row.span));
+      ctx.report(error('expand/bad-grid', `the grid is not rectangular: this row has ${countNoun(row.items.length, 'site')}, the first has ${cols}`, row.span));
       ok = false;
       continue;
     }
