@@ -106,9 +106,9 @@ describe('contractPath', () => {
   it('bad equations and shapes throw TncErrors that show the equation with a caret', () => {
     const cases: [string, number[][], RegExp][] = [
       ['ab,bc->ad', [[2, 3], [3, 4]], /output index 'd' does not appear/],
-      ['ab,bc', [[2, 3]], /2 input term\(s\) but 1 shape/],
+      ['ab,bc', [[2, 3]], /2 input terms but 1 shape was given/],
       ['ab,bc->ac', [[2, 3], [4, 4]], /index 'b' has size 4/],
-      ['ab,bc->ac', [[2], [3, 4]], /operand 0 has 2 index/],
+      ['ab,bc->ac', [[2], [3, 4]], /operand 0 has 2 indices 'ab' but its shape \[2\] has 1 axis/],
       ['ab->a->b', [[2, 3]], /at most one '->'/],
       ['ab,bc->ac', [[2, 0], [0, 4]], /not a positive safe integer/],
       ['a...b->ab', [[2, 3]], /broadcasting/],
