@@ -65,12 +65,15 @@ export class SourceFile {
       if (this.lineStarts[mid] <= off) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: off - this.lineStarts[lo] + 1 };
+    // A byte-order mark is invisible in editors: columns on the first line start after it.
+    const bom = lo === 0 && off > 0 && this.text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    return { line: lo + 1, column: off - this.lineStarts[lo] + 1 - bom };
   }
 
   /** The text of a 1-based line without its newline. */
   lineText(line: number): string {
-    const start = this.lineStarts[line - 1] ?? this.text.length;
+    const first = this.lineStarts[line - 1] ?? this.text.length;
+    const start = line === 1 && this.text.charCodeAt(0) === 0xfeff ? 1 : first;
     const next = this.lineStarts[line];
     let end = next === undefined ? this.text.length : next - 1;
     if (end > start && this.text.charCodeAt(end - 1) === 13) end--;

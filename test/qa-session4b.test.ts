@@ -247,6 +247,24 @@ describe('tnc path --batch and --network on odd inputs', () => {
     expect(out[7]).toMatchObject({ path: [[0, 1]], flops: 1, size: 1 });
   });
 
+  test('a batch file starting with a byte-order mark reads its first line (was "not valid JSON")', async () => {
+    const r = await tnc('path', '--batch', file('bom.jsonl', '\uFEFF{"id":"bom","eq":"ab->","shapes":[[2,2]]}\n'));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ id: 'bom', path: [[0]], flops: 8, size: 1 });
+  });
+
+  test('a network file starting with a byte-order mark is read; error columns (also in .tn files) do not count the mark', async () => {
+    const good = await tnc('path', '--network', file('bom.json', '\uFEFF{"inputs":[["a","b"],["b","c"]],"output":[],"size_dict":{"a":2,"b":3,"c":4}}'), '--json');
+    expect(good.code, good.err).toBe(0);
+    expect(JSON.parse(good.out).flops).toBe(48);
+    const bad = await tnc('path', '--network', file('bom-bad.json', '\uFEFF{"inputs":[["a"]],"output":[],"size_dict":{"a":0}}'));
+    expect(bad.code).toBe(1);
+    // Columns as an editor shows them: the mark takes none (was 1:49, the caret one right).
+    expect(bad.err).toMatch(/bom-bad\.json:1:48: error\[network\/size\]: label "a" has size 0[^\n]*\n {2}\{"inputs"[^\n]*\n {49}\^\n?$/);
+    const tn = await tnc('check', file('bom.tn', '\uFEFFdim i = 0\n'));
+    expect(tn.err).toMatch(/bom\.tn:1:9: error\[check\/bad-size\][^\n]*\n {2}dim i = 0\n {10}\^/);
+  });
+
   test('batch lines are validated independently and match contractPath with fixed work', async () => {
     const nets = fc.sample(netArb, { numRuns: 60, seed: 9 });
     const text = nets.map((n, k) => JSON.stringify({ id: `n${k}`, eq: equationOf(n), shapes: shapesOf(n) })).join('\n');

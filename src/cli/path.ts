@@ -210,7 +210,8 @@ function jsonReport(info: PathInfo, timeMs: number, withTree: boolean): Record<s
 }
 
 function runBatch(text: string, options: PathOptions, io: CliIO): void {
-  const lines = text.split(/\r?\n/);
+  // A byte-order mark before the first line (Windows editors write one) is not part of it.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((raw, k) => {
     if (raw.trim() === '') return;
     let id: unknown = null;

@@ -118,7 +118,8 @@ export function parseNetworkJson(text: string, path: string): JsonNetwork {
   const file = SourceFile.from(path, text);
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // A byte-order mark (Windows editors write one) is no JSON; a space keeps every offset.
+    data = JSON.parse(text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const at = jsonErrorOffset(msg, text);
