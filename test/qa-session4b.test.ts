@@ -467,6 +467,13 @@ describe('tnc info, graph and check on unusual files', () => {
     expect(check.code).toBe(0);
   });
 
+  test("an unknown tensor's hint lists tensors declared with errors of their own (it said 'no tensor is declared')", async () => {
+    const r = await tnc('check', file('hint.tn', 'dim i = 2\ninput weights[i, j]\nout y[i] = weight[i]\n'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/unknown index `j`/);
+    expect(r.err).toMatch(/3:12: error\[check\/unknown-tensor\]: unknown tensor `weight`; did you mean `weights`\?/);
+  });
+
   test('check: exit 0 when clean, 1 on errors (also when one of several files fails), 1 on unreadable files', async () => {
     const good = file('good.tn', 'dim i = 2\ninput M[i, i]\nout t[] = M[i, i]\nout d[i] = M[i, i]\n');
     const bad = file('bad.tn', 'dim i = 2\ndim i = 3\ninput x[i, j]\nout y[i] = x[i] q[i]\n');

@@ -669,7 +669,8 @@ class Checker {
     const entry = this.result.tensors.get(name);
     if (!entry && this.broken.has(name)) return undefined;
     if (!entry) {
-      const later = [...this.result.tensors.keys()];
+      // Names declared with errors of their own are still declared: list them too.
+      const later = [...new Set([...this.result.tensors.keys(), ...this.broken])];
       this.report(error('check/unknown-tensor', `unknown tensor \`${name}\`${this.suggest(name, later, 'tensor')}`, e.tensor.span));
       return undefined;
     }
