@@ -347,6 +347,34 @@ describe('tnc path: errors and exit codes', () => {
   });
 });
 
+describe('contractPath with a memory limit: slices recomputed independently', () => {
+  test('count = product of the sliced sizes; each slice (the network without the sliced indices) fits and costs flops/count', () => {
+    let sliced = 0;
+    for (const net of fc.sample(netArb, { numRuns: 150, seed: 21 })) {
+      const eq = equationOf(net);
+      const shapes = shapesOf(net);
+      const unsliced = Number(contractPath(eq, shapes, { deterministic: true }).size);
+      if (unsliced < 4) continue;
+      const limit = Math.floor(unsliced / 4);
+      const info = contractPath(eq, shapes, { deterministic: true, memoryLimit: limit });
+      expect(BigInt(info.flops)).toBe(simulate(net, info.path).flops);
+      if (!info.slices) {
+        expect(Number(info.size) <= limit || info.overLimit === true, eq).toBe(true);
+        continue;
+      }
+      sliced++;
+      const cut = new Set(info.slices.indices);
+      const count = info.slices.indices.reduce((p, i) => p * BigInt(net.sizes[i]), 1n);
+      const one = simulate({ inputs: net.inputs.map((t) => t.filter((i) => !cut.has(i))), output: net.output.filter((i) => !cut.has(i)), sizes: net.sizes }, info.path);
+      expect(BigInt(info.slices.count), eq).toBe(count);
+      expect(BigInt(info.slices.cost.flops), eq).toBe(one.flops * count);
+      expect(BigInt(info.slices.cost.size), eq).toBe(one.size);
+      expect(one.size <= BigInt(limit), eq).toBe(true);
+    }
+    expect(sliced).toBeGreaterThan(20);
+  });
+});
+
 describe('singular and plural in messages', () => {
   test("'1 element', '1 index' in tnc path's report; '1 axis' and '1 index' in einsum errors", async () => {
     const r = await tnc('path', 'a,a->', '--shapes', '4,4');
