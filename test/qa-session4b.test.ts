@@ -206,6 +206,18 @@ describe('tnc path: paths and costs checked independently', () => {
     }
   });
 
+  test('--max-time holds with --subtree-size 16: reconfigure abandons a subset DP that outlasts the budget (took ~2.3 s at 100 ms; unbounded without a budget)', async () => {
+    for (const optimizer of ['reconfigure', 'greedy+reconfigure']) {
+      const t0 = performance.now();
+      const r = await tnc('path', '--network', join(NETWORKS, 'rand_50_5_a.json'), '--optimizer', optimizer, '--subtree-size', '16', '--max-time', '100', '--json');
+      const wall = performance.now() - t0;
+      expect(r.code, r.err).toBe(0);
+      expect(wall, optimizer).toBeLessThan(1000);
+      const data = JSON.parse(readFileSync(join(NETWORKS, 'rand_50_5_a.json'), 'utf8'));
+      simulate({ inputs: data.inputs, output: data.output, sizes: data.size_dict }, JSON.parse(r.out).path);
+    }
+  });
+
   test('greedy on every shared benchmark network: valid paths, exact flops (beyond 2^53 too)', async () => {
     for (const name of readdirSync(NETWORKS).filter((f) => f.endsWith('.json'))) {
       const data = JSON.parse(readFileSync(join(NETWORKS, name), 'utf8'));

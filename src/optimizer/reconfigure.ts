@@ -4,6 +4,7 @@
 // frontier tensors and the subtree root's indices form an ordinary ContractionProblem, so
 // hyperedges and kept indices are exact. The result is never worse than the input tree.
 
+import { InternalError } from '../diagnostics.js';
 import { treeSteps } from './cost.js';
 import { makeProblem, type ContractionProblem } from './problem.js';
 import { compareScores, greedyRun, scoreTree } from './random-greedy.js';
@@ -48,6 +49,17 @@ function combine(minimize: Objective, a: SubScore, b: SubScore, flops: number, s
  * outer-product splits where a split sharing an index exists: much faster, no longer exact.
  */
 export function optimalSubsetTree(problem: ContractionProblem, minimize: Objective = 'flops', sizeLimit = Infinity, connectedOnly = false): ContractionTree {
+  const tree = subsetTreeBy(problem, minimize, sizeLimit, connectedOnly, Infinity);
+  if (!tree) throw new InternalError('optimalSubsetTree stopped without a deadline');
+  return tree;
+}
+
+/**
+ * optimalSubsetTree, giving up (undefined) once `performance.now()` passes `deadline`: one
+ * 16-tensor subset DP takes seconds, so reconfiguration under a time budget must be able to
+ * abandon a re-solve midway rather than finish it.
+ */
+function subsetTreeBy(problem: ContractionProblem, minimize: Objective, sizeLimit: number, connectedOnly: boolean, deadline: number): ContractionTree | undefined {
   const k = problem.inputs.length;
   if (k > MAX_SUBSET_TENSORS) throw new Error(`optimalSubsetTree: ${k} tensors is more than ${MAX_SUBSET_TENSORS}`);
   if (k <= 1) return { leaves: k, nodes: [], exhaustive: true };
@@ -98,6 +110,8 @@ export function optimalSubsetTree(problem: ContractionProblem, minimize: Objecti
   });
   for (let S = 1; S < full; S++) {
     if ((S & (S - 1)) === 0) continue;
+    // Every 64 subsets: at most ~2^15 splits each, so the budget is overrun by milliseconds.
+    if ((S & 63) === 0 && deadline !== Infinity && performance.now() > deadline) return undefined;
     const low = S & -S;
     const resultSize = openSize[S];
     let found = false;
@@ -262,7 +276,8 @@ export function reconfigure(tree: ContractionTree, problem: ContractionProblem, 
     // Up to 8 tensors the DP stays exact; larger subtrees skip outer products for speed.
     // 'scaling' is judged on the whole tree at the end; locally, flops decide.
     const local = minimize === 'scaling' ? 'flops' : minimize;
-    const subTree = optimalSubsetTree(sub, local, options.sizeLimit, frontier.length > 8);
+    const subTree = subsetTreeBy(sub, local, options.sizeLimit ?? Infinity, frontier.length > 8, deadline);
+    if (!subTree) return false;
     const subSteps = treeSteps(sub, subTree);
     let candidate: SubScore = { primary: 0, secondary: 0 };
     for (const s of subSteps) candidate = combine(minimize, candidate, { primary: 0, secondary: 0 }, Number(s.flops), Number(s.size));
