@@ -26,16 +26,16 @@ function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   return true;
 }
 
-// x·W with the batch folded into the rows: 4·96 × 64, k = 96 (2.4M madds, above the threshold);
+// x·W with the batch folded into the rows: 4·192 × 96, k = 128 (9.4M madds, above the threshold);
 // the chain x·W·V likewise (whichever order the planner picks, one product is above it).
-const MODEL = `dim i = 96, k = 96, j = 64, l = 96
+const MODEL = `dim i = 192, k = 128, j = 96, l = 96
 dim b ~ 4
 input x[b, i, k]
 param W[k, j], V[j, l]
 out y[b, i, j] = x[b, i, k] W[k, j]
 out z[b, i, l] = x[b, i, k] W[k, j] V[j, l]
 `;
-const B = 4, I = 96, K = 96, J = 64, L = 96;
+const B = 4, I = 192, K = 128, J = 96, L = 96;
 
 const BAD = [0, -1, 2.5, 'x', '2', NaN, Infinity, null, undefined];
 
@@ -95,9 +95,9 @@ describe('setCpuThreads (compile and einsum)', () => {
     const equations = ['ab,bc->ac', 'ba,bc->ac', 'ab,cb->ac', 'ab,bc->ca', 'ab,bc->a'];
     const arb = fc.record({
       eq: fc.constantFrom(...equations),
-      a: fc.integer({ min: 96, max: 200 }),
-      b: fc.integer({ min: 64, max: 128 }),
-      c: fc.integer({ min: 96, max: 160 }),
+      a: fc.integer({ min: 192, max: 320 }),
+      b: fc.integer({ min: 128, max: 192 }),
+      c: fc.integer({ min: 160, max: 256 }),
       f32: fc.boolean(),
       seed: fc.integer({ min: 1, max: 1000 }),
     }).filter((s) => s.a * s.b * s.c >= THREADS_MIN_WORK && s.a * s.b * s.c < 1.25 * THREADS_MIN_WORK);
@@ -124,6 +124,18 @@ describe('setCpuThreads (compile and einsum)', () => {
     });
     // At least the 'ab,bc->ac' shaped ones were split (the planner may orient others so m is small).
     expect(gemmThreadsInfo().products).toBeGreaterThan(before);
+    await setCpuThreads(1);
+  });
+
+  it('a model whose products are all too small to pay (Tucker 64³ from 16³) runs the one-thread path with a pool: no pool products, same bits', async () => {
+    const shapes = [[16, 16, 16], [64, 16], [64, 16], [64, 16]];
+    const ops = shapes.map((shape, t) => ({ shape, data: randomData(shape.reduce((p, q) => p * q, 1), 40 + t, Float64Array) }));
+    const one = einsum('abc,ia,jb,kc->ijk', ...ops).data.slice();
+    expect(await setCpuThreads(2)).toBe(2);
+    const before = gemmThreadsInfo().products;
+    const two = einsum('abc,ia,jb,kc->ijk', ...ops).data;
+    expect(gemmThreadsInfo().products).toBe(before);
+    expect(sameBits(two, one)).toBe(true);
     await setCpuThreads(1);
   });
 

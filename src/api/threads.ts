@@ -17,7 +17,8 @@ function threadsError(threads: unknown, problem: string): TncError {
  * products: a positive integer, or `'auto'` for the machine's cores (Node's
  * `availableParallelism()`, at most 4); `1` turns the worker pool off (the default). Resolves,
  * once the workers run, to the count in use: 1 where worker threads are unavailable (browsers,
- * no SharedArrayBuffer or wasm SIMD). Only products of at least 2²¹ multiply-adds are split;
+ * no SharedArrayBuffer or wasm SIMD). Only products that pay for it are split (at least 2²³
+ * multiply-adds, 8 rows per thread and k ≥ 8; see threadsPay in backends/cpu/gemm.ts);
  * results are bit-identical to one thread, and the workers never keep the process alive.
  * Rejects with a TncError (code `options/threads`) for anything else: 0, -1, 2.5, 'x'.
  *

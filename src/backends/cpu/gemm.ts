@@ -179,12 +179,26 @@ export const DIRECT_MAX_WORK = 192;
 export const DIRECT_MAX_WORK_NO_SIMD = 4096;
 
 /**
- * From this many multiply-adds (and at least 8 rows per thread) a GEMM is split across the
- * worker threads, when enabled. An estimate, not a measured crossover (the shared 2-core
- * machine here gives no stable two-thread timings): 2²¹ madds take ~0.2 ms on one thread,
- * well above the wake-up and wait per worker and k-block (tens of µs).
+ * From this many multiply-adds a GEMM may be split across the worker threads, when enabled
+ * (see threadsPay): 2²³ take about 1 ms on one thread. Measured on the busy 2-core machine
+ * here, a step of 2²² (Tucker 64³'s last, 4096×64×16, ~0.5 ms) ran slower on two threads
+ * inside its model: waking a worker that slept since the last call, and a worker the OS
+ * preempts mid-job, cost more than half the step.
  */
-export const THREADS_MIN_WORK = 2 ** 21;
+export const THREADS_MIN_WORK = 2 ** 23;
+
+/**
+ * Whether a GEMM of this shape pays for `threads` threads: enough multiply-adds
+ * (THREADS_MIN_WORK), enough rows for every thread's bands (8 per thread), and a k of at
+ * least THREADS_MIN_K (below it every C element gets a handful of multiply-adds, so the step
+ * is bound by writing C, which one core already saturates). A pure function of the shape.
+ */
+export function threadsPay(m: number, n: number, k: number, threads: number): boolean {
+  return threads >= 2 && m * n * k >= THREADS_MIN_WORK && m >= 8 * threads && k >= THREADS_MIN_K;
+}
+
+/** Smallest k of a threaded GEMM (see threadsPay). */
+export const THREADS_MIN_K = 8;
 
 /** Which kernel `fastGemm` uses for a problem size (exposed for tests and the benchmark). */
 export function chooseGemm(m: number, n: number, k: number): 'direct' | 'plain' | 'wasm' | 'threads' {
@@ -194,7 +208,7 @@ export function chooseGemm(m: number, n: number, k: number): 'direct' | 'plain' 
   // Outer products (k = 1: Khatri–Rao products, CP reconstructions) still take the wasm
   // kernel when large: 2.3× the direct loop on 32 products of 128×128 (SIMD stores).
   if (work <= (simd ? DIRECT_MAX_WORK : DIRECT_MAX_WORK_NO_SIMD) || k < 1 || (k === 1 && !simd)) return 'direct';
-  if (e.threads !== null && work >= THREADS_MIN_WORK && m >= 8 * e.threads.threads) return 'threads';
+  if (e.threads !== null && threadsPay(m, n, k, e.threads.threads)) return 'threads';
   return simd ? 'wasm' : 'plain';
 }
 
@@ -275,8 +289,30 @@ export function gemmThreadsInfo(): { threads: number; products: number } {
  * permutes that feed a GEMM write its panel layout); null where WebAssembly SIMD is
  * unavailable (the runtime then keeps JS arrays).
  */
-export function residentMemory(): Pick<WasmGemm, 'memory' | 'reserve' | 'gemmPrepacked' | 'blockingFor' | 'prepackedProducts'> | null {
-  return getEngines().wasm;
+export function residentMemory(shared = false): Pick<WasmGemm, 'memory' | 'reserve' | 'gemmPrepacked' | 'blockingFor' | 'prepackedProducts'> | null {
+  const e = getEngines();
+  return shared && e.threads !== null ? e.threads.engine : e.wasm;
+}
+
+/**
+ * The running thread pool (an identity token: the runtime re-places its temps when it
+ * changes), or null when large products run on one thread.
+ */
+export function gemmThreadPool(): object | null {
+  return engines?.threads ?? null;
+}
+
+/**
+ * The one-thread wasm engine for arrays that may live in wasm memory: the thread pool's
+ * engine when one of them is a view of its shared memory, else the private one.
+ */
+function engineFor(e: Engines, x: FloatArray, y: FloatArray, z: FloatArray): WasmGemm | null {
+  const pool = e.threads;
+  if (pool !== null) {
+    const shared = pool.engine.memory.buffer;
+    if (x.buffer === shared || y.buffer === shared || z.buffer === shared) return pool.engine;
+  }
+  return e.wasm;
 }
 
 /**
@@ -285,7 +321,7 @@ export function residentMemory(): Pick<WasmGemm, 'memory' | 'reserve' | 'gemmPre
  */
 export function fastPermute(src: FloatArray, srcOff: number, dst: FloatArray, dstOff: number,
   shape: ArrayLike<number>, strides: ArrayLike<number>): boolean {
-  const permute = getEngines().wasm?.permute;
+  const permute = engineFor(getEngines(), src, dst, dst)?.permute;
   return permute !== undefined && permute(src, srcOff, dst, dstOff, shape, strides);
 }
 
@@ -302,7 +338,8 @@ export const fastGemm: GemmFn = (transA, transB, m, n, k, alpha, a, aOff, lda, b
   } else if (which === 'threads') {
     getEngines().threads!.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
   } else if (which === 'wasm') {
-    getEngines().wasm!.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    const e = getEngines();
+    engineFor(e, a, b, c)!.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
   } else {
     getEngines().plain(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
   }

@@ -7,7 +7,7 @@
 
 import type { KernelPlan } from '../plan.js';
 import { axpy, einsumLoop, fill, gemm, permute, scatter, type FloatArray } from './kernels.js';
-import { chooseGemm, residentMemory, setGemmThreads } from './gemm.js';
+import { chooseGemm, gemmThreadPool, residentMemory, setGemmThreads } from './gemm.js';
 
 /** Element type of a compiled function. */
 export type Dtype = 'f32' | 'f64';
@@ -85,6 +85,8 @@ interface Executor {
   dtype: Dtype;
   /** The wasm memory temps live in, null when they are JS arrays (no SIMD; arena too large). */
   resident: ResidentMemory | null;
+  /** The thread pool running when the state was prepared (gemmThreadPool), null for none. */
+  pool: object | null;
   /** Byte offset and element count of each slot in `resident`'s memory, and the arena's total bytes. */
   slotAt: number[];
   slotLen: number[];
@@ -178,7 +180,6 @@ function prepare(fn: string, exec: Executor, dtype: Dtype, values: Float64Array)
   exec.sizes = plan.buffers.map((b) => elementCount(fn, b.dims, dimIndex, values));
   const slotSizes: number[] = new Array<number>(plan.slots).fill(0);
   for (const b of plan.buffers) if (b.role === 'temp') slotSizes[b.slot!] = Math.max(slotSizes[b.slot!], exec.sizes[b.id]);
-  placeSlots(exec, dtype, slotSizes);
   let maxRank = 1;
   let maxInputs = 1;
   exec.ops = plan.steps.map((step): Op => {
@@ -277,6 +278,12 @@ function prepare(fn: string, exec: Executor, dtype: Dtype, values: Float64Array)
     scatter: l.scatter === undefined ? undefined : pinnedOp(l.scatter.src, l.scatter.dst, l.scatter.dst, l.scatter.fixed, l.scatter.alpha, l.scatter.beta),
   }));
   exec.loops.sort((a, b) => a.start - b.start);
+  // Temps live in the thread pool's shared memory when one of the plan's products is split
+  // across threads (the workers then read and write them in place); otherwise in the
+  // one-thread engine's own memory, exactly as without a pool.
+  exec.pool = gemmThreadPool();
+  const threaded = exec.pool !== null && exec.ops.some((op) => op.kind === 'gemm' && chooseGemm(op.m, op.n, op.k) === 'threads');
+  placeSlots(exec, dtype, slotSizes, threaded);
   if (exec.resident !== null) maxRank = Math.max(maxRank, fusePermutes(exec) + 1);
   exec.counter = new Int32Array(maxRank);
   exec.offs = new Int32Array(maxInputs);
@@ -379,9 +386,9 @@ function fusePermutes(exec: Executor): number {
  * them in place, without copies), each at a 64-byte aligned offset; else, or when the engine
  * refuses the memory, in JS arrays (grow-only).
  */
-function placeSlots(exec: Executor, dtype: Dtype, slotSizes: number[]): void {
+function placeSlots(exec: Executor, dtype: Dtype, slotSizes: number[], shared: boolean): void {
   const es = dtype === 'f32' ? 4 : 8;
-  const mem = residentMemory();
+  const mem = residentMemory(shared);
   let bytes = 0;
   exec.slotAt = slotSizes.map((n) => {
     const at = bytes;
@@ -536,6 +543,7 @@ function makeExecutor(plan: KernelPlan, deps: Dep[], dtype: Dtype): Executor {
   return {
     dtype,
     resident: null,
+    pool: null,
     slotAt: [],
     slotLen: [],
     residentBytes: 0,
@@ -578,6 +586,8 @@ function runExecutor(
   bindDims(fn, plan, dims, values);
   let same = exec.prepared;
   for (let i = 0; i < values.length; i++) if (values[i] !== exec.bound[i]) same = false;
+  // Starting or stopping a thread pool may move the temps (to or from its shared memory).
+  if (exec.pool !== gemmThreadPool()) same = false;
   if (!same) prepare(fn, exec, dtype, values);
   for (let d = 0; d < exec.deps.length; d++) {
     const dep = exec.deps[d];

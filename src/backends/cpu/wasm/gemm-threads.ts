@@ -2,7 +2,14 @@
 // calling thread and in worker threads; the caller blocks until the product is done, so `gemm`
 // stays synchronous.
 //
-// One job per C tile, shared out dynamically. The caller copies B into the shared memory and
+// The shared memory is allocated whole at its maximum (never grown) and has its own one-thread
+// engine (`engine`): the runtime keeps a threaded plan's temps there, so resident operands are
+// packed where they are and a resident C (alpha 1, beta 0 or 1) is written in place by the
+// kernels, its padded edges through strips, as the one-thread driver does: no copies in or out
+// (copying a TT-layer's 16 MB operand in cost as much as its product). f32 products of many
+// rows use the same 5×8 kernel as one thread.
+//
+// One job per C tile, shared out dynamically. The caller copies a non-resident B into the shared memory and
 // posts the job, then copies A while the workers start; every thread (caller included) first
 // claims groups of B's columns and packs them for all k-blocks, then, once all of B is packed
 // and A is in place, claims (k-block, band of C's rows) pairs in k-block order: it packs that
@@ -25,8 +32,8 @@
 
 import { gemmWithoutProduct, roundUp, storeC } from '../gemm-pack.js';
 import {
-  createWasmGemm, F32, F64, packersOf, preferredGemmBytes, spanOf, stageable, tileShape, wasmDriver,
-  type Blocking, type BlockingOverrides, type GemmFn, type Kernel,
+  createWasmGemm, F32, F32_WIDE, F64, IN_PLACE_TILE, packersOf, preferredGemmBytes, spanOf, stageable, tileShape, WIDE_MIN_ROWS, wasmDriver,
+  type Blocking, type BlockingOverrides, type GemmFn, type Kernel, type ScratchLayout, type WasmGemm,
 } from './gemm-wasm.js';
 
 /** A pool of worker threads sharing the GEMM kernels' memory. */
@@ -39,6 +46,12 @@ export interface GemmThreads {
   close: () => void;
   /** Products `gemm` has run so far (the no-product cases excluded): shows tests that the pool was used. */
   readonly products: number;
+  /**
+   * The one-thread kernels on the pool's shared memory: while the pool runs, the runtime keeps
+   * its temps there (`reserve`), so threaded products read and write them in place, as the
+   * one-thread engine does in its own memory, with no copies in or out.
+   */
+  engine: WasmGemm;
 }
 
 // Control words (Int32Array over a SharedArrayBuffer). Workers sleep on SEQ; OPEN holds the
@@ -49,7 +62,8 @@ export interface GemmThreads {
 const SEQ = 0, OPEN = 1, FAILED = 2, B_CLAIM = 3, B_READY = 4, C_CLAIM = 5, C_DONE = 6;
 const KIND = 8, DT = 9, A_SRC = 10, ARS = 11, AKS = 12, B_SRC = 13, BCS = 14, BKS = 15, NB = 16, NP = 17,
   K = 18, KC = 19, MR = 20, NR = 21, PB = 22, PC = 23, LDC = 24, MC = 25, NC = 26, A_BUF = 27, A_STRIDE = 28,
-  N_B = 29, G_COLS = 30, N_C = 31, ACC0 = 32;
+  N_B = 29, G_COLS = 30, N_C = 31, ACC0 = 32, DIRECT = 33, ACC_IN = 34, C_AT = 35, C_LD = 36, M_IN = 37, N_IN = 38,
+  RIGHT = 39, BOTTOM = 40;
 const IN_JOB = 48, TABLE = 48 + 16 * 64, MAX_BANDS = 1024, BAND_DONE = TABLE + MAX_BANDS + 1;
 /** Job kinds: pack B and A from staged copies; kernel only (A and B packed by the caller); stop. */
 const STAGED = 0, PACKED = 1, STOP = 2;
@@ -61,8 +75,17 @@ const MAX_THREADS = 65;
  * still running on its own core instead of waking it, which the OS may place on the caller's.
  */
 const SPIN_MS = 0.3;
-/** Pages of the shared memory's maximum (matches the shared module's import). */
+/**
+ * Pages of the shared memory (the shared module's maximum): allocated whole at the start, so
+ * it never grows and views of it stay valid; untouched pages take no physical memory.
+ */
 const MAX_PAGES = 16384;
+/**
+ * Most bytes of one packed k-block of B in a threaded tile whose C is written in place: every
+ * row band streams the whole block, so it should stay in L2 (a 128×16384 C read a 16 MB
+ * packed B once per band).
+ */
+const B_BLOCK_BYTES = 2 ** 20;
 
 /**
  * The job every thread runs, as JavaScript text: the workers evaluate it in their module and
@@ -88,8 +111,10 @@ function waitAtLeast(ctl, idx, target, spinMs) {
   }
 }
 function runJob(ex, ctl, t, spinMs, onBand) {
-  const f32 = ctl[${DT}] === 0, es = f32 ? 4 : 8;
-  const pack = f32 ? ex.pack_f32 : ex.pack_f64, gemm = f32 ? ex.gemm_f32 : ex.gemm_f64;
+  const dt = ctl[${DT}], es = dt === 1 ? 8 : 4;
+  const pack = dt === 1 ? ex.pack_f64 : ex.pack_f32, gemm = dt === 0 ? ex.gemm_f32 : dt === 1 ? ex.gemm_f64 : ex.gemm_f32_wide;
+  const direct = ctl[${DIRECT}] !== 0, accIn = ctl[${ACC_IN}], cAt = ctl[${C_AT}], cLd = ctl[${C_LD}];
+  const mIn = ctl[${M_IN}], nIn = ctl[${N_IN}], right = ctl[${RIGHT}], bottom = ctl[${BOTTOM}];
   const staged = ctl[${KIND}] === ${STAGED};
   const aSrc = ctl[${A_SRC}], ars = ctl[${ARS}], aks = ctl[${AKS}], bSrc = ctl[${B_SRC}], bcs = ctl[${BCS}], bks = ctl[${BKS}];
   const nb = ctl[${NB}], np = ctl[${NP}], k = ctl[${K}], kc = ctl[${KC}], mr = ctl[${MR}], nr = ctl[${NR}];
@@ -119,7 +144,17 @@ function runJob(ex, ctl, t, spinMs, onBand) {
       pack(aSrc + r0 * ars + p0 * aks, ars, aks, rows, kb, mr, aBuf);
       pa = aBuf;
     }
-    gemm(rp, np, kb, pa, pb + p0 * np * es, pc + r0 * ldc, ldc, mc, nc, blk === 0 ? acc0 : 1);
+    const pbk = pb + p0 * np * es;
+    if (!direct) {
+      gemm(rp, np, kb, pa, pbk, pc + r0 * ldc, ldc, mc, nc, blk === 0 ? acc0 : 1);
+    } else {
+      // C in place: the band's whole register tiles go straight into C; its padded column
+      // panel goes to the right strip and a padded last row panel to the bottom strip.
+      const inRows = Math.max(0, Math.min(r0 + rows, mIn) - r0);
+      if (inRows > 0) gemm(inRows, nIn, kb, pa, pbk, cAt + r0 * cLd, cLd, mc, nc, blk === 0 ? accIn : 1);
+      if (rp > inRows && nIn > 0) gemm(rp - inRows, nIn, kb, pa + inRows * kb * es, pbk, bottom, nIn * es, mc, nc, blk === 0 ? 0 : 1);
+      if (np > nIn) gemm(rp, np - nIn, kb, pa, pbk + nIn * kb * es, right + r0 * (np - nIn) * es, (np - nIn) * es, mc, nc, blk === 0 ? 0 : 1);
+    }
     Atomics.store(ctl, ${BAND_DONE} + i, blk + 1);
     Atomics.notify(ctl, ${BAND_DONE} + i);
     Atomics.add(ctl, ${C_DONE}, 1);
@@ -223,10 +258,17 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
     return null;
   }
   const { runJob, waitAtLeast } = job;
-  const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: MAX_PAGES, maximum: MAX_PAGES, shared: true });
+  } catch {
+    return null; // no room for the address range here
+  }
+  const memoryBytes = memory.buffer.byteLength;
   const module = new WebAssembly.Module(preferredGemmBytes(true)!.bytes);
   const ownExports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const packers = packersOf(ownExports)!;
+  const hasWide = typeof ownExports.gemm_f32_wide === 'function';
   const nWorkers = threads - 1;
   const ctl = new Int32Array(new SharedArrayBuffer(4 * (BAND_DONE + MAX_BANDS)));
   const workers = [];
@@ -313,9 +355,9 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
   };
 
   /** Sets the parameters shared by both job kinds. */
-  const setJob = (kind: number, isF32: boolean, bl: Blocking, rows: number, nb: number, np: number, k: number,
+  const setJob = (kind: number, dt: number, bl: Blocking, rows: number, nb: number, np: number, k: number,
     pb: number, pc: number, ldc: number): void => {
-    ctl[KIND] = kind; ctl[DT] = isF32 ? 0 : 1;
+    ctl[KIND] = kind; ctl[DT] = dt; ctl[DIRECT] = 0;
     ctl[NB] = nb; ctl[NP] = np; ctl[K] = k; ctl[KC] = bl.kc; ctl[MR] = bl.mr; ctl[NR] = bl.nr;
     ctl[PB] = pb; ctl[PC] = pc; ctl[LDC] = ldc; ctl[MC] = bl.mc; ctl[NC] = bl.nc;
     ctl[N_C] = rowBands(rows, bl.mr, threads, ctl, TABLE);
@@ -324,80 +366,122 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
 
   // Operands packed from JS (or a GEMM too big for the staged layout): the single-threaded
   // driver packs each k-block on the caller, and the kernel call is shared out by rows.
-  const split = (isF32: boolean, bl: Blocking): Kernel => (mp, np, kc, pa, pb, pc, ldc, mc, nc, accumulate) => {
-    setJob(PACKED, isF32, { ...bl, kc, mc, nc }, mp, np, np, kc, pb, pc, ldc);
+  const split = (dt: number, bl: Blocking): Kernel => (mp, np, kc, pa, pb, pc, ldc, mc, nc, accumulate) => {
+    setJob(PACKED, dt, { ...bl, kc, mc, nc }, mp, np, np, kc, pb, pc, ldc);
     ctl[A_SRC] = pa; ctl[N_B] = 0; ctl[ACC0] = accumulate;
     runPosted();
   };
   const F32b: Blocking = { ...F32, ...blocking.f32 };
   const F64b: Blocking = { ...F64, ...blocking.f64 };
-  // A GEMM too big for the shared memory's maximum runs single-threaded on private memory.
+  // The one-thread driver's wide f32 kernel, from as many rows (same results in any tile shape).
+  const F32w: Blocking = { ...F32_WIDE, ...blocking.f32Wide };
+  const wideMin = hasWide ? blocking.f32Wide?.minRows ?? WIDE_MIN_ROWS : Infinity;
+  // Scratch of every driver on the shared memory starts after the runtime's resident temps.
+  const layout: ScratchLayout = { resident: 0 };
+  // A GEMM too big for the shared memory runs single-threaded on private memory.
   const single = createWasmGemm(undefined, blocking)!.gemm;
-  const unstaged = wasmDriver(memory, split(true, F32b), split(false, F64b), blocking, MAX_PAGES * 65536, single, packers);
+  const unstaged = wasmDriver(memory, split(0, F32b), split(1, F64b), blocking, memoryBytes, single, packers, layout);
+  const engine = createWasmGemm(undefined, blocking, { memory, module, layout, fallback: single })!;
 
-  // Views of the whole shared memory, rebuilt when it grows; band boundaries' scratch.
-  let f32 = new Float32Array(memory.buffer);
-  let f64 = new Float64Array(memory.buffer);
+  // Views of the whole shared memory (it never grows); band boundaries' scratch.
+  const f32 = new Float32Array(memory.buffer);
+  const f64 = new Float64Array(memory.buffer);
   const scratch = new Int32Array(MAX_BANDS + 1);
+  const shape = { tm: 0, tn: 0 };
   let products = 0;
   const gemm: GemmFn = (transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc) => {
     if (gemmWithoutProduct(m, n, k, alpha, beta, c, cOff, ldc)) return;
     products++;
     const isF32 = c instanceof Float32Array;
-    const bl = isF32 ? F32b : F64b;
+    const wide = isF32 && m >= wideMin;
+    const bl = wide ? F32w : isF32 ? F32b : F64b;
     const es = isF32 ? 4 : 8;
-    if (!stageable(a, transA ? spanOf(k, m, lda) : spanOf(m, k, lda)) || !stageable(b, transB ? spanOf(n, k, ldb) : spanOf(k, n, ldb))) {
+    // Operands in the shared memory (the runtime's temps while the pool runs) are packed where
+    // they are, and such a C with alpha 1 and beta 0 or 1 is written in place, as the
+    // one-thread driver does; others are staged (copied in whole) and C goes back through a tile.
+    const buf = f32.buffer;
+    const aAt = a.buffer === buf && (a instanceof Float32Array) === isF32 ? a.byteOffset / es : -1;
+    const bAt = b.buffer === buf && (b instanceof Float32Array) === isF32 ? b.byteOffset / es : -1;
+    const cAt = c.buffer === buf ? c.byteOffset / es : -1;
+    if ((aAt < 0 && !stageable(a, transA ? spanOf(k, m, lda) : spanOf(m, k, lda))) || (bAt < 0 && !stageable(b, transB ? spanOf(n, k, ldb) : spanOf(k, n, ldb)))) {
       unstaged(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
-    const { tm, tn } = tileShape(bl, m, n);
+    const direct = cAt >= 0 && alpha === 1 && (beta === 0 || beta === 1);
     const kcMax = Math.min(k, bl.kc);
+    let tm: number, tn: number;
+    if (direct) {
+      tm = Math.min(roundUp(m, bl.mr), IN_PLACE_TILE - (IN_PLACE_TILE % bl.mr));
+      const bCols = Math.max(bl.nr, Math.floor(B_BLOCK_BYTES / (kcMax * es * bl.nr)) * bl.nr);
+      tn = Math.min(roundUp(n, bl.nr), IN_PLACE_TILE - (IN_PLACE_TILE % bl.nr), bCols);
+    } else {
+      tileShape(bl, m, n, undefined, shape);
+      tm = shape.tm;
+      tn = shape.tn;
+    }
     // Bands shrink from the first, so it is the largest (a tile's bands are those of tm or fewer rows).
     rowBands(tm, bl.mr, threads, scratch);
     const bandMax = roundUp(scratch[1], bl.mr);
-    // Layout in elements: [C tile tm×tn][packed B k×tn][one A band buffer per thread][staged B][staged A].
-    const pbAll = tm * tn;
+    // Layout in elements, after the resident region: [C tile tm×tn, or in place the right
+    // strip tm×NR and the bottom strip MR×tn][packed B k×tn][one A band buffer per thread]
+    // [staged B][staged A].
+    const base = layout.resident / es;
+    const bottomAt = base + tm * bl.nr;
+    const pbAll = base + (direct ? tm * bl.nr + bl.mr * tn : tm * tn);
     const aBufs = pbAll + k * tn;
     const bSrc = aBufs + threads * bandMax * kcMax;
-    const aSrc = bSrc + b.length;
-    const need = aSrc + a.length;
-    if (need * es > MAX_PAGES * 65536) {
+    const aSrc = bSrc + (bAt < 0 ? b.length : 0);
+    const need = aSrc + (aAt < 0 ? a.length : 0);
+    if (need * es > memoryBytes) {
       unstaged(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
-    }
-    const have = memory.buffer.byteLength;
-    if (need * es > have) memory.grow(Math.ceil((need * es - have) / 65536));
-    if (f32.buffer.byteLength !== memory.buffer.byteLength) {
-      f32 = new Float32Array(memory.buffer);
-      f64 = new Float64Array(memory.buffer);
     }
     const view = isF32 ? f32 : f64;
     // op(A)[i][p] = a[aOff + i·ars + p·aks]; op(B)[p][j] = b[bOff + p·bks + j·bcs].
     const ars = transA ? 1 : lda, aks = transA ? lda : 1;
     const bcs = transB ? ldb : 1, bks = transB ? 1 : ldb;
-    view.set(b, bSrc);
-    let aStaged = false;
+    const aFrom = aAt >= 0 ? aAt : aSrc, bFrom = bAt >= 0 ? bAt : bSrc;
+    if (bAt < 0) view.set(b, bSrc);
+    let aStaged = aAt >= 0;
     const stageA = (): void => {
       view.set(a, aSrc);
       aStaged = true;
     };
     ctl[ARS] = ars * es; ctl[AKS] = aks * es; ctl[BCS] = bcs * es; ctl[BKS] = bks * es;
     ctl[A_BUF] = aBufs * es; ctl[A_STRIDE] = bandMax * kcMax * es; ctl[ACC0] = 0;
+    const dt = wide ? 2 : isF32 ? 0 : 1;
     for (let i0 = 0; i0 < m; i0 += tm) {
       const mb = Math.min(tm, m - i0);
+      const mp = roundUp(mb, bl.mr);
       for (let j0 = 0; j0 < n; j0 += tn) {
         const nb = Math.min(tn, n - j0);
         const np = roundUp(nb, bl.nr);
-        setJob(STAGED, isF32, bl, mb, nb, np, k, pbAll * es, 0, np * es);
+        setJob(STAGED, dt, bl, mb, nb, np, k, pbAll * es, base * es, np * es);
         const gCols = Math.max(4 * bl.nr, roundUp(Math.ceil(nb / (4 * threads)), bl.nr));
         ctl[N_B] = Math.ceil(nb / gCols); ctl[G_COLS] = gCols;
-        ctl[A_SRC] = (aSrc + aOff + i0 * ars) * es;
-        ctl[B_SRC] = (bSrc + bOff + j0 * bcs) * es;
+        ctl[A_SRC] = (aFrom + aOff + i0 * ars) * es;
+        ctl[B_SRC] = (bFrom + bOff + j0 * bcs) * es;
+        if (direct) {
+          // As the one-thread driver in place: whole register tiles into C, padded edges
+          // through the strips, stored once the tile is done.
+          const mIn = mb - (mb % bl.mr), nIn = nb - (nb % bl.nr);
+          const inPlace = mIn > 0 && nIn > 0;
+          const right = inPlace ? np - nIn : np;
+          ctl[DIRECT] = 1; ctl[ACC_IN] = beta === 0 ? 0 : 1;
+          ctl[C_AT] = (cAt + cOff + i0 * ldc + j0) * es; ctl[C_LD] = ldc * es;
+          ctl[M_IN] = inPlace ? mIn : 0; ctl[N_IN] = inPlace ? nIn : 0;
+          ctl[RIGHT] = base * es; ctl[BOTTOM] = bottomAt * es;
+          runPosted(aStaged ? undefined : stageA);
+          const at = cAt + cOff + i0 * ldc + j0;
+          if (right > 0) storeC(mb, nb - (inPlace ? nIn : 0), alpha, view, base, right, beta, view, at + (inPlace ? nIn : 0), ldc);
+          if (inPlace && mp > mIn) storeC(mb - mIn, nIn, alpha, view, bottomAt, nIn, beta, view, at + mIn * ldc, ldc);
+          continue;
+        }
         const contiguous = alpha === 1 && beta === 0 && nb === np && ldc === nb;
         runPosted(aStaged ? undefined : stageA, (band) => {
           const r0 = ctl[TABLE + band], r1 = ctl[TABLE + band + 1];
-          if (contiguous) c.set(view.subarray(r0 * np, r1 * np), cOff + (i0 + r0) * ldc);
-          else storeC(r1 - r0, nb, alpha, view, r0 * np, np, beta, c, cOff + (i0 + r0) * ldc + j0, ldc);
+          if (contiguous) c.set(view.subarray(base + r0 * np, base + r1 * np), cOff + (i0 + r0) * ldc);
+          else storeC(r1 - r0, nb, alpha, view, base + r0 * np, np, beta, c, cOff + (i0 + r0) * ldc + j0, ldc);
         });
       }
     }
@@ -409,7 +493,7 @@ export async function createGemmThreads(threads: number, blocking: BlockingOverr
     Atomics.notify(ctl, SEQ);
   };
   return {
-    gemm, threads, close,
+    gemm, threads, close, engine,
     get products() {
       return products;
     },

@@ -202,6 +202,19 @@ export function preferredGemmBytes(shared = false): { kind: 'fma' | 'simd128'; b
 }
 
 /**
+ * A memory `createWasmGemm` runs on instead of its own: the worker-thread pool's shared memory,
+ * allocated whole at its maximum (never grown, so views of it never go stale), with the
+ * module compiled for it and the scratch layout the pool's driver shares. GEMMs that need
+ * more than the memory go to `fallback`.
+ */
+export interface FixedMemory {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  layout: ScratchLayout;
+  fallback: GemmFn;
+}
+
+/**
  * Instantiates the kernels synchronously (the module is a few KB, under browsers' limit for
  * synchronous compilation): by default the preferred module for this runtime. Returns null
  * where WebAssembly SIMD is unavailable.
@@ -209,14 +222,16 @@ export function preferredGemmBytes(shared = false): { kind: 'fma' | 'simd128'; b
 export function createWasmGemm(
   bytes: Uint8Array<ArrayBuffer> | undefined = preferredGemmBytes()?.bytes,
   blocking: BlockingOverrides = {},
+  fixed?: FixedMemory,
 ): WasmGemm | null {
   if (bytes === undefined) return null;
   if (!wasmSimdSupported(bytes)) return null;
-  const memory = new WebAssembly.Memory({ initial: 1 });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  const memory = fixed?.memory ?? new WebAssembly.Memory({ initial: 1 });
+  const instance = new WebAssembly.Instance(fixed?.module ?? new WebAssembly.Module(bytes), { env: { memory } });
   const ex = instance.exports;
-  const layout: ScratchLayout = { resident: 0 };
-  const driver = wasmDriverWithPrepacked(memory, ex.gemm_f32 as Kernel, ex.gemm_f64 as Kernel, blocking, Infinity, undefined, packersOf(ex), layout,
+  const layout: ScratchLayout = fixed?.layout ?? { resident: 0 };
+  const driver = wasmDriverWithPrepacked(memory, ex.gemm_f32 as Kernel, ex.gemm_f64 as Kernel, blocking,
+    fixed === undefined ? Infinity : memory.buffer.byteLength, fixed?.fallback, packersOf(ex), layout,
     typeof ex.gemm_f32_wide === 'function' ? ex.gemm_f32_wide as Kernel : undefined);
   const permute = typeof ex.permute_f32 === 'function' && typeof ex.permute_f64 === 'function'
     ? wasmPermuter(memory, ex.permute_f32 as PermuteKernel, ex.permute_f64 as PermuteKernel,
