@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { maxRelError, referenceEinsum } from './helpers/reference-einsum.js';
 import { expandText, toFactorized } from './helpers/family-call.js';
+import { eachIndex as forEach } from './helpers/tn-program.js';
 import { describeOne } from '../src/ir/factor-report.js';
 import { families } from '../src/ir/families/index.js';
 import type { FamilyExpansion } from '../src/ir/families/types.js';
@@ -48,19 +49,6 @@ class Dense {
   }
 }
 
-/** Calls f for every multi-index of `shape`, last axis fastest. */
-function forEach(shape: number[], f: (idx: number[]) => void): void {
-  const total = prod(shape);
-  const idx = shape.map(() => 0);
-  for (let c = 0; c < total; c++) {
-    let rem = c;
-    for (let a = shape.length - 1; a >= 0; a--) {
-      idx[a] = rem % shape[a];
-      rem = Math.floor(rem / shape[a]);
-    }
-    f(idx);
-  }
-}
 
 /** Builds a dense tensor of `shape` whose entry at idx is f(idx). */
 function tabulate(shape: number[], f: (idx: number[]) => number): Dense {

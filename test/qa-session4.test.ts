@@ -9,6 +9,7 @@ import { TncError } from '../src/diagnostics.js';
 import { randomData, arbEinsum, type RandomEinsum } from './helpers/arbitraries.js';
 import { referenceEinsum } from './helpers/reference-einsum.js';
 import { openTestGpu } from './helpers/webgpu.js';
+import { eachIndex } from './helpers/tn-program.js';
 import { build as esbuild } from 'esbuild';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -316,19 +317,6 @@ describe.skipIf(ctx === null)('WebGPU target from outside', () => {
 
 // ---------- model families written in .tn as a TensorLy user would, checked with direct loops ----------
 
-/** Calls f for every multi-index of `shape`, last axis fastest. */
-function eachIndex(shape: readonly number[], f: (idx: number[]) => void): void {
-  const total = shape.reduce((p, s) => p * s, 1);
-  const idx = shape.map(() => 0);
-  for (let c = 0; c < total; c++) {
-    let rem = c;
-    for (let a = shape.length - 1; a >= 0; a--) {
-      idx[a] = rem % shape[a];
-      rem = Math.floor(rem / shape[a]);
-    }
-    f(idx);
-  }
-}
 
 /** Row-major offset of `idx` in `shape`. */
 const at = (shape: readonly number[], idx: readonly number[]): number => idx.reduce((o, i, a) => o * shape[a] + i, 0);

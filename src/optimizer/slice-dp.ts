@@ -7,7 +7,7 @@
 // Costs are compared as floats here; callers recompute the winner exactly.
 
 import type { ContractionProblem } from './problem.js';
-import type { ContractionTree, TreeNode } from './tree.js';
+import { emitMerges, type ContractionTree, type TreeNode } from './tree.js';
 
 /** Work caps: the search gives up (returns undefined) rather than exceed them. */
 export interface LimitedDpCaps {
@@ -229,14 +229,7 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
  */
 function emitTree(records: readonly SetRecord[], roots: readonly number[], n: number, sizes: readonly number[], limit: number): ContractionTree | undefined {
   const nodes: TreeNode[] = [];
-  const emit = (r: number): number => {
-    const rec = records[r];
-    if (rec.left < 0) return r;
-    const a = emit(rec.left);
-    const b = emit(rec.right);
-    nodes.push({ left: Math.min(a, b), right: Math.max(a, b) });
-    return n + nodes.length - 1;
-  };
+  const emit = (r: number): number => emitMerges(records, r, n, nodes);
   const sizeOf = (open: readonly number[]): number => open.reduce((p, i) => p * sizes[i], 1);
   let live = roots.map((r) => ({ id: emit(r), open: records[r].open, size: sizeOf(records[r].open), carry: sizeOf(records[r].inv) }));
   while (live.length > 1) {

@@ -23,7 +23,7 @@
 
 import type { ContractionProblem } from './problem.js';
 import { slicedTreeCost } from './slice-fixed.js';
-import type { ContractionTree, TreeNode } from './tree.js';
+import { emitMerges, type ContractionTree, type TreeNode } from './tree.js';
 
 /** Largest networks the exact search accepts (tensor and index sets are 32-bit masks). */
 export const EXACT_SLICING_MAX_TENSORS = 24;
@@ -213,15 +213,7 @@ export function exactSlicing(problem: ContractionProblem, memoryLimit: number, o
     const root = byMask.get(full);
     if (root === undefined) return undefined;
     const nodes: TreeNode[] = [];
-    const emit = (r: number): number => {
-      const rec = records[r];
-      if (rec.left < 0) return r;
-      const a = emit(rec.left);
-      const b = emit(rec.right);
-      nodes.push({ left: Math.min(a, b), right: Math.max(a, b) });
-      return n + nodes.length - 1;
-    };
-    emit(root);
+    emitMerges(records, root, n, nodes);
     return [records[root].cost, { leaves: n, nodes }];
   };
 

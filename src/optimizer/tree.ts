@@ -10,6 +10,22 @@ export interface TreeNode {
   right: number;
 }
 
+/**
+ * Appends the merges of a binary record tree to `nodes` in post-order and returns the root's
+ * SSA id: a record with `left < 0` is leaf r (its own index), merge i gets id n + i.
+ */
+export function emitMerges(records: readonly TreeNode[], root: number, n: number, nodes: TreeNode[]): number {
+  const emit = (r: number): number => {
+    const rec = records[r];
+    if (rec.left < 0) return r;
+    const a = emit(rec.left);
+    const b = emit(rec.right);
+    nodes.push({ left: Math.min(a, b), right: Math.max(a, b) });
+    return n + nodes.length - 1;
+  };
+  return emit(root);
+}
+
 export interface ContractionTree {
   /** Number of leaves (inputs). */
   leaves: number;

@@ -37,3 +37,17 @@ export function maxRelError(got: ArrayLike<number>, want: ArrayLike<number>): nu
   for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / scale);
   return worst;
 }
+
+/** Calls f for every multi-index of `shape`, last axis fastest. */
+export function eachIndex(shape: readonly number[], f: (idx: number[]) => void): void {
+  const total = shape.reduce((p, s) => p * s, 1);
+  const idx = shape.map(() => 0);
+  for (let c = 0; c < total; c++) {
+    let rem = c;
+    for (let a = shape.length - 1; a >= 0; a--) {
+      idx[a] = rem % shape[a];
+      rem = Math.floor(rem / shape[a]);
+    }
+    f(idx);
+  }
+}
